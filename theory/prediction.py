@@ -85,6 +85,9 @@ class Prediction:
         Free text; the THEORY.md section it belongs to.
     symbol, symbol_latex:
         Symbol of the predicted quantity for display (``beta``, ``\\beta``).
+    latex_names:
+        Optional LaTeX names for parameter symbols whose Python name is not
+        its mathematical name, e.g. ``((ridge, r"\\lambda"),)``.
     """
 
     name: str
@@ -100,6 +103,7 @@ class Prediction:
     section: str = ""
     symbol: str = ""
     symbol_latex: str = ""
+    latex_names: tuple[tuple[sp.Symbol, str], ...] = ()
 
     # ------------------------------------------------------------------ symbols
     @property
@@ -193,7 +197,8 @@ class Prediction:
         """LaTeX of the statement, e.g. ``\\beta = \\frac{d}{3 d - 2}``."""
         self._require_formula()
         rel = r"=" if self.relation is Relation.EQUAL else r"\sim"
-        return f"{self.lhs_latex} {rel} {sp.latex(self.expr)}"
+        body = sp.latex(self.expr, symbol_names=dict(self.latex_names)) if self.latex_names else sp.latex(self.expr)
+        return f"{self.lhs_latex} {rel} {body}"
 
     def text(self) -> str:
         """Plain-text formula, e.g. ``beta = d/(3*d - 2)``."""

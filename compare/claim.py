@@ -1,0 +1,211 @@
+"""Claims: a prediction, an experiment, an estimator and a tolerance -> a verdict.
+
+A :class:`Claim` says "the exponent measured by `estimator` on the runs of
+`sweep` equals (or, with ``relation="differ"``, differs from) the value
+given by `predicted`, within `tolerance`". Evaluating it against a results
+store yields an :class:`Outcome` with a :class:`Verdict`:
+
+* **agree**: the predicted value lies inside the confidence interval widened
+  by the tolerance (``relation="equal"``), or outside it (``"differ"``);
+* **disagree**: the opposite;
+* **inconclusive**: too few points or seeds, missing runs, or an interval
+  wider than ``tolerance.max_interval`` (nothing can be decided).
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+from simulate.spec import Spec
+from simulate.store import Store
+from simulate.sweep import Sweep, collect, execute
+
+from .fit import Measurement, PowerLawFit
+
+
+class Verdict(str, enum.Enum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close is close enough, and why.
+
+    Attributes
+    ----------
+    absolute:
+        Allowed distance between the interval and the prediction (finite-size
+        and pre-asymptotic corrections the interval does not capture).
+    reason:
+        Why this tolerance: stated once, in the claim, before the run.
+    max_interval:
+        An interval wider than this (high - low) makes the claim inconclusive.
+    """
+
+    absolute: float
+    reason: str
+    max_interval: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not self.absolute >= 0:
+            raise ValueError(f"tolerance absolute={self.absolute} must be >= 0")
+        if not self.max_interval > 0:
+            raise ValueError(f"tolerance max_interval={self.max_interval} must be > 0")
+
+
+class Target(Protocol):
+    """What a claim compares the measurement with (closed form or numerical theory)."""
+
+    def runs(self) -> list[tuple[Spec, int]]: ...
+    def value(self, store: Store) -> float: ...
+    def describe(self) -> str: ...
+    @property
+    def provenance(self) -> str: ...
+    @property
+    def citation(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of evaluating a claim."""
+
+    claim: str
+    statement: str
+    verdict: Verdict
+    reason: str
+    predicted: float
+    predicted_text: str
+    provenance: str
+    citation: str
+    relation: str
+    tolerance: Tolerance
+    measurement: Measurement | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "statement": self.statement,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "predicted": self.predicted,
+            "predicted_text": self.predicted_text,
+            "provenance": self.provenance,
+            "citation": self.citation,
+            "relation": self.relation,
+            "tolerance": {
+                "absolute": self.tolerance.absolute,
+                "reason": self.tolerance.reason,
+                "max_interval": self.tolerance.max_interval,
+            },
+            "measurement": None if self.measurement is None else self.measurement.to_dict(),
+            "extra": self.extra,
+        }
+
+
+def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "equal") -> tuple[Verdict, str]:
+    """Verdict and its reason for a measurement against a predicted value."""
+    if m.n_points < 3:
+        return Verdict.INCONCLUSIVE, f"only {m.n_points} points in the fit window (need 3)"
+    if m.n_seeds < 2:
+        return Verdict.INCONCLUSIVE, f"only {m.n_seeds} seed(s): no interval"
+    if not all(math.isfinite(v) for v in (m.value, m.low, m.high, predicted)):
+        return Verdict.INCONCLUSIVE, "measured or predicted value is not finite"
+    width = m.high - m.low
+    if width > tol.max_interval:
+        return Verdict.INCONCLUSIVE, f"interval width {width:.3f} > {tol.max_interval:g}"
+    lo, hi = m.low - tol.absolute, m.high + tol.absolute
+    inside = lo <= predicted <= hi
+    where = f"{predicted:.3f} {'in' if inside else 'outside'} [{m.low:.3f}, {m.high:.3f}] +- {tol.absolute:g}"
+    if relation == "equal":
+        return (Verdict.AGREE if inside else Verdict.DISAGREE), where
+    if relation == "differ":
+        if not inside:
+            return Verdict.AGREE, where
+        if predicted - tol.absolute <= m.low and m.high <= predicted + tol.absolute:
+            return Verdict.DISAGREE, f"{where}: the whole interval is within tolerance of the prediction"
+        return Verdict.INCONCLUSIVE, f"{where}: the interval neither excludes nor pins the prediction"
+    raise ValueError(f"relation={relation!r}; allowed: 'equal', 'differ'")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A checkable statement: `estimator` on `sweep`'s runs vs `predicted`."""
+
+    name: str
+    statement: str
+    predicted: Target
+    sweep: Sweep
+    estimator: PowerLawFit
+    tolerance: Tolerance
+    relation: str = "equal"
+
+    def __post_init__(self) -> None:
+        if self.relation not in ("equal", "differ"):
+            raise ValueError(f"relation={self.relation!r}; allowed: 'equal', 'differ'")
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        """Every (spec, seed) the claim needs: its experiment and its target's."""
+        return self.sweep.points() + list(self.predicted.runs())
+
+    def evaluate(self, store: Store, compute: bool = True, executor: Any = None, progress: bool | None = None) -> Outcome:
+        """Run (if `compute`) what is missing, fit, and decide.
+
+        With ``compute=False`` nothing is simulated: missing runs make the
+        claim inconclusive.
+        """
+        if compute:
+            execute(self.runs(), store, executor=executor, progress=progress, desc=self.name)
+        return self._judge(store)
+
+    def _judge(self, store: Store) -> Outcome:
+        needed = self.runs()
+        found = collect(needed, store)
+        missing = sum(r is None for r in found)
+        base = dict(
+            claim=self.name,
+            statement=self.statement,
+            predicted_text=self.predicted.describe(),
+            provenance=self.predicted.provenance,
+            citation=self.predicted.citation,
+            relation=self.relation,
+            tolerance=self.tolerance,
+        )
+        if missing:
+            return Outcome(
+                verdict=Verdict.INCONCLUSIVE,
+                reason=f"{missing} of {len(needed)} runs missing from the store",
+                predicted=math.nan,
+                measurement=None,
+                **base,
+            )
+        records = [r for r in found[: len(self.sweep)] if r is not None]
+        measurement = self.estimator.fit(records)
+        predicted = self.predicted.value(store)
+        verdict, reason = decide(measurement, predicted, self.tolerance, self.relation)
+        extra: dict[str, Any] = {}
+        curve = getattr(self.predicted, "curve", None)
+        if curve is not None:
+            extra["predicted_curve"] = curve(store)
+        return Outcome(verdict=verdict, reason=reason, predicted=predicted, measurement=measurement, extra=extra, **base)
+
+
+def evaluate_all(
+    claims: Sequence[Claim],
+    store: Store,
+    compute: bool = True,
+    executor: Any = None,
+    progress: bool | None = None,
+) -> list[Outcome]:
+    """Evaluate several claims, running all their missing runs in one batch first."""
+    names = [c.name for c in claims]
+    if len(set(names)) != len(names):
+        raise ValueError("claim names must be unique")
+    if compute:
+        points = [p for c in claims for p in c.runs()]
+        execute(points, store, executor=executor, progress=progress, desc="runs")
+    return [c._judge(store) for c in claims]

@@ -1,0 +1,52 @@
+"""PNG plots of claims (matplotlib, imported only when a plot is drawn)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .claim import Outcome
+
+
+def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
+    """Measured points (mean +- s.e.m. over seeds), fitted line and predicted slope, log-log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    m = outcome.measurement
+    assert m is not None and m.curve is not None
+    x = np.asarray(m.curve.x)
+    y = np.asarray(m.curve.mean)
+    err = np.nan_to_num(np.asarray(m.curve.sem))
+    fig, ax = plt.subplots(figsize=(5.2, 4.0), dpi=120)
+    ok = y > 0
+    ax.errorbar(x[ok], y[ok], yerr=err[ok], fmt="o", ms=4, capsize=2, color="k", label="measured (mean +- s.e.m.)")
+    lo, hi = m.window
+    inside = (x >= lo) & (x <= hi) & ok
+    if math.isfinite(m.value) and inside.sum() >= 2:
+        xs = np.geomspace(x[inside].min(), x[inside].max(), 50)
+        fit = np.exp(m.intercept) * xs ** m.slope_of(m.value)
+        ax.plot(xs, fit, "-", color="C0", label=f"fit: exponent {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]")
+        if math.isfinite(outcome.predicted):
+            x0 = math.sqrt(xs[0] * xs[-1])
+            y0 = math.exp(m.intercept) * x0 ** m.slope_of(m.value)
+            pred = y0 * (xs / x0) ** m.slope_of(outcome.predicted)
+            ax.plot(xs, pred, "--", color="C3", label=f"predicted exponent {outcome.predicted:.3f} [{outcome.provenance}]")
+        ax.axvspan(x[inside].min(), x[inside].max(), color="C0", alpha=0.06, lw=0)
+    curve = outcome.extra.get("predicted_curve")
+    if curve:
+        ax.plot(curve["x"], curve["y"], ":", color="C2", lw=2, label=curve.get("label", "theory"))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("P (training points)")
+    ax.set_ylabel("test error")
+    ax.set_title(f"{outcome.claim}: {outcome.verdict.value}", fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

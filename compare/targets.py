@@ -1,0 +1,103 @@
+"""Targets: the predicted side of a claim.
+
+* :class:`ClosedForm`: a registry prediction evaluated at fixed parameters.
+* :class:`SpectralBiasExponent`: the exponent of the numerical spectral-bias
+  (eigenlearning) learning curve, computed from a kernel spectrum that is
+  itself estimated by a simulation run (Tomasini, Sclocchi, Wyart,
+  arXiv:2202.03348).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulate.spec import Spec
+from simulate.store import Store
+from theory.eigenlearning import learning_curve
+from theory.prediction import Prediction
+from theory.registry import get
+
+from .fit import loglog_slope
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """Registry prediction `name` evaluated at `params` (a tuple of (name, value) pairs)."""
+
+    name: str
+    params: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, name: str, **params: float) -> "ClosedForm":
+        target = cls(name, tuple(sorted(params.items())))
+        target.value(None)  # validate now: unknown name or bad parameters fail at construction
+        return target
+
+    @property
+    def prediction(self) -> Prediction:
+        return get(self.name)
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        return []
+
+    def value(self, store: Store | None) -> float:
+        return self.prediction.evaluate(**dict(self.params))
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        return f"{self.name}({args}): {self.prediction.text()}"
+
+    @property
+    def provenance(self) -> str:
+        return self.prediction.provenance.value
+
+    @property
+    def citation(self) -> str:
+        return self.prediction.citation
+
+
+@dataclass(frozen=True)
+class SpectralBiasExponent:
+    """Decay exponent of the eigenlearning prediction of the KRR test error.
+
+    The kernel spectrum (eigenvalues and target coefficients) comes from the
+    run ``(spectrum, seed)``; the predicted error is evaluated at the training
+    set sizes `ps` with ridge `ridge`, and a log-log least-squares fit over
+    them gives the exponent beta (``eps ~ P^-beta``).
+    """
+
+    spectrum: Spec
+    ps: tuple[int, ...]
+    ridge: float = 0.0
+    seed: int = 0
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        return [(self.spectrum, self.seed)]
+
+    def _curve(self, store: Store) -> np.ndarray:
+        rec = store.get(self.spectrum.key(self.seed))
+        if rec is None:
+            raise ValueError("the spectrum run is not in the store; evaluate the claim with compute=True")
+        return learning_curve(np.asarray(rec["eigenvalues"]), np.asarray(rec["coefficients"]), np.asarray(self.ps), ridge=self.ridge)
+
+    def value(self, store: Store) -> float:
+        slope, _ = loglog_slope(self.ps, self._curve(store))
+        return -slope
+
+    def curve(self, store: Store) -> dict[str, Any]:
+        """The predicted curve itself, for plots and the JSON report."""
+        return {"x": [float(p) for p in self.ps], "y": [float(v) for v in self._curve(store)], "label": "spectral bias (eigenlearning)"}
+
+    def describe(self) -> str:
+        n = getattr(self.spectrum, "n", "?")
+        return f"eigenlearning exponent from a Nystrom spectrum (n={n}), ridge={self.ridge:g}, P in [{min(self.ps)}, {max(self.ps)}]"
+
+    @property
+    def provenance(self) -> str:
+        return "paper"
+
+    @property
+    def citation(self) -> str:
+        return "2202.03348"

@@ -1,0 +1,162 @@
+"""Kernel ridge regression (KRR) and its run spec.
+
+Predictor (Tomasini, Sclocchi, Wyart, ICML 2022, arXiv:2202.03348):
+
+    f_P(x) = k(x)^T (K + lambda I)^{-1} y,
+
+with K the [P, P] Gram matrix of the training points, k(x) the kernel between
+x and the training points, and the ridge lambda >= 0 added to K directly (no
+1/P in front of the data term). lambda = 0 is ridgeless interpolation.
+Solves are done in float64 with a Cholesky factorisation; when it fails
+(a numerically singular K at tiny ridge) an LU solve is used instead and a
+warning says so.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from .data.base import DataModel, check_count
+from .device import resolve_device
+from .kernels import Kernel
+from .spec import Spec
+
+__all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks", "KernelRegressionSpec"]
+
+_CHUNK_ELEMENTS = 1 << 23  # ~64 MB of float64 per test-kernel chunk
+
+
+def _check_ridge(ridge: Any) -> float:
+    if isinstance(ridge, bool) or not isinstance(ridge, (int, float)) or not math.isfinite(ridge) or ridge < 0:
+        raise ValueError(f"ridge={ridge!r} must be a finite number >= 0")
+    return float(ridge)
+
+
+def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> torch.Tensor:
+    """Dual coefficients a = (K + ridge I)^{-1} y, in float64 on K's device.
+
+    Parameters
+    ----------
+    k_train : Gram matrix [p, p] (symmetric positive semi-definite).
+    y : targets [p].
+    ridge : ridge lambda >= 0 (no 1/p factor).
+
+    Cholesky (``torch.linalg.cholesky_ex``) is tried first; if it fails, an
+    LU solve (``torch.linalg.solve``) is used and a ``RuntimeWarning`` issued.
+    """
+    ridge = _check_ridge(ridge)
+    if not isinstance(k_train, torch.Tensor) or k_train.ndim != 2 or k_train.shape[0] != k_train.shape[1]:
+        raise ValueError(f"k_train must be a square tensor [p, p], got {getattr(k_train, 'shape', type(k_train))}")
+    p = k_train.shape[0]
+    y = torch.as_tensor(y)
+    if y.shape != (p,):
+        raise ValueError(f"y must have shape [p={p}], got {tuple(y.shape)}")
+    a = k_train.to(torch.float64)
+    a = a + ridge * torch.eye(p, dtype=torch.float64, device=a.device) if ridge > 0 else a.clone()
+    rhs = y.to(device=a.device, dtype=torch.float64)[:, None]
+    factor, info = torch.linalg.cholesky_ex(a)
+    if int(info) == 0:
+        return torch.cholesky_solve(rhs, factor)[:, 0]
+    warnings.warn(
+        f"Cholesky factorisation of K + ridge I failed (p={p}, ridge={ridge:g}; leading minor {int(info)} "
+        "not positive); falling back to torch.linalg.solve (LU)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return torch.linalg.solve(a, rhs)[:, 0]
+
+
+def krr_fit_predict(k_train: torch.Tensor, y: torch.Tensor, k_test: torch.Tensor, ridge: float) -> torch.Tensor:
+    """KRR predictions k_test @ (k_train + ridge I)^{-1} y, float64 [n].
+
+    Parameters
+    ----------
+    k_train : Gram matrix of the training points [p, p].
+    y : training targets [p].
+    k_test : kernel between test and training points [n, p].
+    ridge : lambda >= 0, added to K as is (no 1/p); 0 interpolates.
+    """
+    coef = krr_coefficients(k_train, y, ridge)
+    if not isinstance(k_test, torch.Tensor) or k_test.ndim != 2 or k_test.shape[1] != coef.shape[0]:
+        raise ValueError(f"k_test must be a tensor [n, p={coef.shape[0]}], got {getattr(k_test, 'shape', type(k_test))}")
+    return k_test.to(device=coef.device, dtype=torch.float64) @ coef
+
+
+def predict_in_chunks(kernel: Kernel, x_test: torch.Tensor, x_train: torch.Tensor, coef: torch.Tensor) -> torch.Tensor:
+    """sum_j kernel(x_test, x_train)[:, j] coef[j], computed on chunks of test points.
+
+    Keeps memory at about 64 MB of test kernel at a time. Returns [n] in
+    float64 (`x_test` and `x_train` are cast to float64 on coef's device).
+    """
+    x_test = x_test.to(device=coef.device, dtype=torch.float64)
+    x_train = x_train.to(device=coef.device, dtype=torch.float64)
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, x_train.shape[0]))
+    out = [kernel(x_test[i : i + chunk], x_train) @ coef for i in range(0, x_test.shape[0], chunk)]
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64, device=coef.device)
+
+
+def check_learning_spec(data: Any, kernel: Any, p: Any, n_test: Any, device: Any) -> None:
+    """Shared field checks of the kernel-method specs (KRR, SVC)."""
+    if not isinstance(data, DataModel):
+        raise ValueError(f"data must be a simulate.data model (Stripe, Cylinder, DepletedStripe, ...), got {data!r}")
+    if not isinstance(kernel, Kernel):
+        raise ValueError(f"kernel must be a simulate.kernels kernel (Laplace, ExpPower, ReluNTK), got {kernel!r}")
+    check_count(p, "p", 1)
+    check_count(n_test, "n_test", 1)
+    if not isinstance(device, str):
+        raise ValueError(f"device={device!r} must be a string such as 'cpu' or 'cuda'")
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device; use 'cpu' or 'cuda'") from exc
+
+
+@dataclass(frozen=True)
+class KernelRegressionSpec(Spec):
+    """One KRR learning-curve point (arXiv:2202.03348).
+
+    Fields: ``data`` (a data model), ``kernel``, ``p`` (training points, >= 1),
+    ``ridge`` (>= 0), ``n_test`` (>= 1), ``device`` ('cpu' or 'cuda').
+
+    The run draws the training set ``data.sample(p, seed, stream=0)`` (nested
+    in p) and the test set ``data.sample(n_test, seed, stream=1)``, fits KRR on
+    the labels and returns::
+
+        {"p": p, "ridge": ridge,
+         "mse": mean over the test set of (f_P(x) - y)^2,
+         "sign_error": fraction of test points with sign(f_P(x)) != y
+                       (a prediction of exactly 0 counts as an error)}
+    """
+
+    kind: ClassVar[str] = "krr"
+    version: ClassVar[int] = 1
+
+    data: DataModel
+    kernel: Kernel
+    p: int
+    ridge: float = 0.0
+    n_test: int = 10000
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        check_learning_spec(self.data, self.kernel, self.p, self.n_test, self.device)
+        object.__setattr__(self, "p", int(self.p))
+        object.__setattr__(self, "n_test", int(self.n_test))
+        object.__setattr__(self, "ridge", _check_ridge(self.ridge))
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        dev = resolve_device(self.device)
+        x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)
+        xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=torch.float64)
+        coef = krr_coefficients(self.kernel(x), y, self.ridge)
+        pred = predict_in_chunks(self.kernel, xt, x, coef)
+        return {
+            "p": self.p,
+            "ridge": self.ridge,
+            "mse": float(((pred - yt) ** 2).mean()),
+            "sign_error": float((torch.sign(pred) != yt).double().mean()),
+        }

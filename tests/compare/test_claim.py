@@ -1,0 +1,82 @@
+import math
+from dataclasses import dataclass
+
+import pytest
+
+from compare.claim import Claim, Tolerance, Verdict, decide, evaluate_all
+from compare.fit import Measurement, PowerLawFit
+from simulate.store import MemoryStore
+from simulate.sweep import SerialExecutor, Sweep
+from tests.toy import PowerLawToy
+
+TOL = Tolerance(0.02, "test", max_interval=0.3)
+
+
+def meas(value, low, high, points=5, seeds=4):
+    return Measurement(value, low, high, 0.95, points, seeds, (1, 10), "test")
+
+
+@pytest.mark.parametrize(
+    "m, predicted, relation, verdict",
+    [
+        (meas(0.5, 0.45, 0.55), 0.5, "equal", Verdict.AGREE),
+        (meas(0.5, 0.45, 0.55), 0.56, "equal", Verdict.AGREE),  # within tolerance 0.02 of the interval
+        (meas(0.5, 0.45, 0.55), 0.60, "equal", Verdict.DISAGREE),
+        (meas(0.5, 0.45, 0.55), 0.40, "equal", Verdict.DISAGREE),
+        (meas(0.5, 0.1, 0.9), 0.5, "equal", Verdict.INCONCLUSIVE),  # too wide
+        (meas(0.5, 0.45, 0.55, points=2), 0.5, "equal", Verdict.INCONCLUSIVE),
+        (meas(0.5, 0.45, 0.55, seeds=1), 0.5, "equal", Verdict.INCONCLUSIVE),
+        (meas(1.0, 0.95, 1.05), 1.33, "differ", Verdict.AGREE),
+        (meas(1.0, 0.99, 1.01), 1.0, "differ", Verdict.DISAGREE),
+        (meas(1.0, 0.90, 1.10), 1.0, "differ", Verdict.INCONCLUSIVE),
+        (meas(math.nan, math.nan, math.nan), 1.0, "equal", Verdict.INCONCLUSIVE),
+    ],
+)
+def test_decide(m, predicted, relation, verdict):
+    assert decide(m, predicted, TOL, relation)[0] is verdict
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A target with a fixed value (no registry needed)."""
+
+    v: float
+
+    def runs(self):
+        return []
+
+    def value(self, store):
+        return self.v
+
+    def describe(self):
+        return f"fixed {self.v}"
+
+    provenance = "derived"
+    citation = "0000.00000"
+
+
+def toy_claim(name, predicted, beta=0.5):
+    sweep = Sweep.over(PowerLawToy(beta=beta, noise=0.05), seeds=range(4), p=[64, 128, 256, 512])
+    return Claim(name, "toy", Fixed(predicted), sweep, PowerLawFit(n_boot=200), TOL)
+
+
+def test_claims_end_to_end_with_a_shared_store():
+    store = MemoryStore()
+    good, bad = toy_claim("good", 0.5), toy_claim("bad", 0.8)
+    outcomes = evaluate_all([good, bad], store, executor=SerialExecutor(), progress=False)
+    assert [o.verdict for o in outcomes] == [Verdict.AGREE, Verdict.DISAGREE]
+    assert len(store) == 16  # both claims share the same runs
+    again = evaluate_all([good], store, compute=False)
+    assert again[0].measurement.value == outcomes[0].measurement.value
+
+
+def test_missing_runs_make_a_report_inconclusive():
+    out = evaluate_all([toy_claim("c", 0.5)], MemoryStore(), compute=False)[0]
+    assert out.verdict is Verdict.INCONCLUSIVE and "16 of 16 runs missing" in out.reason
+
+
+def test_claim_validation():
+    with pytest.raises(ValueError, match="relation"):
+        Claim("x", "s", Fixed(1), toy_claim("c", 1).sweep, PowerLawFit(), TOL, relation="similar")
+    with pytest.raises(ValueError, match="unique"):
+        evaluate_all([toy_claim("c", 1), toy_claim("c", 1)], MemoryStore(), compute=False)
