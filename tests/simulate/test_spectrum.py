@@ -1,0 +1,68 @@
+"""Nystrom spectrum: invariants, a kernel with known Mercer spectrum, and the run spec."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from simulate.data import DepletedStripe, Stripe
+from simulate.kernels import ExpPower, Laplace
+from simulate.spec import run
+from simulate.spectrum import SpectrumSpec, kernel_spectrum
+
+
+def test_invariants_laplace():
+    data, kernel, n = DepletedStripe(2, 1.0), Laplace(1.0), 400
+    evals, coef = kernel_spectrum(data, kernel, n, 0, device="cpu")
+    assert evals.shape == coef.shape == (n,)
+    assert evals.dtype == coef.dtype == torch.float64
+    assert torch.all(evals[:-1] >= evals[1:]) and torch.all(evals >= 0)
+    assert float(evals.sum()) == pytest.approx(1.0, abs=1e-10)  # trace(K/n) = mean K(x, x) = 1
+    assert float((coef**2).sum()) == pytest.approx(1.0, abs=1e-10)  # Parseval: mean y^2 = 1
+    # Reconstruction of K from the spectrum: ||K/n||_F^2 = sum eta^2 and
+    # y^T K y / n^2 = sum_k eta_k c_k^2 (both computed directly from the samples).
+    x, y = data.sample(n, 0, device="cpu")
+    K = kernel(x)
+    assert float((evals**2).sum()) == pytest.approx(float((K / n).pow(2).sum()), rel=1e-10)
+    assert float((evals * coef**2).sum()) == pytest.approx(float(y @ K @ y) / n**2, rel=1e-10)
+
+
+def test_gaussian_kernel_on_gaussian_data_known_mercer_spectrum():
+    """exp(-(x-y)^2/sigma^2) with sigma = 1 under N(0, 1) in d = 1 has eigenvalues 2^-(k+1).
+
+    Rasmussen & Williams (2006) sec. 4.3.1 with l^2 = 1/2, data variance 1:
+    a = 1/4, b = 1, c = 3/4, A = 2, B = 1/2, lambda_k = sqrt(2a/A) B^k = 2^-(k+1).
+    """
+    evals, coef = kernel_spectrum(Stripe(1), ExpPower(1.0, 2.0), 2000, 0, device="cpu")
+    exact = 0.5 ** (np.arange(5) + 1)
+    np.testing.assert_allclose(evals[:5].numpy(), exact, rtol=0.1)
+    assert evals[30:].max() < 1e-8
+    assert float((coef**2).sum()) == pytest.approx(1.0, abs=1e-10)
+
+
+def test_spec_record():
+    spec = SpectrumSpec(DepletedStripe(2, 0.5), Laplace(3.0), n=100)
+    rec = run(spec, 1)
+    assert rec["kind"] == "spectrum" and rec["n"] == 100
+    assert len(rec["eigenvalues"]) == len(rec["coefficients"]) == 100
+    assert all(isinstance(v, float) for v in rec["eigenvalues"])
+    json.dumps(rec, allow_nan=False)
+    evals, coef = kernel_spectrum(spec.data, spec.kernel, 100, 1, device="cpu")
+    assert rec["eigenvalues"] == evals.tolist() and rec["coefficients"] == coef.tolist()
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: kernel_spectrum(Stripe(1), Laplace(), 0, 0, device="cpu"), "n="),
+        (lambda: kernel_spectrum(Stripe(1), Laplace(), 10, -1, device="cpu"), "seed="),
+        (lambda: kernel_spectrum("stripe", Laplace(), 10, 0, device="cpu"), "data must"),
+        (lambda: SpectrumSpec(Stripe(1), "laplace", 10), "kernel must"),
+        (lambda: SpectrumSpec(Stripe(1), Laplace(), 0), "n="),
+    ],
+)
+def test_bad_input(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
