@@ -13,6 +13,7 @@ plain percentile bootstrap covers 80% instead of 95% at 4 seeds
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -112,7 +113,8 @@ def seed_curve(records: Sequence[Mapping[str, Any]], x: str, y: str) -> Curve:
     xs, mat, _ = seed_matrix(records, x, y)
     n = np.sum(~np.isnan(mat), axis=1)
     mean = np.nanmean(mat, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():  # one seed at some x: s.e.m. is NaN there, by design
+        warnings.simplefilter("ignore", RuntimeWarning)
         sem = np.where(n > 1, np.nanstd(mat, axis=1, ddof=1) / np.sqrt(np.maximum(n, 1)), np.nan)
     return Curve(tuple(xs), tuple(mean), tuple(sem), tuple(int(v) for v in n))
 

@@ -148,6 +148,9 @@ class KernelRegressionSpec(Spec):
         object.__setattr__(self, "n_test", int(self.n_test))
         object.__setattr__(self, "ridge", _check_ridge(self.ridge))
 
+    def cost(self) -> float:
+        return float(self.p) ** 3 / 1000 + float(self.p) * self.n_test
+
     def _run(self, seed: int) -> dict[str, Any]:
         dev = resolve_device(self.device)
         x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)

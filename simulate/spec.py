@@ -62,6 +62,10 @@ class Spec:
     def _run(self, seed: int) -> dict[str, Any]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def cost(self) -> float:
+        """Rough relative cost of one run; sweeps start the most expensive runs first."""
+        return 1.0
+
     def key(self, seed: int) -> str:
         """Content hash of (spec, seed, code version): the results-store key."""
         return run_key(self, seed)

@@ -94,6 +94,9 @@ class SpectrumSpec(Spec):
         if not isinstance(self.device, str):
             raise ValueError(f"device={self.device!r} must be a string such as 'cpu' or 'cuda'")
 
+    def cost(self) -> float:
+        return float(self.n) ** 3 / 100
+
     def _run(self, seed: int) -> dict[str, Any]:
         evals, coef = kernel_spectrum(self.data, self.kernel, self.n, seed, device=self.device)
         return {"n": self.n, "eigenvalues": evals.cpu().tolist(), "coefficients": coef.cpu().tolist()}

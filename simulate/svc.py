@@ -74,6 +74,9 @@ class KernelSVCSpec(Spec):
             raise ValueError(f"C={C!r} must be a finite number > 0")
         object.__setattr__(self, "C", float(C))
 
+    def cost(self) -> float:
+        return float(self.p) ** 2 + float(self.p) * self.n_test
+
     def _run(self, seed: int) -> dict[str, Any]:
         dev = resolve_device(self.device)
         x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)

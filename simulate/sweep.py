@@ -203,6 +203,7 @@ def execute(
     for spec, seed in points:
         unique.setdefault(spec.key(seed), (spec, seed))
     missing = [p for k, p in unique.items() if store.get(k) is None]
+    missing.sort(key=lambda point: -point[0].cost())  # longest first: fewer idle workers at the end
     if executor is None:
         executor = ProcessExecutor() if len(missing) > 1 else SerialExecutor()
     computed = 0

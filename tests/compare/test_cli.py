@@ -1,0 +1,63 @@
+"""The command line as a user runs it: output, files, exit codes, one-line errors."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from compare.cli import main
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "compare.cli", *args], capture_output=True, text=True)
+
+
+def test_predict_lists_every_prediction(capsys):
+    assert main(["predict"]) == 0
+    out = capsys.readouterr().out
+    assert "beta_lazy" in out and "rhm_p_max" in out and "[open" in out
+
+
+def test_predict_evaluates_one(capsys):
+    assert main(["predict", "beta_svc", "d=2", "xi=0.5"]) == 0
+    out = capsys.readouterr().out
+    # (d-1+xi)/(3d-3+xi) at d=2, xi=0.5: 1.5/3.5 = 0.428571...
+    assert "0.4285714286" in out
+    assert "\\frac" in out
+    assert "source  : arXiv:" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["predict", "beta_lazzy"], "unknown prediction 'beta_lazzy'"),
+        (["predict", "rhm_p_max", "n_c=2", "m=9", "v=8", "s=2", "L=2"], "m=9 > v**(s - 1)=8"),
+        (["predict", "beta_svc", "d=2", "xi=3"], "xi"),
+        (["predict", "beta_lazy", "d"], "must look like name=value"),
+        (["predict", "beta_lazy", "d=two"], "is not a number"),
+        (["run", "--suite", "nope"], "unknown suite 'nope'"),
+        (["run", "--suite", "toy", "--claim", "nope"], "unknown claim(s) nope"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(args, message, tmp_path):
+    res = run_cli(*args, *(["--out", str(tmp_path)] if args[0] == "run" else []))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert message in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_report_without_a_store_is_a_clear_error(tmp_path):
+    res = run_cli("report", "--suite", "toy", "--out", str(tmp_path / "none"))
+    assert res.returncode == 2 and "no results store" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_malformed_option_is_a_usage_error():
+    res = run_cli("run", "--workers", "many")
+    assert res.returncode == 2 and "invalid int value" in res.stderr
+
+
+def test_list_shows_suites(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "suite quick:" in out and "svc_laplace_stripe_d2" in out
