@@ -51,6 +51,8 @@ class Measurement:
     local_slopes: tuple[float, ...] = ()
     curve: Curve | None = None
     notes: tuple[str, ...] = field(default=())
+    x_name: str = "p"
+    y_name: str = "test_error"
 
     @property
     def half_width(self) -> float:
@@ -75,6 +77,8 @@ class Measurement:
             "local_slopes": list(self.local_slopes),
             "curve": None if self.curve is None else self.curve.to_dict(),
             "notes": list(self.notes),
+            "x_name": self.x_name,
+            "y_name": self.y_name,
         }
 
 
@@ -178,7 +182,8 @@ class PowerLawFit:
         if xs.size < 2:
             notes.append(f"only {xs.size} usable x value(s) in the window")
             return Measurement(nan, nan, nan, self.confidence, int(xs.size), len(seeds), self.window,
-                               self.describe(), self.exponent, curve=curve, notes=tuple(notes))
+                               self.describe(), self.exponent, curve=curve, notes=tuple(notes),
+                               x_name=self.x, y_name=self.y)
         slope, intercept = loglog_slope(xs, mean)
         local = tuple(sign * s for s in np.diff(np.log(mean)) / np.diff(np.log(xs)))
         rng = np.random.default_rng(self.seed)
@@ -219,4 +224,6 @@ class PowerLawFit:
             local_slopes=local,
             curve=curve,
             notes=tuple(notes),
+            x_name=self.x,
+            y_name=self.y,
         )

@@ -41,9 +41,10 @@ def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
         ax.plot(curve["x"], curve["y"], ":", color="C2", lw=2, label=curve.get("label", "theory"))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("P (training points)")
-    ax.set_ylabel("test error")
-    ax.set_title(f"{outcome.claim}: {outcome.verdict.value}", fontsize=10)
+    ax.set_xlabel(m.x_name)
+    ax.set_ylabel(m.y_name)
+    claimed = "measured != predicted" if outcome.relation == "differ" else "measured = predicted"
+    ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     path = Path(path)

@@ -13,7 +13,7 @@ from typing import Callable
 
 from simulate.data.depleted_stripe import DepletedStripe
 from simulate.data.stripe import Stripe
-from simulate.kernels import ExpPower, Laplace
+from simulate.kernels import ExpPower, Laplace, ReluNTK
 from simulate.krr import KernelRegressionSpec
 from simulate.spectrum import SpectrumSpec
 from simulate.svc import KernelSVCSpec
@@ -94,6 +94,15 @@ def svc_claims(s: Scale) -> list[Claim]:
             tolerance=EXPONENT_TOLERANCE,
         ))
     d = s.dims[0]
+    base = KernelSVCSpec(data=Stripe(d=d), kernel=ReluNTK(), p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
+    claims.append(Claim(
+        name=f"svc_ntk_stripe_d{d}",
+        statement=f"SVC with the analytic ReLU NTK at initialisation (cusp xi=1) on the stripe model in d={d}: beta = d/(3d-2)",
+        predicted=ClosedForm.of("beta_lazy", d=d),
+        sweep=Sweep.over(base, seeds=range(s.svc_seeds), p=s.svc_ps),
+        estimator=fit,
+        tolerance=EXPONENT_TOLERANCE,
+    ))
     base = KernelSVCSpec(data=Stripe(d=d), kernel=EXP_POWER, p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
     claims.append(Claim(
         name=f"svc_cusp0.5_stripe_d{d}",

@@ -128,8 +128,10 @@ class ProcessExecutor:
             futures = [pool.submit(fn, spec, seed) for spec, seed in items]
             for fut in cf.as_completed(futures):
                 yield fut.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C or the caller stopped: do not wait for queued runs
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def __repr__(self) -> str:
         return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"

@@ -102,3 +102,16 @@ def test_killed_sweep_resumes_with_only_missing_runs(tmp_path):
     assert 3 <= stored < 12, "the sweep should have been killed mid-way"
     out = subprocess.run([sys.executable, str(script), "0.25"], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["computed", str(12 - stored), "cached", str(stored)]
+
+
+def test_dask_executor_matches_serial():
+    distributed = pytest.importorskip("dask.distributed")
+    from simulate.sweep import DaskExecutor
+
+    sweep = Sweep.over(PowerLawToy(), seeds=range(2), p=[10, 20])
+    expected = execute(sweep, MemoryStore(), executor=SerialExecutor(), progress=False)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        store = MemoryStore()
+        got = execute(sweep, store, executor=DaskExecutor(client), progress=False)
+    assert got.computed == 4
+    assert [r["test_error"] for r in got.records] == [r["test_error"] for r in expected.records]
