@@ -120,7 +120,14 @@ def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "eq
         return Verdict.INCONCLUSIVE, f"interval width {width:.3f} > {tol.max_interval:g}"
     lo, hi = m.low - tol.absolute, m.high + tol.absolute
     inside = lo <= predicted <= hi
-    where = f"{predicted:.3f} {'in' if inside else 'outside'} [{m.low:.3f}, {m.high:.3f}] +- {tol.absolute:g}"
+    gap = max(m.low - predicted, predicted - m.high, 0.0)
+    if gap == 0:
+        where = f"{predicted:.3f} inside the interval [{m.low:.3f}, {m.high:.3f}]"
+    else:
+        where = (
+            f"{predicted:.3f} is {gap:.3f} outside the interval [{m.low:.3f}, {m.high:.3f}], "
+            f"{'within' if inside else 'beyond'} the tolerance {tol.absolute:g}"
+        )
     if relation == "equal":
         return (Verdict.AGREE if inside else Verdict.DISAGREE), where
     if relation == "differ":

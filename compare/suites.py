@@ -135,6 +135,19 @@ def krr_claims(s: Scale) -> list[Claim]:
             estimator=fit,
             tolerance=EXPONENT_TOLERANCE,
         ))
+    d, chi = 1, 1.0
+    claims.append(Claim(
+        name=f"krr_vs_sb_formula_d{d}_chi{chi:g}",
+        statement=(
+            f"the measured ridgeless KRR exponent (d={d}, chi={chi:g}) differs from the closed-form "
+            "spectral-bias exponent beta_SB = (1+chi)(d+1)/(d(d+1+chi))"
+        ),
+        predicted=ClosedForm.of("beta_krr_sb", d=d, chi=chi),
+        sweep=_krr_sweep(s, d, chi),
+        estimator=fit,
+        tolerance=EXPONENT_TOLERANCE,
+        relation="differ",
+    ))
     sb_fit = PowerLawFit(x="p", y="mse", window=(float(s.sb_ps[0]), float(s.sb_ps[-1])), n_boot=s.n_boot)
     for d, chi, relation in ((s.dims[0], 0.0, "equal"), (1, 1.0, "differ")):
         spectrum = SpectrumSpec(data=DepletedStripe(d=d, chi=chi), kernel=KRR_KERNEL, n=s.spectrum_n)
