@@ -81,37 +81,29 @@ def _window(ps: tuple[int, ...]) -> tuple[float, float]:
 
 
 def svc_claims(s: Scale) -> list[Claim]:
-    claims = []
     fit = PowerLawFit(x="p", y="test_error", window=_window(s.svc_ps), n_boot=s.n_boot)
-    for d in s.dims:
-        base = KernelSVCSpec(data=Stripe(d=d), kernel=LAPLACE, p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
-        claims.append(Claim(
-            name=f"svc_laplace_stripe_d{d}",
-            statement=f"SVC with a Laplace kernel on the stripe model in d={d}: eps ~ P^-beta, beta = d/(3d-2) (lazy regime)",
-            predicted=ClosedForm.of("beta_lazy", d=d),
-            sweep=Sweep.over(base, seeds=range(s.svc_seeds), p=s.svc_ps),
-            estimator=fit,
-            tolerance=EXPONENT_TOLERANCE,
-        ))
+
+    def claim(name: str, statement: str, kernel, d: int, target: ClosedForm) -> Claim:
+        base = KernelSVCSpec(data=Stripe(d=d), kernel=kernel, p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
+        sweep = Sweep.over(base, seeds=range(s.svc_seeds), p=s.svc_ps)
+        return Claim(name, statement, target, sweep, fit, EXPONENT_TOLERANCE)
+
+    claims = [
+        claim(f"svc_laplace_stripe_d{d}",
+              f"SVC with a Laplace kernel on the stripe model in d={d}: eps ~ P^-beta, beta = d/(3d-2) (lazy regime)",
+              LAPLACE, d, ClosedForm.of("beta_lazy", d=d))
+        for d in s.dims
+    ]
     d = s.dims[0]
-    base = KernelSVCSpec(data=Stripe(d=d), kernel=ReluNTK(), p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
-    claims.append(Claim(
-        name=f"svc_ntk_stripe_d{d}",
-        statement=f"SVC with the analytic ReLU NTK at initialisation (cusp xi=1) on the stripe model in d={d}: beta = d/(3d-2)",
-        predicted=ClosedForm.of("beta_lazy", d=d),
-        sweep=Sweep.over(base, seeds=range(s.svc_seeds), p=s.svc_ps),
-        estimator=fit,
-        tolerance=EXPONENT_TOLERANCE,
-    ))
-    base = KernelSVCSpec(data=Stripe(d=d), kernel=EXP_POWER, p=s.svc_ps[0], n_test=s.n_test, C=SVC_C)
-    claims.append(Claim(
-        name=f"svc_cusp0.5_stripe_d{d}",
-        statement=f"SVC with exp(-(r/sigma)^0.5) (cusp xi=0.5) on the stripe model in d={d}: beta = (d-1+xi)/(3d-3+xi)",
-        predicted=ClosedForm.of("beta_svc", d=d, xi=EXP_POWER.xi),
-        sweep=Sweep.over(base, seeds=range(s.svc_seeds), p=s.svc_ps),
-        estimator=fit,
-        tolerance=EXPONENT_TOLERANCE,
-    ))
+    claims.append(claim(
+        f"svc_ntk_stripe_d{d}",
+        f"SVC with the analytic ReLU NTK at initialisation (cusp xi=1) on the stripe model in d={d}: beta = d/(3d-2)",
+        ReluNTK(), d, ClosedForm.of("beta_lazy", d=d)))
+    claims.append(claim(
+        f"svc_cusp{EXP_POWER.xi:g}_stripe_d{d}",
+        f"SVC with exp(-(r/sigma)^{EXP_POWER.xi:g}) (cusp xi={EXP_POWER.xi:g}) on the stripe model in d={d}: "
+        "beta = (d-1+xi)/(3d-3+xi)",
+        EXP_POWER, d, ClosedForm.of("beta_svc", d=d, xi=EXP_POWER.xi)))
     return claims
 
 
