@@ -49,9 +49,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     pred = get(args.name)
     params = _parse_assignments(args.params)
-    print(pred.describe())
+    value = None
     if pred.expr is not None and (params or not pred.parameter_names):
-        value = pred.evaluate(**params)
+        value = pred.evaluate(**params)  # bad parameters fail before anything is printed
+    print(pred.describe())
+    if value is not None:
         shown = ", ".join(f"{k}={v}" for k, v in params.items())
         print(f"  value   : {pred.lhs}({shown}) {pred.relation.value} {value:.10g}")
     return 0
@@ -172,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.args[0] if exc.args else str(exc)
         print(f"scalingcheck: error: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("scalingcheck: interrupted; finished runs are stored, re-run to resume", file=sys.stderr)
         return 130

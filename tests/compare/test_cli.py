@@ -33,6 +33,8 @@ def test_predict_evaluates_one(capsys):
         (["predict", "beta_lazzy"], "unknown prediction 'beta_lazzy'"),
         (["predict", "rhm_p_max", "n_c=2", "m=9", "v=8", "s=2", "L=2"], "m=9 > v**(s - 1)=8"),
         (["predict", "beta_svc", "d=2", "xi=3"], "xi"),
+        (["predict", "beta_lazy", "d=2", "xi=1"], "unknown parameter(s) xi; allowed: d"),
+        (["predict", "beta_lazy", "d=0"], "d=0 must be > 0"),
         (["predict", "beta_lazy", "d"], "must look like name=value"),
         (["predict", "beta_lazy", "d=two"], "is not a number"),
         (["run", "--suite", "nope"], "unknown suite 'nope'"),
@@ -42,6 +44,7 @@ def test_predict_evaluates_one(capsys):
 def test_bad_input_gives_one_clear_line(args, message, tmp_path):
     res = run_cli(*args, *(["--out", str(tmp_path)] if args[0] == "run" else []))
     assert res.returncode == 2
+    assert res.stdout == ""
     assert "Traceback" not in res.stderr
     assert message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
