@@ -1,0 +1,150 @@
+"""Sample complexities: where a seed-averaged curve crosses a threshold, and how that point scales.
+
+* :class:`ThresholdCrossing`: P* = the x at which the mean of y first falls to
+  `threshold` (e.g. test error = 10% of chance error), interpolated linearly
+  in (log x, y) between the two bracketing points, with an interval from a
+  bootstrap over seeds.
+* :class:`CrossingScaling`: the exponent of P* against a parameter of the
+  sweep (``P* ~ m^L``: slope of log P* against log m over the groups of
+  records sharing a value of `group`), with a bootstrap interval.
+
+Both intervals use the bootstrap standard error (in log space), corrected for
+the number of seeds and widened by Student's t, as :class:`compare.fit.PowerLawFit`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from scipy.stats import t as student_t
+
+from .fit import Measurement, seed_curve, seed_matrix
+
+
+def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:
+    """First x where y <= threshold, interpolated linearly in (log x, y); NaN if y never crosses
+    or is already below the threshold at the smallest x (the crossing is then out of range)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    below = np.nonzero(y <= threshold)[0]
+    if below.size == 0 or below[0] == 0:
+        return math.nan
+    i = below[0]
+    x0, x1, y0, y1 = math.log(x[i - 1]), math.log(x[i]), y[i - 1], y[i]
+    frac = (y0 - threshold) / (y0 - y1) if y0 != y1 else 1.0
+    return math.exp(x0 + frac * (x1 - x0))
+
+
+def _interval(center: float, boot: np.ndarray, n_seeds: int, confidence: float) -> tuple[float, float]:
+    """center +- t_{n-1} * SE(boot) * sqrt(n/(n-1)); NaN when it cannot be formed."""
+    ok = np.isfinite(boot)
+    if n_seeds < 2 or ok.sum() < 10 or not math.isfinite(center):
+        return math.nan, math.nan
+    se = float(np.std(boot[ok], ddof=1)) * math.sqrt(n_seeds / (n_seeds - 1))
+    half = float(student_t.ppf(0.5 + confidence / 2, n_seeds - 1)) * se
+    return center - half, center + half
+
+
+def _check(confidence: float, n_boot: int) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence} must lie in (0, 1)")
+    if n_boot < 10:
+        raise ValueError(f"n_boot={n_boot} must be >= 10")
+
+
+@dataclass(frozen=True)
+class ThresholdCrossing:
+    """P*: where the seed-averaged `y` first falls to `threshold` along `x`."""
+
+    threshold: float
+    x: str = "p"
+    y: str = "test_error"
+    n_boot: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.confidence, self.n_boot)
+
+    def describe(self) -> str:
+        return (
+            f"first {self.x} where mean {self.y} <= {self.threshold:g}, interpolated in (log {self.x}, {self.y}); "
+            f"{self.confidence:.0%} interval from the bootstrap over seeds (log scale, Student-t)"
+        )
+
+    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
+        xs, mat, seeds = seed_matrix(records, self.x, self.y)
+        value = crossing(xs, np.nanmean(mat, axis=1), self.threshold)
+        rng = np.random.default_rng(self.seed)
+        boot = np.array([
+            crossing(xs, np.nanmean(mat[:, rng.integers(0, len(seeds), len(seeds))], axis=1), self.threshold)
+            for _ in range(self.n_boot)
+        ]) if len(seeds) > 1 else np.array([])
+        lo, hi = _interval(math.log(value) if value > 0 else math.nan, np.log(boot), len(seeds), self.confidence)
+        notes = () if math.isfinite(value) else (f"mean {self.y} does not cross {self.threshold:g} inside the range of {self.x}",)
+        return Measurement(
+            value=value, low=math.exp(lo), high=math.exp(hi), confidence=self.confidence,
+            n_points=len(xs), n_seeds=len(seeds), window=(float(xs.min()), float(xs.max())),
+            method=self.describe(), exponent="level", curve=seed_curve(records, self.x, self.y),
+            notes=notes, x_name=self.x, y_name=self.y,
+        )
+
+
+@dataclass(frozen=True)
+class CrossingScaling:
+    """Exponent of P* against the sweep parameter `group` (slope of log P* vs log group)."""
+
+    threshold: float
+    group: str
+    x: str = "p"
+    y: str = "test_error"
+    n_boot: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.confidence, self.n_boot)
+
+    def describe(self) -> str:
+        return (
+            f"slope of log P* against log {self.group}, P* = first {self.x} where mean {self.y} <= {self.threshold:g}; "
+            f"{self.confidence:.0%} interval from the bootstrap over seeds within each {self.group} (Student-t)"
+        )
+
+    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
+        groups: dict[float, list[Mapping[str, Any]]] = {}
+        for r in records:
+            if self.group not in r:
+                raise ValueError(f"record lacks the group key {self.group!r}; keys: {', '.join(sorted(r))}")
+            groups.setdefault(float(r[self.group]), []).append(r)
+        keys = sorted(groups)
+        mats = [seed_matrix(groups[k], self.x, self.y) for k in keys]
+        stars = np.array([crossing(xs, np.nanmean(mat, axis=1), self.threshold) for xs, mat, _ in mats])
+        ok = np.isfinite(stars)
+        notes = [f"P*({self.group}={k:g}) = {s:.4g}" for k, s in zip(keys, stars)]
+        n_seeds = min(len(seeds) for _, _, seeds in mats) if mats else 0
+        nan = math.nan
+        if ok.sum() < 2:
+            return Measurement(nan, nan, nan, self.confidence, int(ok.sum()), n_seeds, (min(keys, default=nan), max(keys, default=nan)),
+                               self.describe(), "growth", notes=tuple(notes + ["fewer than two finite P*"]),
+                               x_name=self.group, y_name="P*")
+        g = np.log(np.asarray(keys))
+        slope, intercept = np.polyfit(g[ok], np.log(stars[ok]), 1)
+        rng = np.random.default_rng(self.seed)
+        boot = np.full(self.n_boot, np.nan)
+        for b in range(self.n_boot):
+            s = np.array([
+                crossing(xs, np.nanmean(mat[:, rng.integers(0, mat.shape[1], mat.shape[1])], axis=1), self.threshold)
+                for xs, mat, _ in mats
+            ])
+            good = np.isfinite(s)
+            if good.sum() >= 2:
+                boot[b] = np.polyfit(g[good], np.log(s[good]), 1)[0]
+        lo, hi = _interval(float(slope), boot, n_seeds, self.confidence)
+        return Measurement(
+            value=float(slope), low=lo, high=hi, confidence=self.confidence, n_points=int(ok.sum()),
+            n_seeds=n_seeds, window=(float(min(keys)), float(max(keys))), method=self.describe(),
+            exponent="growth", intercept=float(intercept), notes=tuple(notes), x_name=self.group, y_name="P*",
+        )
