@@ -30,6 +30,9 @@ class Verdict(str, enum.Enum):
     DISAGREE = "disagree"
     INCONCLUSIVE = "inconclusive"
 
+    def __str__(self) -> str:
+        return self.value
+
 
 @dataclass(frozen=True)
 class Tolerance:

@@ -191,7 +191,9 @@ def execute(
         Where records are read from and written to.
     executor:
         ``None`` -> :class:`ProcessExecutor` with default settings when more
-        than one run is missing, else in-process.
+        than one run is missing, else in-process. Worker processes are
+        spawned: a script that calls this must guard its entry point with
+        ``if __name__ == "__main__":`` (or pass ``SerialExecutor()``).
     progress:
         Show a progress bar (``None``: only on a terminal).
 
