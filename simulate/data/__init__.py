@@ -1,11 +1,20 @@
-"""Data models: ``sample(n, seed, stream=...) -> (x [n, d], y [n] in {-1, +1})``.
+"""Data models.
+
+Binary tasks on R^d, ``sample(n, seed, stream=...) -> (x [n, d], y [n] in {-1, +1})``:
 
 * :class:`Stripe`, :class:`Cylinder` (arXiv:2007.11471);
 * :class:`DepletedStripe` (arXiv:2202.03348).
+
+Hierarchical multi-class tasks, ``sample(...) -> (one-hot x [n, v, d], classes y [n])``:
+
+* :class:`RandomHierarchyModel` (arXiv:2307.02129);
+* :class:`SparseRandomHierarchyModel` (arXiv:2404.10727).
 """
 from .base import DataModel
 from .cylinder import Cylinder
 from .depleted_stripe import DepletedStripe
+from .rhm import RandomHierarchyModel
+from .sparse_rhm import SparseRandomHierarchyModel
 from .stripe import Stripe
 
-__all__ = ["DataModel", "Stripe", "Cylinder", "DepletedStripe"]
+__all__ = ["DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel", "SparseRandomHierarchyModel"]
