@@ -120,3 +120,67 @@ class SpectralBiasExponent:
     @property
     def citation(self) -> str:
         return "2202.03348"
+
+
+@dataclass(frozen=True)
+class ScalingExponent:
+    """Exponent of registry prediction `name` with respect to one of its parameters.
+
+    The logarithmic derivative d log(expr) / d log(wrt), taken by sympy and
+    evaluated at `params` (e.g. ``n_c m^L`` with respect to ``m`` is ``L``).
+    """
+
+    name: str
+    wrt: str
+    params: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, name: str, wrt: str, **params: float) -> "ScalingExponent":
+        target = cls(name, wrt, tuple(sorted(params.items())))
+        target.value(None)  # validate now
+        return target
+
+    @property
+    def prediction(self) -> Prediction:
+        return get(self.name)
+
+    def _symbolic(self):
+        import sympy as sp
+
+        pred = self.prediction
+        expr = pred.full_expr()
+        symbols = {s.name: s for s in pred.parameters}
+        if self.wrt not in symbols:
+            raise ValueError(f"{self.name} has no parameter {self.wrt!r}; parameters: {', '.join(symbols)}")
+        x = symbols[self.wrt]
+        return sp.simplify(x * sp.diff(expr, x) / expr)
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        return []
+
+    def value(self, store: Store | None) -> float:
+        params = dict(self.params)
+        if self.wrt in params:
+            raise ValueError(f"params must not fix {self.wrt!r}, the parameter the exponent is taken against")
+        exponent = self._symbolic()
+        symbols = {s.name: s for s in exponent.free_symbols}
+        unknown = sorted(set(params) - {s.name for s in self.prediction.parameters})
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}")
+        exponent = exponent.subs({symbols[k]: v for k, v in params.items() if k in symbols})
+        if exponent.free_symbols:
+            names = ", ".join(sorted(s.name for s in exponent.free_symbols))
+            raise ValueError(f"the exponent of {self.name} in {self.wrt} depends on {names}: give them in params")
+        return float(exponent)
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        return f"d log({self.prediction.text()}) / d log {self.wrt} = {self._symbolic()} at {args}"
+
+    @property
+    def provenance(self) -> str:
+        return self.prediction.provenance.value
+
+    @property
+    def citation(self) -> str:
+        return self.prediction.citation

@@ -14,13 +14,14 @@ the number of seeds and widened by Student's t, as :class:`compare.fit.PowerLawF
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 from scipy.stats import t as student_t
 
-from .fit import Measurement, seed_curve, seed_matrix
+from .fit import Curve, Measurement, seed_curve, seed_matrix
 
 
 def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:
@@ -134,17 +135,25 @@ class CrossingScaling:
         slope, intercept = np.polyfit(g[ok], np.log(stars[ok]), 1)
         rng = np.random.default_rng(self.seed)
         boot = np.full(self.n_boot, np.nan)
+        boot_stars = np.full((self.n_boot, len(keys)), np.nan)
         for b in range(self.n_boot):
             s = np.array([
                 crossing(xs, np.nanmean(mat[:, rng.integers(0, mat.shape[1], mat.shape[1])], axis=1), self.threshold)
                 for xs, mat, _ in mats
             ])
+            boot_stars[b] = s
             good = np.isfinite(s)
             if good.sum() >= 2:
                 boot[b] = np.polyfit(g[good], np.log(s[good]), 1)[0]
         lo, hi = _interval(float(slope), boot, n_seeds, self.confidence)
+        with warnings.catch_warnings():  # a group whose P* never crossed has an all-NaN column
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sem = np.nanstd(boot_stars, axis=0, ddof=1)
+        curve = Curve(tuple(keys), tuple(float(v) for v in stars), tuple(float(v) for v in sem),
+                      tuple(len(seeds) for _, _, seeds in mats))
         return Measurement(
             value=float(slope), low=lo, high=hi, confidence=self.confidence, n_points=int(ok.sum()),
             n_seeds=n_seeds, window=(float(min(keys)), float(max(keys))), method=self.describe(),
-            exponent="growth", intercept=float(intercept), notes=tuple(notes), x_name=self.group, y_name="P*",
+            exponent="growth", intercept=float(intercept), curve=curve, notes=tuple(notes),
+            x_name=self.group, y_name="P*",
         )

@@ -1,0 +1,84 @@
+"""Locally connected network: the hierarchical CNN without weight sharing.
+
+Same architecture as :class:`simulate.networks.cnn.HierarchicalCNN` (non-overlapping
+patches of size s, L ReLU layers of width H, mean-field readout ``beta / H``),
+but layer k has a separate filter for each of its d / s**k output positions:
+
+    h_k[h, i] = relu( sum_{c, j} w_k[i, h, c, j] h_{k-1}[c, s*i + j] / sqrt(C_{k-1} s)  (+ b_k[i, h]) ).
+
+The contrast network of the (sparse) Random Hierarchy Model (Tomasini, Wyart,
+ICML 2024, arXiv:2404.10727). Setting every ``w_k[i]`` equal to one filter
+gives the CNN.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from .base import Network, Params, check_int, filters, patches
+
+__all__ = ["LocallyConnected"]
+
+
+@dataclass(frozen=True)
+class LocallyConnected(Network):
+    """Deep locally connected net: filter size = stride = `s`, `L` layers of `width` channels.
+
+    Parameters as :class:`HierarchicalCNN`. Parameters: ``w_k`` [d / s**k, H, C, s]
+    (one conv1d-layout filter per output position), ``b_k`` [d / s**k, H] when
+    `bias`, ``beta`` [H, n_c].
+    """
+
+    kind: ClassVar[str] = "locally_connected"
+    v: int
+    n_c: int
+    s: int
+    L: int
+    width: int
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        check_int(self.v, "v", 1)
+        check_int(self.n_c, "n_c", 2)
+        check_int(self.s, "s", 2)
+        check_int(self.L, "L", 1)
+        check_int(self.width, "width", 1)
+        if not isinstance(self.bias, bool):
+            raise ValueError(f"bias={self.bias!r} must be True or False")
+
+    @property
+    def d(self) -> int:
+        return self.s**self.L
+
+    def positions(self, k: int) -> int:
+        """Number of output positions of layer k (1..L): d / s**k."""
+        return self.s ** (self.L - k)
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k in range(1, self.L + 1):
+            shapes[f"w{k}"] = (self.positions(k), self.width, self.v if k == 1 else self.width, self.s)
+        if self.bias:
+            for k in range(1, self.L + 1):
+                shapes[f"b{k}"] = (self.positions(k), self.width)
+        shapes["beta"] = (self.width, self.n_c)
+        return shapes
+
+    def _forward(self, params: Params, x: torch.Tensor, hidden: bool = False) -> Any:
+        h = x.transpose(-1, -2)  # channels last: [..., batch, d, v]
+        layers = []
+        for k in range(1, self.L + 1):
+            w = params[f"w{k}"]  # [..., n, H, C, s]
+            fan_in = w.shape[-2] * w.shape[-1]
+            p = patches(h, self.s).transpose(-2, -3)  # [..., n, batch, s*C]
+            pre = (torch.matmul(p, filters(w)) / math.sqrt(fan_in)).transpose(-2, -3)  # [..., batch, n, H]
+            if self.bias:
+                pre = pre + params[f"b{k}"].unsqueeze(-3)
+            h = torch.relu(pre)
+            layers.append(h)
+        if hidden:
+            return [a.transpose(-1, -2) for a in layers]
+        return self.readout(h, params["beta"])

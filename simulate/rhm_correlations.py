@@ -1,0 +1,112 @@
+"""Input-class correlations of the Random Hierarchy Model, measured on data alone.
+
+Cagnetta et al., arXiv:2307.02129: the class-conditional frequency of a
+symbol at an input position deviates from its class average by a relative
+amount ~ sqrt(v / m^L) (the *signal*); estimated from P samples its error is
+~ sqrt(v n_c / P) (the *noise*); they cross at P_c ~ n_c m^L.
+
+Definitions used here (all relative to the uniform frequency 1/v):
+
+* exact frequencies ``f[c, j, mu]`` = Prob(input token j = mu | class c),
+  computed by propagating the production rules down the tree (no sampling);
+* ``signal`` = v * RMS over (c, j, mu) of ``f[c, j, mu] - mean_c f[c, j, mu]``;
+* ``noise(P)`` = v * RMS over (c, j, mu) of ``fhat[c, j, mu] - f[c, j, mu]``,
+  ``fhat`` the empirical frequencies of P samples (classes drawn uniformly);
+* ``noise_to_signal`` = noise / signal, which falls through 1 at P_c.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from .data.rhm import RandomHierarchyModel
+from .spec import Spec, require
+
+
+def exact_frequencies(rhm: RandomHierarchyModel) -> torch.Tensor:
+    """Prob(input token j = mu | class c) as a float64 tensor [n_c, s**L, v], from the rules alone."""
+    rules = rhm.rules
+    v, m, s = rhm.v, rhm.m, rhm.s
+
+    def transitions(table: torch.Tensor) -> torch.Tensor:
+        # table [parents, m, s] -> T[k, parent, mu] = Prob(child k = mu | parent)
+        onehot = torch.nn.functional.one_hot(table, v).to(torch.float64)  # [parents, m, s, v]
+        return onehot.mean(dim=1).permute(1, 0, 2)  # [s, parents, v]
+
+    freq = transitions(rules.top).permute(1, 0, 2)  # [n_c, s, v]: level-1 symbols
+    for table in rules.lower:
+        t = transitions(table)  # [s, v, v]
+        # child k of position pos sits at pos*s + k
+        freq = torch.einsum("cpa,kab->cpkb", freq, t).reshape(rhm.n_c, -1, v)
+    return freq
+
+
+def empirical_frequencies(tokens: torch.Tensor, classes: torch.Tensor, n_c: int, v: int) -> torch.Tensor:
+    """Class-conditional token frequencies [n_c, d, v] of samples (tokens [P, d], classes [P]).
+
+    A class with no sample gets the uniform frequency 1/v (it carries no information).
+    """
+    P, d = tokens.shape
+    counts = torch.zeros(n_c, d, v, dtype=torch.float64)
+    index = (classes[:, None] * d + torch.arange(d)[None, :]) * v + tokens
+    counts.view(-1).index_add_(0, index.reshape(-1), torch.ones(P * d, dtype=torch.float64))
+    per_class = torch.bincount(classes, minlength=n_c).to(torch.float64)
+    freq = counts / per_class.clamp_min(1)[:, None, None]
+    freq[per_class == 0] = 1.0 / v
+    return freq
+
+
+def signal(freq: torch.Tensor) -> float:
+    """v * RMS deviation of class-conditional frequencies from their class average."""
+    v = freq.shape[-1]
+    return float(v * (freq - freq.mean(dim=0, keepdim=True)).pow(2).mean().sqrt())
+
+
+@dataclass(frozen=True)
+class RHMCorrelationSpec(Spec):
+    """Signal and sampling noise of the input-class correlations at P samples.
+
+    Fields: the RHM parameters (``n_c, v, m, s, L``), ``p`` (the number of
+    samples) and ``rules_seed``: ``None`` (default) draws a new grammar for
+    every run seed, so that averages over seeds are over grammars too; an
+    integer fixes the grammar and the seed only draws the samples. Returns ``{"p", "n_c", "m", "L", "v", "s", "signal",
+    "noise", "noise_to_signal"}``.
+    """
+
+    kind: ClassVar[str] = "rhm_correlations"
+    version: ClassVar[int] = 1
+
+    n_c: int
+    v: int
+    m: int
+    s: int
+    L: int
+    p: int
+    rules_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        self.model(0)  # validates the RHM parameters
+        require(isinstance(self.p, int) and self.p >= 1, f"p={self.p!r} must be an integer >= 1")
+
+    def model(self, seed: int) -> RandomHierarchyModel:
+        """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
+        rules_seed = seed if self.rules_seed is None else self.rules_seed
+        return RandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, rules_seed)
+
+    def cost(self) -> float:
+        return float(self.p) * self.s**self.L
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        rhm = self.model(seed)
+        exact = exact_frequencies(rhm)
+        tokens, classes = rhm.sample(self.p, seed, one_hot=False)
+        emp = empirical_frequencies(tokens, classes, self.n_c, self.v)
+        sig = signal(exact)
+        noise = float(self.v * (emp - exact).pow(2).mean().sqrt())
+        return {
+            "p": self.p, "n_c": self.n_c, "m": self.m, "L": self.L, "v": self.v, "s": self.s,
+            "signal": sig, "noise": noise, "noise_to_signal": noise / sig if sig > 0 else math.inf,
+        }

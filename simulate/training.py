@@ -1,0 +1,424 @@
+"""Training of the networks of :mod:`simulate.networks` on cross-entropy, one model or E at once.
+
+Semantics (both entry points):
+
+* loss: mean cross-entropy of the logits; optimiser SGD with momentum
+  (default 0.9, the torch convention ``buf = momentum * buf + grad``,
+  ``p -= lr_eff * buf``) or Adam (``torch.optim.Adam``'s update);
+* mini-batches: each model owns a ``torch.Generator`` seeded with its seed;
+  every epoch draws ``torch.randperm(P)`` from it and takes consecutive
+  chunks of ``batch_size`` (the last chunk of an epoch may be smaller);
+  ``batch_size >= P`` is full-batch training;
+* stopping: every ``eval_every`` steps (default once per epoch, and at step 0)
+  the loss on the *full* training set is computed; a model whose loss is
+  below ``loss_threshold`` stops there (``converged``), a model whose loss is
+  not finite stops there (``diverged``), and every model stops at
+  ``max_steps``;
+* learning-rate scaling for the mean-field readout ``beta^T h / H``: the
+  gradient of the output with respect to any weight carries a factor 1/H, so
+  with SGD one step changes the output by O(lr / H). The effective SGD rate
+  is therefore ``lr * H`` (``H = net.width``), which keeps the change of the
+  output per step O(lr) at every width (as in the reference code of
+  arXiv:2307.02129). Adam normalises the gradient per coordinate, which
+  already removes the 1/H, so Adam uses ``lr`` as given.
+
+:func:`train_ensemble` trains E models of one spec on E training sets of the
+same size P as one batched model (stacked parameters, batched matmuls); a
+model that has stopped is frozen: its parameters are set aside and it is
+removed from the batch (so that it costs nothing more). It reproduces
+:func:`train_one` run on each model with the same seed, up to float rounding.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .networks.base import Network, Params, check_seed
+
+__all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr"]
+
+_EVAL_ROWS = 1 << 14  # rows per model per forward pass when evaluating the full training / test set
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of one training run (hashable, JSON-able).
+
+    Parameters
+    ----------
+    optimizer : ``"sgd"`` (with momentum) or ``"adam"``.
+    lr : base learning rate > 0. SGD uses ``lr * net.width`` (mean-field scaling), Adam ``lr``.
+    momentum : SGD momentum in [0, 1).
+    batch_size : mini-batch size >= 1 (``>= P``: full batch).
+    loss_threshold : stop a model once its full training loss is below this (> 0).
+    max_steps : step budget >= 0.
+    eval_every : steps between full-training-loss checks (>= 1); None: once per epoch.
+    adam_betas, adam_eps : Adam's (beta1, beta2) in [0, 1) and epsilon > 0.
+    """
+
+    optimizer: str = "sgd"
+    lr: float = 0.5
+    momentum: float = 0.9
+    batch_size: int = 128
+    loss_threshold: float = 0.01
+    max_steps: int = 20_000
+    eval_every: int | None = None
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError(f"optimizer={self.optimizer!r} must be 'sgd' or 'adam'")
+        _check_float(self.lr, "lr", low=0.0, low_open=True)
+        _check_float(self.momentum, "momentum", low=0.0, high=1.0)
+        _check_int(self.batch_size, "batch_size", 1)
+        _check_float(self.loss_threshold, "loss_threshold", low=0.0, low_open=True)
+        _check_int(self.max_steps, "max_steps", 0)
+        if self.eval_every is not None:
+            _check_int(self.eval_every, "eval_every", 1)
+        if not (isinstance(self.adam_betas, tuple) and len(self.adam_betas) == 2):
+            raise ValueError(f"adam_betas={self.adam_betas!r} must be a tuple (beta1, beta2)")
+        for i, b in enumerate(self.adam_betas):
+            _check_float(b, f"adam_betas[{i}]", low=0.0, high=1.0)
+        _check_float(self.adam_eps, "adam_eps", low=0.0, low_open=True)
+
+    def steps_per_epoch(self, p: int) -> int:
+        return math.ceil(p / min(self.batch_size, p))
+
+    def check_interval(self, p: int) -> int:
+        """Steps between full-training-loss checks for a training set of size `p`."""
+        return self.eval_every if self.eval_every is not None else self.steps_per_epoch(p)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of training one model.
+
+    converged : the full training loss went below the threshold.
+    diverged : the training loss became inf or nan (training stopped there).
+    steps : optimiser steps taken (the step at which the model stopped).
+    train_loss, train_error : full training set, final parameters.
+    test_loss, test_error : held-out set, final parameters (None without test data).
+    """
+
+    converged: bool
+    diverged: bool
+    steps: int
+    train_loss: float
+    train_error: float
+    test_loss: float | None = None
+    test_error: float | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def effective_lr(net: Network, config: TrainConfig) -> float:
+    """The rate the update uses: ``lr * width`` for SGD (mean-field readout), ``lr`` for Adam."""
+    return config.lr * net.width if config.optimizer == "sgd" else config.lr
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+    return value
+
+
+def _check_float(value: Any, name: str, low: float, high: float | None = None, low_open: bool = False) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and (high is None or value < high)
+    if not ok:
+        rng = f"{'>' if low_open else '>='} {low:g}" + (f" and < {high:g}" if high is not None else "")
+        raise ValueError(f"{name}={value!r} must be a finite number {rng}")
+    return float(value)
+
+
+def _check_data(net: Network, x: Any, y: Any, lead: tuple[int, ...], name: str, ref: torch.Tensor):
+    """Validate (x, y) and move them to the device and dtype of the parameters `ref`."""
+    names = "".join(f"{n}, " for n in lead)
+    if not isinstance(x, torch.Tensor) or x.ndim != len(lead) + 3 or tuple(x.shape[: len(lead)]) != lead \
+            or tuple(x.shape[-2:]) != (net.v, net.d):
+        got = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x{name} must be a tensor [{names}P, v={net.v}, d={net.d}], got {got}")
+    p = x.shape[-3]
+    if p < 1:
+        raise ValueError(f"x{name} must hold at least one sample, got P=0")
+    if not isinstance(y, torch.Tensor) or tuple(y.shape) != (*lead, p):
+        got = list(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"y{name} must be a tensor [{names}P={p}], got {got}")
+    if y.dtype.is_floating_point or y.dtype == torch.bool or y.dtype.is_complex:
+        raise ValueError(f"y{name} must hold integer class labels in [0, n_c={net.n_c}), got dtype {y.dtype}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= net.n_c):
+        raise ValueError(f"y{name} must hold class labels in [0, n_c={net.n_c}), got range "
+                         f"[{int(y.min())}, {int(y.max())}]")
+    return x.to(device=ref.device, dtype=ref.dtype), y.to(device=ref.device, dtype=torch.int64)
+
+
+def _prepare_params(net: Network, params: Params, ensemble: bool) -> tuple[Params, int | None]:
+    e = net.check_params(params, ensemble=ensemble)
+    dtypes = {t.dtype for t in params.values()}
+    devices = {t.device for t in params.values()}
+    if len(dtypes) != 1 or len(devices) != 1 or not next(iter(dtypes)).is_floating_point:
+        raise ValueError(f"params must share one floating dtype and one device, got {dtypes} on {devices}")
+    return {k: t.detach().clone().requires_grad_(True) for k, t in params.items()}, e
+
+
+# --------------------------------------------------------------------------- pieces shared by both paths
+
+
+class _Batches:
+    """Mini-batch indices of one model: an epoch-wise ``randperm`` from its own generator."""
+
+    def __init__(self, p: int, batch_size: int, seed: int):
+        self.p = p
+        self.b = min(batch_size, p)
+        self.per_epoch = math.ceil(p / self.b)
+        self.gen = torch.Generator(device="cpu").manual_seed(seed)
+        self.perm = torch.empty(0, dtype=torch.int64)
+
+    def indices(self, step: int) -> torch.Tensor:
+        pos = step % self.per_epoch
+        if pos == 0:
+            self.perm = torch.randperm(self.p, generator=self.gen)
+        return self.perm[pos * self.b : (pos + 1) * self.b]
+
+
+class _Optimizer:
+    """SGD with momentum or Adam, elementwise on (possibly stacked) tensors."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, config: TrainConfig):
+        self.lr = lr
+        self.config = config
+        self.t = 0
+        self.state = [torch.zeros_like(p) for p in params]
+        self.state2 = [torch.zeros_like(p) for p in params] if config.optimizer == "adam" else None
+
+    def select(self, index: torch.Tensor) -> None:
+        """Keep the state of the stacked models `index` only (leading axis), as the parameters are compacted."""
+        self.state = [s[index] for s in self.state]
+        if self.state2 is not None:
+            self.state2 = [s[index] for s in self.state2]
+
+    @torch.no_grad()
+    def step(self, params: list[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
+        cfg = self.config
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if cfg.optimizer == "sgd":
+                buf = self.state[i].mul_(cfg.momentum).add_(g) if self.t > 1 else self.state[i].copy_(g)
+                update = buf * self.lr
+            else:
+                b1, b2 = cfg.adam_betas
+                m = self.state[i].mul_(b1).add_(g, alpha=1 - b1)
+                v = self.state2[i].mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = (v.sqrt() / math.sqrt(1 - b2**self.t)).add_(cfg.adam_eps)
+                update = m / denom * (self.lr / (1 - b1**self.t))
+            p.sub_(update)
+
+
+def _loss_per_model(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the batch axis (-2 of the logits) for every leading index."""
+    n_c = logits.shape[-1]
+    ce = F.cross_entropy(logits.reshape(-1, n_c), y.reshape(-1), reduction="none")
+    return ce.view(y.shape).mean(dim=-1)
+
+
+@torch.no_grad()
+def evaluate(net: Network, params: Params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean cross-entropy, classification error) of one model ([] tensors) or of E stacked models ([E]).
+
+    Single model: `x` [n, v, d], `y` [n]. Stacked: `x` [E, n, v, d], `y` [E, n]. Evaluated in chunks.
+    """
+    n = x.shape[-3]
+    loss = torch.zeros(x.shape[:-3], dtype=torch.float64, device=x.device)
+    wrong = torch.zeros(x.shape[:-3], dtype=torch.float64, device=x.device)
+    for start in range(0, n, _EVAL_ROWS):
+        xc, yc = x[..., start : start + _EVAL_ROWS, :, :], y[..., start : start + _EVAL_ROWS]
+        logits = net._forward(params, xc)
+        n_c = logits.shape[-1]
+        ce = F.cross_entropy(logits.reshape(-1, n_c), yc.reshape(-1), reduction="none").view(yc.shape)
+        loss += ce.sum(dim=-1, dtype=torch.float64)
+        wrong += (logits.argmax(dim=-1) != yc).sum(dim=-1, dtype=torch.float64)
+    return loss / n, wrong / n
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def train_one(
+    net: Network,
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    seed: int,
+    config: TrainConfig | None = None,
+    x_test: torch.Tensor | None = None,
+    y_test: torch.Tensor | None = None,
+) -> tuple[Params, TrainResult]:
+    """Train one model; return its final parameters (new tensors) and a :class:`TrainResult`.
+
+    Parameters
+    ----------
+    net : the network spec.
+    params : its parameters (``net.init(...)``); not modified.
+    x, y : training set, inputs [P, v, d] (cast to the parameters' dtype and device), labels [P] in [0, n_c).
+    seed : seeds the generator of the mini-batch order.
+    config : hyperparameters (:class:`TrainConfig`; default ``TrainConfig()``).
+    x_test, y_test : optional held-out set [n, v, d], [n] for the test loss and error.
+    """
+    config = TrainConfig() if config is None else config
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    seed = check_seed(seed)
+    params, _ = _prepare_params(net, params, ensemble=False)
+    ref = next(iter(params.values()))
+    x, y = _check_data(net, x, y, (), "", ref)
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test must be given together")
+    if x_test is not None:
+        x_test, y_test = _check_data(net, x_test, y_test, (), "_test", ref)
+
+    p = x.shape[0]
+    batches = _Batches(p, config.batch_size, seed)
+    interval = config.check_interval(p)
+    tensors = list(params.values())
+    opt = _Optimizer(tensors, effective_lr(net, config), config)
+    t = 0
+    converged = diverged = False
+    while True:
+        if t % interval == 0 or t == config.max_steps:
+            loss = float(evaluate(net, params, x, y)[0])
+            if not math.isfinite(loss):
+                diverged = True
+                break
+            if loss < config.loss_threshold:
+                converged = True
+                break
+            if t == config.max_steps:
+                break
+        idx = batches.indices(t).to(x.device)
+        batch_loss = _loss_per_model(net._forward(params, x[idx]), y[idx])
+        grads = torch.autograd.grad(batch_loss, tensors)
+        opt.step(tensors, grads)
+        t += 1
+
+    final = {k: v.detach() for k, v in params.items()}
+    train_loss, train_error = evaluate(net, final, x, y)
+    test_loss = test_error = None
+    if x_test is not None:
+        tl, te = evaluate(net, final, x_test, y_test)
+        test_loss, test_error = float(tl), float(te)
+    result = TrainResult(converged, diverged, t, float(train_loss), float(train_error), test_loss, test_error)
+    return final, result
+
+
+def train_ensemble(
+    net: Network,
+    params: Params,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    *,
+    seeds: Sequence[int],
+    config: TrainConfig | None = None,
+    x_test: torch.Tensor | None = None,
+    y_test: torch.Tensor | None = None,
+) -> tuple[Params, list[TrainResult]]:
+    """Train E models at once; same semantics as E calls of :func:`train_one`.
+
+    Parameters
+    ----------
+    net : the network spec (shared by the E models).
+    params : stacked parameters [E, ...] (``net.init_ensemble(seeds)`` or :func:`stack_params`); not modified.
+    xs, ys : E training sets of one size P: inputs [E, P, v, d], labels [E, P].
+    seeds : E seeds, model e's mini-batch order is that of ``train_one(..., seed=seeds[e])``.
+    config : hyperparameters, shared (:class:`TrainConfig`).
+    x_test, y_test : optional held-out set, shared [n, v, d], [n] or per model [E, n, v, d], [E, n].
+
+    Returns the final stacked parameters and one :class:`TrainResult` per model. Each
+    model stops on its own: once it has converged or diverged its parameters are
+    set aside and it leaves the batch; the loop runs until every model has stopped.
+    """
+    config = TrainConfig() if config is None else config
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    params, e = _prepare_params(net, params, ensemble=True)
+    seeds = list(seeds)
+    if len(seeds) != e:
+        raise ValueError(f"seeds must hold one seed per model (E={e}), got {len(seeds)}")
+    seeds = [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+    ref = next(iter(params.values()))
+    xs, ys = _check_data(net, xs, ys, (e,), "s", ref)
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test must be given together")
+    if x_test is not None:
+        if isinstance(x_test, torch.Tensor) and x_test.ndim == 3:
+            x_test, y_test = _check_data(net, x_test, y_test, (), "_test", ref)
+            x_test, y_test = x_test.expand(e, *x_test.shape), y_test.expand(e, *y_test.shape)
+        else:
+            x_test, y_test = _check_data(net, x_test, y_test, (e,), "_test", ref)
+
+    p = xs.shape[1]
+    interval = config.check_interval(p)
+    final = {k: v.detach().clone() for k, v in params.items()}  # a stopped model's parameters land here
+    steps = [0] * e
+    converged = [False] * e
+    diverged = [False] * e
+    # The live ensemble: the models still training, compacted (stopped models are removed from
+    # the batch, so that they cost nothing). live[j] is the original index of live model j.
+    live = list(range(e))
+    batches = [_Batches(p, config.batch_size, s) for s in seeds]
+    tensors = list(params.values())
+    opt = _Optimizer(tensors, effective_lr(net, config), config)
+    xl, yl = xs, ys
+    t = 0
+    while True:
+        if t % interval == 0 or t == config.max_steps:
+            loss = evaluate(net, params, xl, yl)[0].tolist()
+            keep = []
+            for j, i in enumerate(live):
+                if not math.isfinite(loss[j]):
+                    diverged[i] = True
+                elif loss[j] < config.loss_threshold:
+                    converged[i] = True
+                elif t < config.max_steps:
+                    keep.append(j)
+                    continue
+                steps[i] = t
+                for k, v in params.items():
+                    final[k][i] = v[j].detach()
+            if not keep:
+                break
+            if len(keep) < len(live):
+                sel = torch.tensor(keep, device=xs.device)
+                params = {k: v.detach()[sel].requires_grad_(True) for k, v in params.items()}
+                tensors = list(params.values())
+                opt.select(sel)
+                xl, yl = xl[sel], yl[sel]
+                live = [live[j] for j in keep]
+                batches = [batches[j] for j in keep]
+        rows = torch.arange(len(live), device=xs.device)[:, None]
+        idx = torch.stack([b.indices(t) for b in batches]).to(xs.device)  # [E_live, B]
+        batch_loss = _loss_per_model(net._forward(params, xl[rows, idx]), yl[rows, idx]).sum()
+        grads = torch.autograd.grad(batch_loss, tensors)
+        opt.step(tensors, grads)
+        t += 1
+
+    train_loss, train_error = evaluate(net, final, xs, ys)
+    if x_test is not None:
+        tl, te = evaluate(net, final, x_test, y_test)
+        test = list(zip(tl.tolist(), te.tolist()))
+    else:
+        test = [(None, None)] * e
+    results = [
+        TrainResult(converged[i], diverged[i], steps[i], float(train_loss[i]), float(train_error[i]), *test[i])
+        for i in range(e)
+    ]
+    return final, results

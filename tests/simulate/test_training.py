@@ -1,0 +1,188 @@
+"""Training: convergence on a small task, batched ensemble == per-model loop, torch.optim reference, errors."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, stack_params, unstack_params
+from simulate.training import TrainConfig, TrainResult, effective_lr, evaluate, train_ensemble, train_one
+
+torch.set_num_threads(2)
+
+
+def task(n: int, v: int, d: int, n_c: int, seed: int, dtype=torch.float32):
+    """Random one-hot inputs [n, v, d] and random labels in [n_c] (learnable by memorisation)."""
+    g = torch.Generator().manual_seed(seed)
+    x = F.one_hot(torch.randint(v, (n, d), generator=g), v).transpose(1, 2).to(dtype)
+    return x, torch.randint(n_c, (n,), generator=g)
+
+
+CNN = HierarchicalCNN(v=8, n_c=4, s=2, L=3, width=64)
+
+
+@pytest.mark.parametrize("net, config", [
+    (CNN, TrainConfig(lr=0.5, batch_size=16, max_steps=2000)),
+    (CNN, TrainConfig(optimizer="adam", lr=0.01, batch_size=16, max_steps=2000)),
+    (LocallyConnected(v=8, n_c=4, s=2, L=3, width=64), TrainConfig(lr=0.5, batch_size=16, max_steps=2000)),
+    (ShallowFCN(v=8, n_c=4, d=8, width=64), TrainConfig(lr=0.5, batch_size=16, max_steps=2000)),
+], ids=["cnn-sgd", "cnn-adam", "lcn-sgd", "fcn-sgd"])
+def test_reaches_loss_threshold_on_small_task(net, config):
+    x, y = task(64, 8, 8, 4, 0)
+    xt, yt = task(32, 8, 8, 4, 1)
+    params = net.init(0)
+    before = {k: v.clone() for k, v in params.items()}
+    final, result = train_one(net, params, x, y, seed=0, config=config, x_test=xt, y_test=yt)
+    assert result.converged and not result.diverged, result
+    assert result.train_loss < 0.01 and result.train_error == 0.0
+    assert 0 < result.steps < config.max_steps
+    assert result.steps % config.check_interval(64) == 0  # stops only at a check
+    assert result.test_error is not None and 0.0 <= result.test_error <= 1.0
+    assert all(torch.equal(before[k], params[k]) for k in params)  # input parameters untouched
+    loss, err = evaluate(net, final, x, y)
+    assert float(loss) == pytest.approx(result.train_loss) and float(err) == 0.0
+
+
+_CNN_T = HierarchicalCNN(v=4, n_c=3, s=2, L=3, width=8, bias=True)
+_LCN_T = LocallyConnected(v=4, n_c=3, s=2, L=2, width=8)
+_FCN_T = ShallowFCN(v=4, n_c=3, d=8, width=8)
+
+
+@pytest.mark.parametrize("net, optimizer, lr", [
+    (_CNN_T, "sgd", 0.1), (_CNN_T, "adam", 0.1),
+    (_LCN_T, "sgd", 0.2), (_LCN_T, "adam", 0.1),
+    (_FCN_T, "sgd", 0.2), (_FCN_T, "adam", 0.1),
+], ids=["cnn-sgd", "cnn-adam", "lcn-sgd", "lcn-adam", "fcn-sgd", "fcn-adam"])
+def test_ensemble_reproduces_per_model_loop(net, optimizer, lr):
+    """Same seeds, same batch order: train_ensemble == E calls of train_one (float64, tolerance 1e-8).
+
+    The models stop at different steps (and one at max_steps), so freezing is exercised.
+    """
+    e, p = 4, 24
+    data = [task(p, net.v, net.d, 3, 10 + i, torch.float64) for i in range(e)]
+    xs, ys = torch.stack([d[0] for d in data]), torch.stack([d[1] for d in data])
+    xt, yt = task(16, net.v, net.d, 3, 99, torch.float64)
+    seeds = [5, 6, 7, 8]
+    config = TrainConfig(optimizer=optimizer, lr=lr, batch_size=10, max_steps=150, eval_every=3, loss_threshold=0.05)
+    stacked = net.init_ensemble(seeds, dtype=torch.float64)
+    final, results = train_ensemble(net, stacked, xs, ys, seeds=seeds, config=config, x_test=xt, y_test=yt)
+    loop = [train_one(net, net.init(s, dtype=torch.float64), xs[i], ys[i], seed=s, config=config,
+                      x_test=xt, y_test=yt) for i, s in enumerate(seeds)]
+    for i, (params_i, result_i) in enumerate(loop):
+        r = results[i]
+        assert (r.converged, r.diverged, r.steps) == (result_i.converged, result_i.diverged, result_i.steps)
+        for field in ("train_loss", "train_error", "test_loss", "test_error"):
+            assert getattr(r, field) == pytest.approx(getattr(result_i, field), rel=1e-8, abs=1e-10)
+        for k in params_i:
+            torch.testing.assert_close(final[k][i], params_i[k], rtol=1e-8, atol=1e-10)
+    assert len({r.steps for r in results}) > 1, "models should stop at different steps"
+
+
+def test_ensemble_reproduces_loop_in_float32_with_per_model_test_sets():
+    net = HierarchicalCNN(v=8, n_c=4, s=2, L=3, width=32)
+    e, p = 3, 64
+    data = [task(p, 8, 8, 4, i) for i in range(e)]
+    tests = [task(20, 8, 8, 4, 50 + i) for i in range(e)]
+    xs, ys = torch.stack([d[0] for d in data]), torch.stack([d[1] for d in data])
+    config = TrainConfig(lr=0.5, batch_size=32, max_steps=400)
+    final, results = train_ensemble(net, net.init_ensemble(range(e)), xs, ys, seeds=list(range(e)), config=config,
+                                    x_test=torch.stack([t[0] for t in tests]), y_test=torch.stack([t[1] for t in tests]))
+    for i, params_i in enumerate(unstack_params(final)):
+        ref_params, ref = train_one(net, net.init(i), xs[i], ys[i], seed=i, config=config,
+                                    x_test=tests[i][0], y_test=tests[i][1])
+        assert results[i].converged and ref.converged and results[i].steps == ref.steps
+        assert results[i].train_loss == pytest.approx(ref.train_loss, rel=1e-3)
+        assert results[i].test_error == pytest.approx(ref.test_error, abs=1 / 20 + 1e-9)
+        for k in ref_params:
+            torch.testing.assert_close(params_i[k], ref_params[k], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_update_matches_torch_optim(optimizer):
+    """A few full-batch steps equal torch.optim.SGD(momentum=0.9) / torch.optim.Adam at the effective rate."""
+    net = HierarchicalCNN(v=4, n_c=3, s=2, L=2, width=6)
+    x, y = task(20, 4, 4, 3, 0, torch.float64)
+    config = TrainConfig(optimizer=optimizer, lr=0.05 if optimizer == "sgd" else 0.01, batch_size=20,
+                         max_steps=5, loss_threshold=1e-6)
+    ours, result = train_one(net, net.init(0, dtype=torch.float64), x, y, seed=0, config=config)
+    assert result.steps == 5 and not result.converged
+    ref = {k: v.clone().requires_grad_(True) for k, v in net.init(0, dtype=torch.float64).items()}
+    lr = effective_lr(net, config)
+    assert lr == (0.05 * 6 if optimizer == "sgd" else 0.01)
+    opt = (torch.optim.SGD(ref.values(), lr=lr, momentum=0.9) if optimizer == "sgd"
+           else torch.optim.Adam(ref.values(), lr=lr))
+    for _ in range(5):
+        opt.zero_grad()
+        F.cross_entropy(net.apply(ref, x), y).backward()
+        opt.step()
+    for k in ref:
+        torch.testing.assert_close(ours[k], ref[k].detach(), rtol=1e-10, atol=1e-12)
+
+
+def test_max_steps_zero_and_divergence():
+    x, y = task(32, 8, 8, 4, 0)
+    _, r = train_one(CNN, CNN.init(0), x, y, seed=0, config=TrainConfig(max_steps=0))
+    assert (r.converged, r.diverged, r.steps) == (False, False, 0)
+    assert r.train_loss == pytest.approx(float(evaluate(CNN, CNN.init(0), x, y)[0]))
+    _, r = train_one(CNN, CNN.init(0), x, y, seed=0, config=TrainConfig(lr=1e6, max_steps=100, eval_every=1))
+    assert r.diverged and not r.converged and r.steps < 100
+    assert isinstance(r.as_record(), dict) and set(r.as_record()) == {f.name for f in dataclasses.fields(TrainResult)}
+
+
+def test_batch_order_depends_on_seed_only():
+    x, y = task(64, 8, 8, 4, 0)
+    config = TrainConfig(lr=0.5, batch_size=16, max_steps=20)
+    a, _ = train_one(CNN, CNN.init(0), x, y, seed=1, config=config)
+    b, _ = train_one(CNN, CNN.init(0), x, y, seed=1, config=config)
+    c, _ = train_one(CNN, CNN.init(0), x, y, seed=2, config=config)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["beta"], c["beta"])
+
+
+def _cnn_setup():
+    net = HierarchicalCNN(v=4, n_c=3, s=2, L=2, width=4)
+    x, y = task(8, 4, 4, 3, 0)
+    return net, net.init(0), x, y
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: TrainConfig(optimizer="rmsprop"), "optimizer='rmsprop' must be 'sgd' or 'adam'"),
+    (lambda: TrainConfig(lr=0.0), "lr=0.0 must be a finite number > 0"),
+    (lambda: TrainConfig(lr=float("nan")), "lr=nan"),
+    (lambda: TrainConfig(momentum=1.0), r"momentum=1.0 must be a finite number >= 0 and < 1"),
+    (lambda: TrainConfig(batch_size=0), "batch_size=0 must be an integer >= 1"),
+    (lambda: TrainConfig(loss_threshold=-1.0), "loss_threshold=-1.0"),
+    (lambda: TrainConfig(max_steps=-1), "max_steps=-1 must be an integer >= 0"),
+    (lambda: TrainConfig(eval_every=0), "eval_every=0 must be an integer >= 1"),
+    (lambda: TrainConfig(adam_betas=(0.9, 1.0)), r"adam_betas\[1\]=1.0"),
+])
+def test_bad_config_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_bad_training_arguments_raise():
+    net, p, x, y = _cnn_setup()
+    with pytest.raises(ValueError, match=r"x must be a tensor \[P, v=4, d=4\]"):
+        train_one(net, p, x[:, :3], y, seed=0)
+    with pytest.raises(ValueError, match=r"y must be a tensor \[P=8\]"):
+        train_one(net, p, x, y[:5], seed=0)
+    with pytest.raises(ValueError, match=r"class labels in \[0, n_c=3\)"):
+        train_one(net, p, x, y + 3, seed=0)
+    with pytest.raises(ValueError, match="integer class labels"):
+        train_one(net, p, x, y.float(), seed=0)
+    with pytest.raises(ValueError, match="seed=-2"):
+        train_one(net, p, x, y, seed=-2)
+    with pytest.raises(ValueError, match="together"):
+        train_one(net, p, x, y, seed=0, x_test=x)
+    with pytest.raises(ValueError, match="params must be a dict with keys"):
+        train_one(net, {"beta": p["beta"]}, x, y, seed=0)
+    stacked = stack_params([p, p])
+    with pytest.raises(ValueError, match=r"seeds must hold one seed per model \(E=2\), got 1"):
+        train_ensemble(net, stacked, x.expand(2, *x.shape), y.expand(2, 8), seeds=[0])
+    with pytest.raises(ValueError, match=r"xs must be a tensor \[2, P, v=4, d=4\]"):
+        train_ensemble(net, stacked, x, y, seeds=[0, 1])
+    with pytest.raises(ValueError, match=r"params\['w1'\] must have shape \[E, ...\]"):
+        train_ensemble(net, p, x, y, seeds=[0])
