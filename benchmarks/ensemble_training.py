@@ -43,10 +43,10 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--ensemble", type=int, default=8)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     set_threads(args.threads)
     e = args.ensemble
@@ -58,7 +58,7 @@ def main() -> None:
         net = HierarchicalCNN(args.v, args.n_c, args.s, args.L, h)
         for p in args.sizes:
             xs, ys = random_task(e, p, args.v, net.d, args.n_c, 0)
-            cfg = TrainConfig(lr=0.5, batch_size=args.batch_size, max_steps=args.steps, loss_threshold=1e-12)
+            cfg = TrainConfig(lr=0.3, batch_size=args.batch_size, max_steps=args.steps, loss_threshold=1e-12)
             stacked = net.init_ensemble(seeds)
             singles = [net.init(s) for s in seeds]
             out = {}
