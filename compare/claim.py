@@ -20,9 +20,13 @@ from typing import Any, Protocol, Sequence
 
 from simulate.spec import Spec
 from simulate.store import Store
-from simulate.sweep import Sweep, collect, execute
+from simulate.sweep import Sweep, SweepUnion, collect, execute
 
-from .fit import Measurement, PowerLawFit
+from .fit import Measurement
+
+
+MAX_FAILED_SHARE = 0.1
+"""Above this share of non-converged runs a claim is inconclusive."""
 
 
 class Verdict(str, enum.Enum):
@@ -58,6 +62,12 @@ class Tolerance:
             raise ValueError(f"tolerance absolute={self.absolute} must be >= 0")
         if not self.max_interval > 0:
             raise ValueError(f"tolerance max_interval={self.max_interval} must be > 0")
+
+
+class Estimator(Protocol):
+    """From records to a measured value (PowerLawFit, ThresholdCrossing, CrossingScaling)."""
+
+    def fit(self, records: Sequence[dict[str, Any]]) -> Measurement: ...
 
 
 class Target(Protocol):
@@ -149,8 +159,8 @@ class Claim:
     name: str
     statement: str
     predicted: Target
-    sweep: Sweep
-    estimator: PowerLawFit
+    sweep: Sweep | SweepUnion
+    estimator: Estimator
     tolerance: Tolerance
     relation: str = "equal"
 
@@ -194,10 +204,22 @@ class Claim:
                 **base,
             )
         records = [r for r in found[: len(self.sweep)] if r is not None]
+        # A run that reports converged=False (training never reached its stopping loss) is a
+        # failed experiment, not a data point: it is left out of the fit and counted.
+        failed = [r for r in records if r.get("converged") is False]
+        records = [r for r in records if r.get("converged") is not False]
         measurement = self.estimator.fit(records)
         predicted = self.predicted.value(store)
         verdict, reason = decide(measurement, predicted, self.tolerance, self.relation)
         extra: dict[str, Any] = {}
+        if failed:
+            extra["failed_runs"] = len(failed)
+            share = len(failed) / (len(failed) + len(records))
+            note = f"{len(failed)} of {len(failed) + len(records)} runs did not converge and were left out"
+            if share > MAX_FAILED_SHARE:
+                verdict, reason = Verdict.INCONCLUSIVE, f"{note} (more than {MAX_FAILED_SHARE:.0%})"
+            else:
+                reason = f"{reason}; {note}"
         curve = getattr(self.predicted, "curve", None)
         if curve is not None:
             extra["predicted_curve"] = curve(store)

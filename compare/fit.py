@@ -112,11 +112,20 @@ def seed_matrix(records: Sequence[Mapping[str, Any]], x: str, y: str) -> tuple[n
     return np.asarray(xs), mat, seeds
 
 
+def seed_mean(mat: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """Mean over seeds (columns, optionally a resample of them) of a `seed_matrix`; NaN, silently,
+    where none of those seeds has a value."""
+    sub = mat if columns is None else mat[:, columns]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(sub, axis=1)
+
+
 def seed_curve(records: Sequence[Mapping[str, Any]], x: str, y: str) -> Curve:
     """Mean and standard error over seeds of `y` at each `x`."""
     xs, mat, _ = seed_matrix(records, x, y)
     n = np.sum(~np.isnan(mat), axis=1)
-    mean = np.nanmean(mat, axis=1)
+    mean = seed_mean(mat)
     with warnings.catch_warnings():  # one seed at some x: s.e.m. is NaN there, by design
         warnings.simplefilter("ignore", RuntimeWarning)
         sem = np.where(n > 1, np.nanstd(mat, axis=1, ddof=1) / np.sqrt(np.maximum(n, 1)), np.nan)
@@ -173,7 +182,7 @@ class PowerLawFit:
         xs, mat, seeds = seed_matrix(records, self.x, self.y) if records else (np.array([]), np.zeros((0, 0)), [])
         inside = (xs >= lo) & (xs <= hi)
         xs, mat = xs[inside], mat[inside]
-        mean = np.nanmean(mat, axis=1) if mat.size else np.array([])
+        mean = seed_mean(mat) if mat.size else np.array([])
         usable = mean > 0
         if np.any(~usable):
             notes.append(f"dropped x={', '.join(f'{v:g}' for v in xs[~usable])}: mean {self.y} is 0")
@@ -193,8 +202,7 @@ class PowerLawFit:
             log_x = np.log(xs)
             for b in range(self.n_boot):
                 pick = rng.integers(0, n_seeds, n_seeds)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    m = np.nanmean(mat[:, pick], axis=1)
+                m = seed_mean(mat, pick)
                 ok = m > 0
                 if ok.sum() >= 2:
                     boot[b] = np.polyfit(log_x[ok], np.log(m[ok]), 1)[0]

@@ -1,5 +1,7 @@
 """Random Hierarchy Model claims (THEORY.md section 3; Cagnetta et al., arXiv:2307.02129).
 
+* sample complexity: the P* at which a deep CNN's test error falls to 10% of
+  chance error scales as n_c m^L (exponent L in m at two depths, linear in n_c);
 * correlations: the P_c at which the sampling noise of the class-conditional
   input frequencies falls below their signal scales as n_c m^L (measured on
   generated data, no network).
@@ -8,12 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulate.data.rhm import RandomHierarchyModel
 from simulate.rhm_correlations import RHMCorrelationSpec
-from simulate.sweep import Sweep
+from simulate.rhm_learning import RHMLearningSpec
+from simulate.sweep import Sweep, SweepUnion
+from simulate.training import TrainConfig
 
 from .claim import Claim, Tolerance
 from .targets import ScalingExponent
 from .threshold import CrossingScaling
+
+TRAIN = TrainConfig(lr=0.1, batch_size=32)
+"""SGD with momentum 0.9, effective rate 0.1 * width. With the default lr=0.3 every network at
+m=8, L=3 died (training loss stuck at log n_c for 20000 steps); lr=0.1 converged there and is
+used for every RHM claim. Runs that still fail to converge are left out and counted (Claim)."""
+
+P_STAR_FRACTION = 0.1
+"""P* := smallest P with test error <= 0.1 * (1 - 1/n_c), 10% of chance error (THEORY.md section 3)."""
 
 CROSSING_TOLERANCE = Tolerance(
     absolute=0.25,
@@ -34,6 +47,24 @@ class Scale:
     n_cs: tuple[int, ...]
     ps: tuple[int, ...]
     seeds: int
+    n_boot: int = 2000
+
+
+@dataclass(frozen=True)
+class LearningScale:
+    """Sizes of the sample-complexity claims.
+
+    ``depths``: (L, s, m values) per depth; ``n_cs``: class counts for the
+    linearity in n_c (at L=3, s=2, m=4); ``ps``: the P grid, cut per m to
+    what the dataset holds (P + n_test <= P_max).
+    """
+
+    depths: tuple[tuple[int, int, tuple[int, ...]], ...]
+    n_cs: tuple[int, ...]
+    ps: tuple[int, ...]
+    seeds: int
+    width: int
+    n_test: int
     n_boot: int = 2000
 
 
@@ -78,6 +109,58 @@ def correlation_claims(s: Scale) -> list[Claim]:
     return claims
 
 
+LEARNING_SCALES = {
+    "toy": LearningScale(depths=((3, 2, (3, 4)),), n_cs=(2, 4), ps=tuple(2**k for k in range(5, 12)),
+                         seeds=3, width=32, n_test=512, n_boot=300),
+    "quick": LearningScale(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
+                           ps=tuple(2**k for k in range(4, 15)), seeds=4, width=64, n_test=1024),
+    "full": LearningScale(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
+                          ps=tuple(int(2 ** (k / 2)) for k in range(8, 32)), seeds=16, width=256, n_test=2048),
+}
+
+
+def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], s: LearningScale) -> SweepUnion:
+    """One sweep per value of `field` (m or n_c), over the P that its dataset can hold."""
+    sweeps = []
+    for value in values:
+        spec = base.replace(**{field: value})
+        p_max = RandomHierarchyModel(spec.n_c, spec.v, spec.m, spec.s, spec.L).p_max
+        ps = tuple(p for p in s.ps if p + s.n_test <= p_max)
+        sweeps.append(Sweep.over(spec.replace(p=ps[0]), seeds=range(s.seeds), p=ps))
+    return SweepUnion(tuple(sweeps))
+
+
+def sample_complexity_claims(s: LearningScale) -> list[Claim]:
+    claims = []
+    for L, patch, ms in s.depths:
+        base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN)
+        claims.append(Claim(
+            name=f"rhm_p_star_m_L{L}",
+            statement=(
+                f"deep CNN (width {s.width}, SGD) on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}): the sample complexity "
+                f"P* (test error <= 10% of chance) grows as m^L (m = {', '.join(map(str, ms))}; a new grammar per seed)"
+            ),
+            predicted=ScalingExponent.of("rhm_sample_complexity", "m", L=L),
+            sweep=_learning_sweep(base, "m", ms, s),
+            estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=s.n_boot),
+            tolerance=CROSSING_TOLERANCE,
+        ))
+    L, patch, m = 3, 2, 4
+    base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN)
+    claims.append(Claim(
+        name=f"rhm_p_star_n_c_L{L}",
+        statement=(
+            f"deep CNN (width {s.width}, SGD) on the RHM (v={V}, m={m}, s={patch}, L={L}): P* (test error <= 10% "
+            f"of chance) grows linearly in n_c (n_c = {', '.join(map(str, s.n_cs))})"
+        ),
+        predicted=ScalingExponent.of("rhm_sample_complexity", "n_c", m=m, L=L),
+        sweep=_learning_sweep(base, "n_c", s.n_cs, s),
+        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="n_c", y="error_over_chance", n_boot=s.n_boot),
+        tolerance=CROSSING_TOLERANCE,
+    ))
+    return claims
+
+
 def claims(scale: str) -> list[Claim]:
     """All RHM claims at the named scale ('toy', 'quick' or 'full')."""
-    return correlation_claims(SCALES[scale])
+    return sample_complexity_claims(LEARNING_SCALES[scale]) + correlation_claims(SCALES[scale])

@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy.stats import t as student_t
 
-from .fit import Curve, Measurement, seed_curve, seed_matrix
+from .fit import Curve, Measurement, seed_curve, seed_matrix, seed_mean
 
 
 def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:
@@ -77,10 +77,10 @@ class ThresholdCrossing:
 
     def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
         xs, mat, seeds = seed_matrix(records, self.x, self.y)
-        value = crossing(xs, np.nanmean(mat, axis=1), self.threshold)
+        value = crossing(xs, seed_mean(mat), self.threshold)
         rng = np.random.default_rng(self.seed)
         boot = np.array([
-            crossing(xs, np.nanmean(mat[:, rng.integers(0, len(seeds), len(seeds))], axis=1), self.threshold)
+            crossing(xs, seed_mean(mat, rng.integers(0, len(seeds), len(seeds))), self.threshold)
             for _ in range(self.n_boot)
         ]) if len(seeds) > 1 else np.array([])
         lo, hi = _interval(math.log(value) if value > 0 else math.nan, np.log(boot), len(seeds), self.confidence)
@@ -122,7 +122,7 @@ class CrossingScaling:
             groups.setdefault(float(r[self.group]), []).append(r)
         keys = sorted(groups)
         mats = [seed_matrix(groups[k], self.x, self.y) for k in keys]
-        stars = np.array([crossing(xs, np.nanmean(mat, axis=1), self.threshold) for xs, mat, _ in mats])
+        stars = np.array([crossing(xs, seed_mean(mat), self.threshold) for xs, mat, _ in mats])
         ok = np.isfinite(stars)
         notes = [f"P*({self.group}={k:g}) = {s:.4g}" for k, s in zip(keys, stars)]
         n_seeds = min(len(seeds) for _, _, seeds in mats) if mats else 0
@@ -138,7 +138,7 @@ class CrossingScaling:
         boot_stars = np.full((self.n_boot, len(keys)), np.nan)
         for b in range(self.n_boot):
             s = np.array([
-                crossing(xs, np.nanmean(mat[:, rng.integers(0, mat.shape[1], mat.shape[1])], axis=1), self.threshold)
+                crossing(xs, seed_mean(mat, rng.integers(0, mat.shape[1], mat.shape[1])), self.threshold)
                 for xs, mat, _ in mats
             ])
             boot_stars[b] = s

@@ -72,6 +72,19 @@ class Sweep:
         return n
 
 
+@dataclass(frozen=True)
+class SweepUnion:
+    """Several sweeps run as one (e.g. a different P range for each m)."""
+
+    sweeps: tuple[Sweep, ...]
+
+    def points(self) -> list[Point]:
+        return [p for s in self.sweeps for p in s.points()]
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.sweeps)
+
+
 def _execute(spec: Spec, seed: int, threads: int | None = None) -> tuple[Spec, int, dict[str, Any]]:
     if threads is not None:
         import torch
@@ -186,7 +199,7 @@ def execute(
     Parameters
     ----------
     runs:
-        A :class:`Sweep` or (spec, seed) pairs.
+        A :class:`Sweep`, a :class:`SweepUnion` or (spec, seed) pairs.
     store:
         Where records are read from and written to.
     executor:
@@ -202,7 +215,7 @@ def execute(
     SweepError
         If runs failed; every run that succeeded is stored all the same.
     """
-    points = runs.points() if isinstance(runs, Sweep) else list(runs)
+    points = runs.points() if isinstance(runs, (Sweep, SweepUnion)) else list(runs)
     unique: dict[str, Point] = {}
     for spec, seed in points:
         unique.setdefault(spec.key(seed), (spec, seed))
@@ -243,5 +256,5 @@ def _execute_safely(spec: Spec, seed: int, threads: int | None = None) -> tuple[
 
 def collect(runs: Sweep | Iterable[Point], store: Store) -> list[dict[str, Any] | None]:
     """Records already in `store` for the given runs (``None`` where missing); computes nothing."""
-    points = runs.points() if isinstance(runs, Sweep) else list(runs)
+    points = runs.points() if isinstance(runs, (Sweep, SweepUnion)) else list(runs)
     return store.lookup(points)

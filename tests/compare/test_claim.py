@@ -80,3 +80,28 @@ def test_claim_validation():
         Claim("x", "s", Fixed(1), toy_claim("c", 1).sweep, PowerLawFit(), TOL, relation="similar")
     with pytest.raises(ValueError, match="unique"):
         evaluate_all([toy_claim("c", 1), toy_claim("c", 1)], MemoryStore(), compute=False)
+
+
+@dataclass(frozen=True)
+class Flaky(PowerLawToy):
+    """A toy whose runs at p=512 report that training did not converge for some seeds."""
+
+    kind = "toy_flaky"
+    bad_seeds: int = 1
+
+    def _run(self, seed):
+        out = super()._run(seed)
+        out["converged"] = not (self.p == 512 and seed < self.bad_seeds)
+        if not out["converged"]:
+            out["test_error"] = 1.0  # what a dead network scores
+        return out
+
+
+@pytest.mark.parametrize("bad, verdict", [(1, Verdict.AGREE), (3, Verdict.INCONCLUSIVE)])
+def test_non_converged_runs_are_left_out_and_counted(bad, verdict):
+    sweep = Sweep.over(Flaky(beta=0.5, noise=0.05, bad_seeds=bad), seeds=range(4), p=[64, 128, 256, 512])
+    claim = Claim("flaky", "toy", Fixed(0.5), sweep, PowerLawFit(n_boot=200), TOL)
+    out = evaluate_all([claim], MemoryStore(), executor=SerialExecutor(), progress=False)[0]
+    assert out.verdict is verdict
+    assert out.extra["failed_runs"] == bad
+    assert f"{bad} of 16 runs did not converge" in out.reason
