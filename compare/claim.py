@@ -122,8 +122,8 @@ class Outcome:
 
 def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "equal") -> tuple[Verdict, str]:
     """Verdict and its reason for a measurement against a predicted value."""
-    if m.n_points < 3:
-        return Verdict.INCONCLUSIVE, f"only {m.n_points} points in the fit window (need 3)"
+    if m.n_points < m.min_points:
+        return Verdict.INCONCLUSIVE, f"only {m.n_points} points in the fit window (need {m.min_points})"
     if m.n_seeds < 2:
         return Verdict.INCONCLUSIVE, f"only {m.n_seeds} seed(s): no interval"
     if not all(math.isfinite(v) for v in (m.value, m.low, m.high, predicted)):

@@ -53,6 +53,8 @@ class Measurement:
     notes: tuple[str, ...] = field(default=())
     x_name: str = "p"
     y_name: str = "test_error"
+    min_points: int = 3
+    """Fewest points (x values, or groups) the estimate needs to be judged."""
 
     @property
     def half_width(self) -> float:
@@ -79,6 +81,7 @@ class Measurement:
             "notes": list(self.notes),
             "x_name": self.x_name,
             "y_name": self.y_name,
+            "min_points": self.min_points,
         }
 
 

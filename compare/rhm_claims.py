@@ -17,8 +17,8 @@ from simulate.sweep import Sweep, SweepUnion
 from simulate.training import TrainConfig
 
 from .claim import Claim, Tolerance
-from .targets import ScalingExponent
-from .threshold import CrossingScaling
+from .targets import Constant, ScalingExponent
+from .threshold import CrossingRatio, CrossingScaling
 
 TRAIN = TrainConfig(lr=0.1, batch_size=32)
 """SGD with momentum 0.9, effective rate 0.1 * width. With the default lr=0.3 every network at
@@ -133,7 +133,8 @@ def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], 
 def sample_complexity_claims(s: LearningScale) -> list[Claim]:
     claims = []
     for L, patch, ms in s.depths:
-        base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN)
+        base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
+                              sensitivity_level=1)
         claims.append(Claim(
             name=f"rhm_p_star_m_L{L}",
             statement=(
@@ -145,8 +146,27 @@ def sample_complexity_claims(s: LearningScale) -> list[Claim]:
             estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=s.n_boot),
             tolerance=CROSSING_TOLERANCE,
         ))
+    L, patch, ms = s.depths[-1]
+    base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test,
+                           train=TRAIN, sensitivity_level=1)
+    claims.append(Claim(
+        name=f"rhm_sensitivity_at_p_star_L{L}",
+        statement=(
+            f"deep CNN on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}, m = {', '.join(map(str, ms))}): the synonymic "
+            "sensitivity of its last hidden layer to the input-level synonyms (S_{L,1}) falls below 1/2 at a P "
+            "within a factor 2 of P* (reported: mean over m of log2(P_S / P*))"
+        ),
+        predicted=Constant(0.0, "log2(P_S / P*) = 0: the sensitivity drops around P* (arXiv:2307.02129, Fig. of S_{k,l})",
+                           provenance="paper", citation="2307.02129"),
+        sweep=_learning_sweep(base, "m", ms, s),
+        estimator=CrossingRatio(group="m", y_a="sensitivity_top", threshold_a=0.5, y_b="error_over_chance",
+                                threshold_b=P_STAR_FRACTION, n_boot=s.n_boot),
+        tolerance=Tolerance(1.0, "'around P*': a factor 2 either way, the resolution of a P grid in powers of 2",
+                            max_interval=3.0),
+    ))
     L, patch, m = 3, 2, 4
-    base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN)
+    base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
+                              sensitivity_level=1)
     claims.append(Claim(
         name=f"rhm_p_star_n_c_L{L}",
         statement=(

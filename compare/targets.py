@@ -184,3 +184,22 @@ class ScalingExponent:
     @property
     def citation(self) -> str:
         return self.prediction.citation
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A predicted value stated in words by a paper (no formula in the registry)."""
+
+    number: float
+    statement: str
+    provenance: str
+    citation: str
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        return []
+
+    def value(self, store: Store | None) -> float:
+        return float(self.number)
+
+    def describe(self) -> str:
+        return self.statement

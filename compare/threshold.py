@@ -157,3 +157,71 @@ class CrossingScaling:
             exponent="growth", intercept=float(intercept), curve=curve, notes=tuple(notes),
             x_name=self.group, y_name="P*",
         )
+
+
+@dataclass(frozen=True)
+class CrossingRatio:
+    """log2 of the ratio of two crossings of the same runs, averaged over the groups of `group`.
+
+    For each value of `group`: P_a = crossing of `y_a` through `threshold_a`,
+    P_b = crossing of `y_b` through `threshold_b` (both along `x`); the value
+    is the mean over groups of log2(P_a / P_b), with a bootstrap interval over
+    seeds. Used to ask whether the synonymic sensitivity drops where the test
+    error does (P_S vs P*).
+    """
+
+    group: str
+    y_a: str
+    threshold_a: float
+    y_b: str
+    threshold_b: float
+    x: str = "p"
+    n_boot: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.confidence, self.n_boot)
+
+    def describe(self) -> str:
+        return (
+            f"mean over {self.group} of log2(P_a / P_b), P_a: mean {self.y_a} <= {self.threshold_a:g}, "
+            f"P_b: mean {self.y_b} <= {self.threshold_b:g}; {self.confidence:.0%} bootstrap interval over seeds (Student-t)"
+        )
+
+    def _log_ratio(self, mats, columns=None) -> tuple[float, list[float]]:
+        ratios = []
+        for xs, mat_a, mat_b in mats:
+            pick = None if columns is None else columns(mat_a.shape[1])
+            pa = crossing(xs, seed_mean(mat_a, pick), self.threshold_a)
+            pb = crossing(xs, seed_mean(mat_b, pick), self.threshold_b)
+            ratios.append(math.log2(pa / pb) if pa > 0 and pb > 0 else math.nan)
+        finite = [r for r in ratios if math.isfinite(r)]
+        return (float(np.mean(finite)) if finite else math.nan), ratios
+
+    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
+        groups: dict[float, list[Mapping[str, Any]]] = {}
+        for r in records:
+            if self.group not in r:
+                raise ValueError(f"record lacks the group key {self.group!r}; keys: {', '.join(sorted(r))}")
+            groups.setdefault(float(r[self.group]), []).append(r)
+        keys = sorted(groups)
+        mats = []
+        for k in keys:
+            xs, mat_a, seeds = seed_matrix(groups[k], self.x, self.y_a)
+            _, mat_b, _ = seed_matrix(groups[k], self.x, self.y_b)
+            mats.append((xs, mat_a, mat_b))
+        value, ratios = self._log_ratio(mats)
+        n_seeds = min((m.shape[1] for _, m, _ in mats), default=0)
+        rng = np.random.default_rng(self.seed)
+        boot = np.array([self._log_ratio(mats, lambda n: rng.integers(0, n, n))[0] for _ in range(self.n_boot)])
+        lo, hi = _interval(value, boot, n_seeds, self.confidence)
+        notes = tuple(f"log2(P_a/P_b)({self.group}={k:g}) = {r:.3f}" for k, r in zip(keys, ratios))
+        curve = Curve(tuple(keys), tuple(ratios), tuple(math.nan for _ in keys), tuple(n_seeds for _ in keys))
+        return Measurement(
+            value=value, low=lo, high=hi, confidence=self.confidence,
+            n_points=sum(math.isfinite(r) for r in ratios), n_seeds=n_seeds, min_points=1,
+            window=(min(keys, default=math.nan), max(keys, default=math.nan)), method=self.describe(),
+            exponent="level", curve=curve, notes=notes, x_name=self.group,
+            y_name=f"log2 P({self.y_a}) / P({self.y_b})",
+        )

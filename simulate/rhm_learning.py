@@ -20,6 +20,7 @@ import torch
 from .data.rhm import RandomHierarchyModel
 from .device import resolve_device
 from .networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
+from .rhm_sensitivity import synonymic_sensitivity
 from .spec import Spec, require
 from .training import TrainConfig, train_one
 
@@ -34,11 +35,16 @@ class RHMLearningSpec(Spec):
     ``net`` in ``("cnn", "lcn", "fcn")`` (hierarchical CNN, its locally
     connected twin, shallow fully connected net); ``width`` (H);
     ``n_test`` test points; ``train`` (a :class:`TrainConfig`);
-    ``rules_seed`` (None: a new grammar per run seed); ``device``.
+    ``rules_seed`` (None: a new grammar per run seed); ``sensitivity_level``
+    (None, or l in 1..L counted from the input: also measure the synonymic
+    sensitivity S_{k,l} of the trained network on up to 1024 test members,
+    :mod:`simulate.rhm_sensitivity`); ``device``.
 
     Returns ``{"p", "n_c", "v", "m", "s", "L", "net", "width", "test_error",
     "test_loss", "train_loss", "train_error", "steps", "converged", "diverged",
-    "error_over_chance"}``, the last being test_error / (1 - 1/n_c).
+    "error_over_chance"}``, the last being test_error / (1 - 1/n_c); with a
+    sensitivity level also ``"sensitivity"`` (S_{k,l} for k = 1..L and the
+    output) and ``"sensitivity_top"`` (S_{L,l}, the last hidden layer).
     """
 
     kind: ClassVar[str] = "rhm_learning"
@@ -55,6 +61,7 @@ class RHMLearningSpec(Spec):
     n_test: int = 2048
     train: TrainConfig = field(default_factory=TrainConfig)
     rules_seed: int | None = None
+    sensitivity_level: int | None = None
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -69,6 +76,10 @@ class RHMLearningSpec(Spec):
             f"(n_c={self.n_c}, m={self.m}, s={self.s}, L={self.L})",
         )
         require(isinstance(self.train, TrainConfig), f"train must be a TrainConfig, got {type(self.train).__name__}")
+        require(
+            self.sensitivity_level is None or (isinstance(self.sensitivity_level, int) and 1 <= self.sensitivity_level <= self.L),
+            f"sensitivity_level={self.sensitivity_level!r} must be None or an integer in 1..L={self.L}",
+        )
 
     def model(self, seed: int) -> RandomHierarchyModel:
         """The RHM of a run with this seed."""
@@ -90,18 +101,21 @@ class RHMLearningSpec(Spec):
         rhm = self.model(seed)
         train_idx, test_idx = rhm.split(self.p, self.n_test, seed)
 
-        def data(idx):
-            classes, choices = rhm.choices_from_indices(idx, device=dev)
-            return rhm.one_hot(rhm.tokens(classes, choices)), classes
-
-        x, y = data(train_idx)
-        x_test, y_test = data(test_idx)
+        classes, choices = rhm.choices_from_indices(train_idx, device=dev)
+        x, y = rhm.one_hot(rhm.tokens(classes, choices)), classes
+        test_classes, test_choices = rhm.choices_from_indices(test_idx, device=dev)
+        x_test = rhm.one_hot(rhm.tokens(test_classes, test_choices))
         net = self.network()
         params = net.init(seed, device=dev, dtype=torch.float32)
-        _, result = train_one(net, params, x, y, seed=seed, config=self.train, x_test=x_test, y_test=y_test)
+        params, result = train_one(net, params, x, y, seed=seed, config=self.train, x_test=x_test, y_test=test_classes)
         record = result.as_record()
-        return {
+        out = {
             "p": self.p, "n_c": self.n_c, "v": self.v, "m": self.m, "s": self.s, "L": self.L,
             "net": self.net, "width": self.width, **record,
             "error_over_chance": record["test_error"] / (1.0 - 1.0 / self.n_c),
         }
+        if self.sensitivity_level is not None:
+            k = min(1024, len(test_idx))
+            sens = synonymic_sensitivity(net, params, rhm, test_classes[:k], test_choices[:k], self.sensitivity_level, seed)
+            out.update(sensitivity=sens, sensitivity_top=sens[self.L - 1] if self.net != "fcn" else sens[0])
+        return out

@@ -57,3 +57,18 @@ def test_crossing_scaling_validation():
         CrossingScaling(threshold=0.5, group="m").fit([{"p": 1, "seed": 0, "test_error": 1}])
     with pytest.raises(ValueError, match="confidence"):
         ThresholdCrossing(threshold=0.1, confidence=2)
+
+
+def test_crossing_ratio_by_construction():
+    # y_a crosses 0.5 at 2 * P*, y_b at P*: log2 ratio = 1 for every group
+    from compare.threshold import CrossingRatio
+
+    recs = []
+    for m, p_star in ((2, 100.0), (3, 400.0)):
+        for r in curve_records(p_star, 3, group={"m": m}):
+            r["y_b"] = r["test_error"]
+            r["y_a"] = 0.5 - 0.1 * math.log2(r["p"] / (2 * p_star))
+            recs.append(r)
+    meas = CrossingRatio(group="m", y_a="y_a", threshold_a=0.5, y_b="y_b", threshold_b=0.5, n_boot=50).fit(recs)
+    assert meas.value == pytest.approx(1.0)
+    assert meas.n_points == 2 and meas.min_points == 1

@@ -1,0 +1,42 @@
+import pytest
+import torch
+
+from simulate.data.rhm import RandomHierarchyModel
+from simulate.networks import HierarchicalCNN
+from simulate.rhm_learning import RHMLearningSpec
+from simulate.rhm_sensitivity import synonymic_sensitivity
+from simulate.spec import run
+from simulate.training import TrainConfig
+
+
+def test_learning_run_record_and_determinism():
+    spec = RHMLearningSpec(4, 8, 3, 2, 2 + 1, p=256, width=32, n_test=256, train=TrainConfig(lr=0.1), sensitivity_level=1)
+    a, b = run(spec, 0), run(spec, 0)
+    assert a["test_error"] == b["test_error"] and a["sensitivity"] == b["sensitivity"]
+    assert a["converged"] and a["train_loss"] < 0.01
+    assert a["error_over_chance"] == pytest.approx(a["test_error"] / 0.75)
+    assert len(a["sensitivity"]) == 4 and a["sensitivity_top"] == a["sensitivity"][2]
+
+
+def test_learning_spec_validation():
+    with pytest.raises(ValueError, match="exceeds the dataset size P_max = 512"):
+        RHMLearningSpec(4, 8, 2, 2, 3, p=500, n_test=100)
+    with pytest.raises(ValueError, match="net='mlp'"):
+        RHMLearningSpec(4, 8, 3, 2, 3, p=10, n_test=10, net="mlp")
+    with pytest.raises(ValueError, match="sensitivity_level=4"):
+        RHMLearningSpec(4, 8, 3, 2, 3, p=10, n_test=10, sensitivity_level=4)
+
+
+def test_sensitivity_is_zero_without_synonyms_and_positive_with_them():
+    """With m = 1 re-drawing synonyms changes nothing, so S = 0 at every layer; with m > 1 it does not."""
+    net = HierarchicalCNN(4, 2, 2, 2, 8)
+    params = net.init(0, dtype=torch.float64)
+    single = RandomHierarchyModel(2, 4, 1, 2, 2, rules_seed=3)
+    classes, choices = single.sample_choices(256, 0)
+    assert synonymic_sensitivity(net, params, single, classes, choices, 1, 0) == [0.0, 0.0, 0.0]
+    rhm = RandomHierarchyModel(2, 4, 2, 2, 2, rules_seed=3)
+    classes, choices = rhm.sample_choices(256, 0)
+    s = synonymic_sensitivity(net, params, rhm, classes, choices, 1, 0)
+    assert all(v > 0.05 for v in s)
+    with pytest.raises(ValueError, match="level=3"):
+        synonymic_sensitivity(net, params, rhm, classes, choices, 3, 0)
