@@ -22,8 +22,29 @@ from theory.registry import get
 from .fit import loglog_slope
 
 
+class _RegistryTarget:
+    """Shared part of targets backed by a registry prediction (field ``name``): no runs needed."""
+
+    name: str
+
+    @property
+    def prediction(self) -> Prediction:
+        return get(self.name)
+
+    def runs(self) -> list[tuple[Spec, int]]:
+        return []
+
+    @property
+    def provenance(self) -> str:
+        return self.prediction.provenance.value
+
+    @property
+    def citation(self) -> str:
+        return self.prediction.citation
+
+
 @dataclass(frozen=True)
-class ClosedForm:
+class ClosedForm(_RegistryTarget):
     """Registry prediction `name` evaluated at `params` (a tuple of (name, value) pairs)."""
 
     name: str
@@ -35,27 +56,12 @@ class ClosedForm:
         target.value(None)  # validate now: unknown name or bad parameters fail at construction
         return target
 
-    @property
-    def prediction(self) -> Prediction:
-        return get(self.name)
-
-    def runs(self) -> list[tuple[Spec, int]]:
-        return []
-
     def value(self, store: Store | None) -> float:
         return self.prediction.evaluate(**dict(self.params))
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in self.params)
         return f"{self.name}({args}): {self.prediction.text()}"
-
-    @property
-    def provenance(self) -> str:
-        return self.prediction.provenance.value
-
-    @property
-    def citation(self) -> str:
-        return self.prediction.citation
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class SpectralBiasExponent:
 
 
 @dataclass(frozen=True)
-class ScalingExponent:
+class ScalingExponent(_RegistryTarget):
     """Exponent of registry prediction `name` with respect to one of its parameters.
 
     The logarithmic derivative d log(expr) / d log(wrt), taken by sympy and
@@ -140,10 +146,6 @@ class ScalingExponent:
         target.value(None)  # validate now
         return target
 
-    @property
-    def prediction(self) -> Prediction:
-        return get(self.name)
-
     def _symbolic(self):
         import sympy as sp
 
@@ -154,9 +156,6 @@ class ScalingExponent:
             raise ValueError(f"{self.name} has no parameter {self.wrt!r}; parameters: {', '.join(symbols)}")
         x = symbols[self.wrt]
         return sp.simplify(x * sp.diff(expr, x) / expr)
-
-    def runs(self) -> list[tuple[Spec, int]]:
-        return []
 
     def value(self, store: Store | None) -> float:
         params = dict(self.params)
@@ -176,14 +175,6 @@ class ScalingExponent:
     def describe(self) -> str:
         args = ", ".join(f"{k}={v:g}" for k, v in self.params)
         return f"d log({self.prediction.text()}) / d log {self.wrt} = {self._symbolic()} at {args}"
-
-    @property
-    def provenance(self) -> str:
-        return self.prediction.provenance.value
-
-    @property
-    def citation(self) -> str:
-        return self.prediction.citation
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,16 @@ def _interval(center: float, boot: np.ndarray, n_seeds: int, confidence: float) 
     return center - half, center + half
 
 
+def by_group(records: Sequence[Mapping[str, Any]], group: str) -> dict[float, list[Mapping[str, Any]]]:
+    """Records split by their value of `group`, in increasing order of that value."""
+    groups: dict[float, list[Mapping[str, Any]]] = {}
+    for r in records:
+        if group not in r:
+            raise ValueError(f"record lacks the group key {group!r}; keys: {', '.join(sorted(r))}")
+        groups.setdefault(float(r[group]), []).append(r)
+    return dict(sorted(groups.items()))
+
+
 def _check(confidence: float, n_boot: int) -> None:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence} must lie in (0, 1)")
@@ -115,12 +125,8 @@ class CrossingScaling:
         )
 
     def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
-        groups: dict[float, list[Mapping[str, Any]]] = {}
-        for r in records:
-            if self.group not in r:
-                raise ValueError(f"record lacks the group key {self.group!r}; keys: {', '.join(sorted(r))}")
-            groups.setdefault(float(r[self.group]), []).append(r)
-        keys = sorted(groups)
+        groups = by_group(records, self.group)
+        keys = list(groups)
         mats = [seed_matrix(groups[k], self.x, self.y) for k in keys]
         stars = np.array([crossing(xs, seed_mean(mat), self.threshold) for xs, mat, _ in mats])
         ok = np.isfinite(stars)
@@ -200,12 +206,8 @@ class CrossingRatio:
         return (float(np.mean(finite)) if finite else math.nan), ratios
 
     def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
-        groups: dict[float, list[Mapping[str, Any]]] = {}
-        for r in records:
-            if self.group not in r:
-                raise ValueError(f"record lacks the group key {self.group!r}; keys: {', '.join(sorted(r))}")
-            groups.setdefault(float(r[self.group]), []).append(r)
-        keys = sorted(groups)
+        groups = by_group(records, self.group)
+        keys = list(groups)
         mats = []
         for k in keys:
             xs, mat_a, seeds = seed_matrix(groups[k], self.x, self.y_a)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .data.rhm import RandomHierarchyModel
+from .data.rhm import RandomHierarchyModel, rhm_for_run
 from .spec import Spec, require
 
 
@@ -93,8 +93,7 @@ class RHMCorrelationSpec(Spec):
 
     def model(self, seed: int) -> RandomHierarchyModel:
         """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
-        rules_seed = seed if self.rules_seed is None else self.rules_seed
-        return RandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, rules_seed)
+        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
 
     def cost(self) -> float:
         return float(self.p) * self.s**self.L

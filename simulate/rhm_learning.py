@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .data.rhm import RandomHierarchyModel
+from .data.rhm import RandomHierarchyModel, rhm_for_run
 from .device import resolve_device
 from .networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
 from .rhm_sensitivity import synonymic_sensitivity
@@ -83,8 +83,7 @@ class RHMLearningSpec(Spec):
 
     def model(self, seed: int) -> RandomHierarchyModel:
         """The RHM of a run with this seed."""
-        rules_seed = seed if self.rules_seed is None else self.rules_seed
-        return RandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, rules_seed)
+        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
 
     def network(self) -> Network:
         if self.net == "cnn":

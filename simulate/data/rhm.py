@@ -629,3 +629,9 @@ class RandomHierarchyModel(_IndexedHierarchy):
         out = choices.clone()
         out[:, start:] = torch.from_numpy(new).to(choices.device)
         return out
+
+
+def rhm_for_run(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int | None, seed: int) -> RandomHierarchyModel:
+    """The RHM of one run: grammar `rules_seed`, or, when that is None, the run's own `seed`
+    (so that averages over seeds are also averages over grammars)."""
+    return RandomHierarchyModel(n_c, v, m, s, L, seed if rules_seed is None else rules_seed)
