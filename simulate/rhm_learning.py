@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import torch
 
 from .data.rhm import RandomHierarchyModel, rhm_for_run
+from .data.sparse_rhm import SparseRandomHierarchyModel
 from .device import resolve_device
 from .networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
 from .rhm_sensitivity import synonymic_sensitivity
@@ -86,11 +87,18 @@ class RHMLearningSpec(Spec):
         return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
 
     def network(self) -> Network:
+        rhm = self.model(0)
+        channels, patch = rhm.n_channels, getattr(rhm, "patch", self.s)
         if self.net == "cnn":
-            return HierarchicalCNN(self.v, self.n_c, self.s, self.L, self.width)
+            return HierarchicalCNN(channels, self.n_c, patch, self.L, self.width)
         if self.net == "lcn":
-            return LocallyConnected(self.v, self.n_c, self.s, self.L, self.width)
-        return ShallowFCN(self.v, self.n_c, self.s**self.L, self.width)
+            return LocallyConnected(channels, self.n_c, patch, self.L, self.width)
+        return ShallowFCN(channels, self.n_c, rhm.input_dim, self.width)
+
+    def _inputs(self, rhm: Any, idx: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+        """One-hot inputs, classes, and the members' production choices (for the sensitivity)."""
+        members = rhm.choices_from_indices(idx, device=device)
+        return rhm.one_hot(rhm.tokens(*members)), members[0], members
 
     def cost(self) -> float:
         return float(self.p) * self.width
@@ -100,10 +108,8 @@ class RHMLearningSpec(Spec):
         rhm = self.model(seed)
         train_idx, test_idx = rhm.split(self.p, self.n_test, seed)
 
-        classes, choices = rhm.choices_from_indices(train_idx, device=dev)
-        x, y = rhm.one_hot(rhm.tokens(classes, choices)), classes
-        test_classes, test_choices = rhm.choices_from_indices(test_idx, device=dev)
-        x_test = rhm.one_hot(rhm.tokens(test_classes, test_choices))
+        x, y, _ = self._inputs(rhm, train_idx, dev)
+        x_test, test_classes, test_members = self._inputs(rhm, test_idx, dev)
         net = self.network()
         params = net.init(seed, device=dev, dtype=torch.float32)
         params, result = train_one(net, params, x, y, seed=seed, config=self.train, x_test=x_test, y_test=test_classes)
@@ -115,6 +121,37 @@ class RHMLearningSpec(Spec):
         }
         if self.sensitivity_level is not None:
             k = min(1024, len(test_idx))
-            sens = synonymic_sensitivity(net, params, rhm, test_classes[:k], test_choices[:k], self.sensitivity_level, seed)
+            choices = test_members[1]
+            sens = synonymic_sensitivity(net, params, rhm, test_classes[:k], choices[:k], self.sensitivity_level, seed)
             out.update(sensitivity=sens, sensitivity_top=sens[self.L - 1] if self.net != "fcn" else sens[0])
         return out
+
+
+@dataclass(frozen=True)
+class SparseRHMLearningSpec(RHMLearningSpec):
+    """:class:`RHMLearningSpec` on the sparse RHM (Tomasini & Wyart, arXiv:2404.10727).
+
+    Extra field ``s0`` (>= 0): empty positions per sub-patch. The networks see
+    v+1 channels and patches of s*(s0+1) positions; the record adds ``"s0"``
+    and ``"s0_plus_1"``. The synonymic sensitivity is not measured here.
+    """
+
+    kind: ClassVar[str] = "sparse_rhm_learning"
+    version: ClassVar[int] = 1
+
+    s0: int = 1
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.s0, int) and self.s0 >= 0, f"s0={self.s0!r} must be an integer >= 0")
+        require(self.sensitivity_level is None, "sensitivity_level is not supported on the sparse RHM; leave it None")
+        super().__post_init__()
+
+    def model(self, seed: int) -> SparseRandomHierarchyModel:
+        rules_seed = seed if self.rules_seed is None else self.rules_seed
+        return SparseRandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, self.s0, rules_seed)
+
+    def cost(self) -> float:
+        return float(self.p) * self.width * (self.s0 + 1) ** self.L
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        return {**super()._run(seed), "s0": self.s0, "s0_plus_1": self.s0 + 1}

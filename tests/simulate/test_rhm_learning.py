@@ -40,3 +40,18 @@ def test_sensitivity_is_zero_without_synonyms_and_positive_with_them():
     assert all(v > 0.05 for v in s)
     with pytest.raises(ValueError, match="level=3"):
         synonymic_sensitivity(net, params, rhm, classes, choices, 3, 0)
+
+
+def test_sparse_learning_run():
+    from simulate.rhm_learning import SparseRHMLearningSpec
+
+    spec = SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, net="lcn", width=16, n_test=64, train=TrainConfig(lr=0.1), s0=1)
+    net = spec.network()
+    assert (net.v, net.s) == (5, 4)  # v+1 channels, patches of s*(s0+1) positions
+    r = run(spec, 0)
+    assert r["s0"] == 1 and r["s0_plus_1"] == 2 and r["kind"] == "sparse_rhm_learning"
+    assert 0.0 <= r["test_error"] <= 1.0
+    with pytest.raises(ValueError, match="s0=-1"):
+        SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, n_test=64, s0=-1)
+    with pytest.raises(ValueError, match="sensitivity_level"):
+        SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, n_test=64, s0=1, sensitivity_level=1)
