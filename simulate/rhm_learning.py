@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .data.rhm import RandomHierarchyModel, rhm_for_run
+from .data.rhm import RandomHierarchyModel, grammar_seed, rhm_for_run
 from .data.sparse_rhm import SparseRandomHierarchyModel
 from .device import resolve_device
 from .networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
@@ -147,8 +147,7 @@ class SparseRHMLearningSpec(RHMLearningSpec):
         super().__post_init__()
 
     def model(self, seed: int) -> SparseRandomHierarchyModel:
-        rules_seed = seed if self.rules_seed is None else self.rules_seed
-        return SparseRandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, self.s0, rules_seed)
+        return SparseRandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, self.s0, grammar_seed(self.rules_seed, seed))
 
     def cost(self) -> float:
         return float(self.p) * self.width * (self.s0 + 1) ** self.L

@@ -631,7 +631,12 @@ class RandomHierarchyModel(_IndexedHierarchy):
         return out
 
 
-def rhm_for_run(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int | None, seed: int) -> RandomHierarchyModel:
-    """The RHM of one run: grammar `rules_seed`, or, when that is None, the run's own `seed`
+def grammar_seed(rules_seed: int | None, seed: int) -> int:
+    """The grammar of one run: `rules_seed`, or, when that is None, the run's own `seed`
     (so that averages over seeds are also averages over grammars)."""
-    return RandomHierarchyModel(n_c, v, m, s, L, seed if rules_seed is None else rules_seed)
+    return seed if rules_seed is None else rules_seed
+
+
+def rhm_for_run(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int | None, seed: int) -> RandomHierarchyModel:
+    """The RHM of one run, with the grammar of :func:`grammar_seed`."""
+    return RandomHierarchyModel(n_c, v, m, s, L, grammar_seed(rules_seed, seed))

@@ -25,6 +25,7 @@ the matching learning-rate scaling).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 import math
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -190,3 +191,29 @@ def filters(w: torch.Tensor) -> torch.Tensor:
     """Conv1d-layout weights [..., H, C, s] as a matmul operand [..., s * C, H]."""
     *lead, hh, c, s = w.shape
     return w.transpose(-1, -3).reshape(*lead, s * c, hh)
+
+
+@dataclass(frozen=True)
+class HierarchicalNetwork(Network):
+    """Fields and checks shared by the hierarchical CNN and its locally connected twin:
+    v input channels, n_c classes, patch (filter = stride) s, L hidden layers of width H."""
+
+    v: int
+    n_c: int
+    s: int
+    L: int
+    width: int
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        check_int(self.v, "v", 1)
+        check_int(self.n_c, "n_c", 2)
+        check_int(self.s, "s", 2)
+        check_int(self.L, "L", 1)
+        check_int(self.width, "width", 1)
+        if not isinstance(self.bias, bool):
+            raise ValueError(f"bias={self.bias!r} must be True or False")
+
+    @property
+    def d(self) -> int:
+        return self.s**self.L

@@ -20,13 +20,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import Network, Params, check_int, filters, patches
+from .base import HierarchicalNetwork, Params, filters, patches
 
 __all__ = ["HierarchicalCNN"]
 
 
 @dataclass(frozen=True)
-class HierarchicalCNN(Network):
+class HierarchicalCNN(HierarchicalNetwork):
     """Deep CNN with filter size = stride = `s`, `L` hidden layers of `width` channels.
 
     Parameters
@@ -43,25 +43,6 @@ class HierarchicalCNN(Network):
     """
 
     kind: ClassVar[str] = "hierarchical_cnn"
-    v: int
-    n_c: int
-    s: int
-    L: int
-    width: int
-    bias: bool = False
-
-    def __post_init__(self) -> None:
-        check_int(self.v, "v", 1)
-        check_int(self.n_c, "n_c", 2)
-        check_int(self.s, "s", 2)
-        check_int(self.L, "L", 1)
-        check_int(self.width, "width", 1)
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias={self.bias!r} must be True or False")
-
-    @property
-    def d(self) -> int:
-        return self.s**self.L
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         shapes: dict[str, tuple[int, ...]] = {}

@@ -18,13 +18,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import Network, Params, check_int, filters, patches
+from .base import HierarchicalNetwork, Params, filters, patches
 
 __all__ = ["LocallyConnected"]
 
 
 @dataclass(frozen=True)
-class LocallyConnected(Network):
+class LocallyConnected(HierarchicalNetwork):
     """Deep locally connected net: filter size = stride = `s`, `L` layers of `width` channels.
 
     Parameters as :class:`HierarchicalCNN`. Parameters: ``w_k`` [d / s**k, H, C, s]
@@ -33,25 +33,6 @@ class LocallyConnected(Network):
     """
 
     kind: ClassVar[str] = "locally_connected"
-    v: int
-    n_c: int
-    s: int
-    L: int
-    width: int
-    bias: bool = False
-
-    def __post_init__(self) -> None:
-        check_int(self.v, "v", 1)
-        check_int(self.n_c, "n_c", 2)
-        check_int(self.s, "s", 2)
-        check_int(self.L, "L", 1)
-        check_int(self.width, "width", 1)
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias={self.bias!r} must be True or False")
-
-    @property
-    def d(self) -> int:
-        return self.s**self.L
 
     def positions(self, k: int) -> int:
         """Number of output positions of layer k (1..L): d / s**k."""
