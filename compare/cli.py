@@ -81,13 +81,16 @@ def _store(args: argparse.Namespace, must_exist: bool = False):
     return SQLiteStore(path)
 
 
-def _finish(outcomes, args: argparse.Namespace) -> int:
+def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
+    from .figures import draw_figures
     from .report import exit_code, summary, terminal_table, write_report
+    from .suites import figures
 
     print(terminal_table(outcomes))
     print()
     print(summary(outcomes))
-    written = write_report(outcomes, args.out, plots=not args.no_plots)
+    drawn = [] if args.no_plots else draw_figures(figures(args.suite), claims, store, args.out)
+    written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn)
     print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
     return exit_code(outcomes, strict=args.strict)
 
@@ -111,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _store(args) as store:
         print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)
         outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress)
-    return _finish(outcomes, args)
+        return _finish(outcomes, args, claims, store)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     claims = _claims(args)
     with _store(args, must_exist=True) as store:
         outcomes = evaluate_all(claims, store, compute=False)
-    return _finish(outcomes, args)
+        return _finish(outcomes, args, claims, store)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -50,8 +50,8 @@ def terminal_table(outcomes: Sequence[Outcome]) -> str:
     return tabulate(df.drop(columns=["reason"]), headers="keys", tablefmt="simple", showindex=False)
 
 
-def markdown(outcomes: Sequence[Outcome]) -> str:
-    """Markdown report: the table, then each claim's statement, method and tolerance."""
+def markdown(outcomes: Sequence[Outcome], figures: Sequence[tuple[Path, str]] = ()) -> str:
+    """Markdown report: the table, each claim's statement, method and tolerance, then the suite figures."""
     df = table(outcomes)
     lines = ["# scalingcheck report", "", summary(outcomes), "", df.to_markdown(index=False), ""]
     for o in outcomes:
@@ -72,6 +72,10 @@ def markdown(outcomes: Sequence[Outcome]) -> str:
         lines.append(f"- verdict: {o.verdict.value}: {o.reason}")
         lines.append(f"- plot: {o.claim}.png")
         lines.append("")
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"- {Path(path).name}: {caption}" for path, caption in figures]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -86,13 +90,18 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     return ", ".join(f"{n} {v.value}" for v, n in counts.items()) + f" (of {len(outcomes)} claims)"
 
 
-def write_report(outcomes: Sequence[Outcome], folder: str | Path, plots: bool = True) -> list[Path]:
-    """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`."""
+def write_report(
+    outcomes: Sequence[Outcome], folder: str | Path, plots: bool = True, figures: Sequence[tuple[Path, str]] = ()
+) -> list[Path]:
+    """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`.
+
+    `figures`: (path, caption) of suite figures already drawn there, listed in report.md.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = {
-        "report.md": markdown(outcomes),
+        "report.md": markdown(outcomes, figures),
         "results.json": json.dumps([o.to_dict() for o in outcomes], indent=2, default=float),
         "results.tex": latex(outcomes),
     }
@@ -109,7 +118,7 @@ def write_report(outcomes: Sequence[Outcome], folder: str | Path, plots: bool = 
         for o in outcomes:
             if o.measurement is not None and o.measurement.curve is not None:
                 written.append(learning_curve_plot(o, folder / f"{o.claim}.png"))
-    return written
+    return written + [Path(p) for p, _ in figures]
 
 
 def exit_code(outcomes: Sequence[Outcome], strict: bool = False) -> int:

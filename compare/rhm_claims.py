@@ -16,7 +16,9 @@ from simulate.rhm_learning import RHMLearningSpec, SparseRHMLearningSpec
 from simulate.sweep import Sweep, SweepUnion
 from simulate.training import TrainConfig
 
+from . import rhm_figures
 from .claim import Claim, Tolerance
+from .figures import Figure
 from .targets import Constant, ScalingExponent
 from .threshold import CrossingRatio, CrossingScaling
 
@@ -232,6 +234,13 @@ def sample_complexity_claims(s: LearningScale) -> list[Claim]:
         tolerance=CROSSING_TOLERANCE,
     ))
     return claims
+
+
+def figures(scale: str) -> list[Figure]:
+    """The suite figures over the RHM claims at the named scale (collapse, sensitivity, P* vs n_c m^L)."""
+    s = LEARNING_SCALES[scale]
+    cnn = [f"rhm_p_star_m_L{L}" for L, _, _ in s.depths] + ["rhm_p_star_n_c_L3"]
+    return rhm_figures.figures(cnn, f"rhm_sensitivity_at_p_star_L{s.depths[-1][0]}", ["rhm_fcn_p_star_m_L3"], P_STAR_FRACTION)
 
 
 def claims(scale: str) -> list[Claim]:

@@ -10,6 +10,7 @@ from typing import Callable
 
 from . import kernel_claims, rhm_claims
 from .claim import Claim
+from .figures import Figure
 
 SCALE_NAMES = ("quick", "full", "toy")
 
@@ -19,6 +20,13 @@ def build(scale: str) -> list[Claim]:
     if scale not in SCALE_NAMES:
         raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
     return kernel_claims.claims(scale) + rhm_claims.claims(scale)
+
+
+def figures(scale: str) -> list[Figure]:
+    """The figures spanning several claims of the suite at the named scale."""
+    if scale not in SCALE_NAMES:
+        raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
+    return rhm_claims.figures(scale)
 
 
 SUITES: dict[str, Callable[[], list[Claim]]] = {name: (lambda n=name: build(n)) for name in SCALE_NAMES}
