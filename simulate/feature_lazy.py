@@ -1,0 +1,137 @@
+"""Feature vs lazy training of a one-hidden-layer network: the run spec (THEORY.md section 1).
+
+:class:`AlphaTrainingSpec` trains :class:`simulate.networks.TwoLayerReLU` on
+a stripe or cylinder training set by the alpha-trick gradient flow of
+:mod:`simulate.gradient_flow` and measures (Paccolat et al., arXiv:2007.11471;
+Geiger et al., arXiv:1906.08034):
+
+* the test error of ``F = alpha (f - f_0)``;
+* the compression ratio lambda of the first-layer weights (informative vs
+  uninformative coordinates, per direction) at the end, and its trace in time;
+* how far the NTK moved: ``|Theta_T - Theta_0|_F / |Theta_0|_F`` on (up to
+  ``ntk_points``) training points: O(1) or more in the feature regime, -> 0 in
+  the lazy regime;
+* with ``frozen_kernels=True``: the test error of an SVC using the empirical
+  NTK at initialisation and at the end of training as a frozen kernel, and the
+  fraction of the training labels carried by each kernel's top
+  ``pca_components`` eigenvectors (kernel PCA).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from .data.base import DataModel
+from .device import resolve_device
+from .gradient_flow import FlowConfig, train_flow
+from .networks.two_layer import TwoLayerReLU, compression_ratio
+from .ntk import empirical_ntk, jacobian, label_projection, relative_change
+from .spec import Spec, require
+from .svc import fit_svc
+
+__all__ = ["AlphaTrainingSpec"]
+
+
+@dataclass(frozen=True)
+class AlphaTrainingSpec(Spec):
+    """One network trained at output scale `alpha` on `p` points of `data`.
+
+    Fields: ``data`` (Stripe or Cylinder: the first ``d_par`` coordinates are
+    informative), ``p`` (>= 2), ``alpha`` (> 0, mean-field units: the readout
+    is 1/width; the NTK-scaled value is alpha / sqrt(width), also recorded),
+    ``width``, ``n_test``, ``flow`` (:class:`FlowConfig`), ``ntk_points``
+    (training points on which the NTK change is measured), ``frozen_kernels``,
+    ``svc_c``, ``pca_components``, ``device``.
+
+    Training set ``data.sample(p, seed, stream=0)`` (nested in p), test set
+    ``stream=1``; the network is initialised with ``seed``. Float64 throughout.
+    """
+
+    kind: ClassVar[str] = "alpha_training"
+    version: ClassVar[int] = 1
+
+    data: DataModel
+    p: int
+    alpha: float
+    width: int = 64
+    n_test: int = 8192
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    ntk_points: int = 256
+    frozen_kernels: bool = False
+    svc_c: float = 1e6
+    pca_components: int = 8
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.data, DataModel), f"data must be a simulate.data model (Stripe, Cylinder), got {self.data!r}")
+        require(self.d_par < self.data.d, f"data must have uninformative directions: d_par={self.d_par} < d={self.data.d}")
+        for name, low in (("p", 2), ("width", 1), ("n_test", 1), ("ntk_points", 2), ("pca_components", 1)):
+            value = getattr(self, name)
+            require(isinstance(value, int) and not isinstance(value, bool) and value >= low,
+                    f"{name}={value!r} must be an integer >= {low}")
+        alpha = self.alpha
+        require(isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and math.isfinite(alpha) and alpha > 0,
+                f"alpha={alpha!r} must be a finite number > 0")
+        object.__setattr__(self, "alpha", float(alpha))
+        require(isinstance(self.flow, FlowConfig), f"flow must be a FlowConfig, got {type(self.flow).__name__}")
+        require(self.svc_c > 0, f"svc_c={self.svc_c!r} must be > 0")
+        require(isinstance(self.frozen_kernels, bool), f"frozen_kernels={self.frozen_kernels!r} must be True or False")
+
+    @property
+    def d_par(self) -> int:
+        """Informative coordinates of the data model (1 for the stripe)."""
+        return int(getattr(self.data, "d_par", 1))
+
+    def cost(self) -> float:
+        return float(self.p) * self.width * (1.0 + 10.0 / math.sqrt(self.alpha) ** 0.5)
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        dev = resolve_device(self.device)
+        dt = torch.float64
+        x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt)
+        xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=dt)
+        net = TwoLayerReLU(d=self.data.d, width=self.width)
+        init = net.init(seed, device=dev, dtype=dt)
+        d_par = self.d_par
+        params, result = train_flow(net, init, x, y, self.alpha, self.flow,
+                                    observe=lambda p: compression_ratio(p["w"], d_par))
+        with torch.no_grad():
+            out_test = self.alpha * (net.apply(params, xt) - net.apply(init, xt))
+        probe = x[: min(self.ntk_points, self.p)]
+        k0, k1 = empirical_ntk(net, init, probe), empirical_ntk(net, params, probe)
+        record: dict[str, Any] = {
+            "p": self.p, "d": self.data.d, "d_par": d_par, "alpha": self.alpha,
+            "alpha_ntk": self.alpha / math.sqrt(self.width), "width": self.width,
+            "test_error": float((out_test * yt <= 0).double().mean()),
+            "compression": float(compression_ratio(params["w"], d_par)),
+            "ntk_change": relative_change(k0, k1),
+            "converged": result.converged, "steps": result.steps, "rejected": result.rejected,
+            "time": result.time, "train_error": result.train_error, "min_margin": result.min_margin,
+            "compression_trace": result.trace,
+        }
+        if self.frozen_kernels:
+            record.update(self._frozen_kernels(net, init, params, x, y, xt, yt))
+        return record
+
+    def _frozen_kernels(self, net, init, params, x, y, xt, yt) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, p in (("init", init), ("final", params)):
+            jac, jac_t = jacobian(net, p, x), jacobian(net, p, xt)
+            gram = jac @ jac.T
+            scale = float(gram.diagonal().mean())  # the SVC's C is meant relative to a unit-diagonal kernel
+            svc = fit_svc(gram / scale, y, self.svc_c)
+            support = torch.as_tensor(svc.support_, device=x.device)
+            coef = torch.as_tensor(svc.dual_coef_[0], device=x.device, dtype=jac.dtype)
+            decision = (jac_t @ jac[support].T / scale) @ coef + float(svc.intercept_[0])
+            pred = torch.where(decision > 0, 1.0, -1.0).to(yt.dtype)
+            out[f"svc_error_ntk_{name}"] = float((pred != yt).double().mean())
+            out[f"label_projection_{name}"] = label_projection(gram, y, min(self.pca_components, self.p))
+        out["log2_svc_error_ratio"] = (
+            math.log2(out["svc_error_ntk_init"] / out["svc_error_ntk_final"])
+            if out["svc_error_ntk_final"] > 0 and out["svc_error_ntk_init"] > 0 else math.nan
+        )
+        out["label_projection_gain"] = out["label_projection_final"] - out["label_projection_init"]
+        return out

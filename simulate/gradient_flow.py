@@ -1,0 +1,262 @@
+"""Gradient flow of the alpha-trick network (THEORY.md section 1; Geiger et al., arXiv:1906.08034).
+
+The trained function is ``F(x) = alpha * (f(x) - f_0(x))`` with `f` a network
+of :mod:`simulate.networks` and ``f_0`` its output at initialisation, so that
+``F = 0`` at the start for every alpha. The loss of a model on its P training
+points is::
+
+    L = (1 / (alpha P)) sum_mu l(y_mu F(x_mu)),    l = hinge: max(0, 1 - z)
+                                                   l = soft hinge: softplus(k (1 - z)) / k  (k = 20)
+
+and the parameters follow ``d theta / dt = -width * grad L`` (the factor width
+undoes the 1/width of the mean-field readout, so that each unit moves O(1) per
+unit time at every width). With the 1/alpha in the loss the parameters move at
+a speed independent of alpha while the margin asks for ``f - f_0 ~ 1/alpha``:
+a small alpha forces the weights far from their initial values (feature
+regime), a large alpha lets a tiny move suffice (lazy regime, the NTK limit).
+
+Integration: explicit Euler with an adaptive step ``dt``. A step is accepted
+when it changes no training output F by more than ``max_dout`` times
+max(1, |F|) and the gradient by less than ``max_dgrad`` (see :class:`FlowConfig`); an accepted step
+multiplies ``dt`` by ``grow``, a rejected one by ``shrink`` (and is retried).
+A model stops when every training margin ``y F >= 1`` (``converged``) or when
+it has taken ``max_steps`` steps, accepted or not.
+
+:func:`train_flow_ensemble` integrates E models (one spec, E parameter sets,
+E training sets of one size P, one alpha each) as one batched model, each
+with its own step size; a stopped model leaves the batch. :func:`train_flow`
+is the same for one model, and the ensemble reproduces it model by model
+(tests/simulate/test_gradient_flow.py).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .networks.base import Network, Params, stack_params, unstack_params
+
+__all__ = ["FlowConfig", "FlowResult", "train_flow", "train_flow_ensemble", "alpha_outputs", "LOSSES"]
+
+LOSSES = ("hinge", "soft_hinge")
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """Loss and integrator of the gradient flow (hashable, JSON-able).
+
+    Parameters
+    ----------
+    loss : ``"hinge"`` or ``"soft_hinge"`` (``softplus(k (1 - z)) / k``, smooth, so the
+        adaptive step is not stalled by points crossing the margin).
+    softness : k of the soft hinge (> 0).
+    max_dout : largest change of any training output F in one accepted step (> 0).
+    max_dgrad : largest change ``|g' - g|^2 / (|g| |g'|)`` of the gradient in one accepted step (> 0),
+        about the squared relative change (the measure of the reference code of arXiv:1906.08034).
+    dt0 : initial step (> 0).
+    min_dt : a step this small is accepted whatever it changes (> 0): the gradient of a ReLU network
+        jumps when a pre-activation crosses 0, so near the end, when few points carry the gradient,
+        no step is small enough to pass the ``max_dgrad`` test and dt would shrink to 0.
+    grow, shrink : factors applied to dt after an accepted (> 1) and a rejected (in (0, 1)) step.
+    max_steps : step budget per model (accepted and rejected steps), >= 1.
+    tau : inertia (>= 0). 0 is plain gradient flow; tau > 0 integrates the continuous momentum
+        ``dv/dt = -(v + width * grad L) / tau``, ``d theta/dt = v`` (the dynamics of the reference
+        code of arXiv:1906.08034), which reaches the margins in far fewer steps on stiff problems.
+    """
+
+    loss: str = "soft_hinge"
+    softness: float = 20.0
+    max_dout: float = 0.1
+    max_dgrad: float = 0.1
+    dt0: float = 0.01
+    min_dt: float = 1e-5
+    grow: float = 1.1
+    shrink: float = 0.5
+    max_steps: int = 50_000
+    tau: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss={self.loss!r}; allowed: {', '.join(LOSSES)}")
+        for name in ("softness", "max_dout", "max_dgrad", "dt0", "min_dt"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}={value!r} must be a finite number > 0")
+        if not self.grow > 1:
+            raise ValueError(f"grow={self.grow!r} must be > 1")
+        if not 0 < self.shrink < 1:
+            raise ValueError(f"shrink={self.shrink!r} must lie in (0, 1)")
+        if not (isinstance(self.tau, (int, float)) and math.isfinite(self.tau) and self.tau >= 0):
+            raise ValueError(f"tau={self.tau!r} must be a finite number >= 0")
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise ValueError(f"max_steps={self.max_steps!r} must be an integer >= 1")
+
+
+@dataclass
+class FlowResult:
+    """How one model's flow ended: ``converged`` (every margin >= 1), steps, time, final loss and margins.
+
+    ``trace``: (time, value) pairs of the optional observable, recorded at
+    t = 0 and whenever the time passes a power of 2 (times dt0).
+    """
+
+    converged: bool
+    steps: int
+    rejected: int
+    time: float
+    loss: float
+    min_margin: float
+    train_error: float
+    trace: list[tuple[float, float]] = field(default_factory=list)
+
+    def as_record(self) -> dict:
+        return asdict(self)
+
+
+def _point_loss(z: torch.Tensor, config: FlowConfig) -> torch.Tensor:
+    if config.loss == "hinge":
+        return torch.relu(1 - z)
+    k = config.softness
+    return F.softplus(k * (1 - z)) / k
+
+
+def alpha_outputs(net: Network, params: Params, x: torch.Tensor, f0: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """``F = alpha (f - f_0)`` of stacked models: params [E, ...], x [E, P, d], f0 [E, P], alpha [E]."""
+    return alpha.unsqueeze(-1) * (net._forward(params, x) - f0)
+
+
+def _loss_and_grad(net, params, x, y, f0, alpha, config):
+    """Per-model loss [E], outputs F [E, P] and gradients (dict of [E, ...]) at `params`."""
+    leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+    out = alpha_outputs(net, leaves, x, f0, alpha)
+    loss = _point_loss(y * out, config).mean(dim=-1) / alpha
+    grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
+    return loss.detach(), out.detach(), dict(zip(leaves, grads))
+
+
+def _bcast(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Per-model values [E] shaped to multiply stacked tensors like `like` [E, ...]."""
+    return values.view(-1, *([1] * (like.ndim - 1)))
+
+
+def _norm(g: Params) -> torch.Tensor:
+    return torch.sqrt(sum(v.pow(2).flatten(1).sum(dim=1) for v in g.values()))
+
+
+def train_flow_ensemble(
+    net: Network,
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    alpha: float | Sequence[float] | torch.Tensor,
+    config: FlowConfig = FlowConfig(),
+    observe: Callable[[Params], torch.Tensor] | None = None,
+) -> tuple[Params, list[FlowResult]]:
+    """Integrate the gradient flow of E stacked models to their margins.
+
+    Parameters
+    ----------
+    net : the network spec (its ``_forward`` takes stacked parameters).
+    params : stacked initial parameters [E, ...]; they also define ``f_0``.
+    x, y : training inputs [E, P, d] and labels [E, P] in {-1, +1}.
+    alpha : the output scale, one for all models or one per model (> 0).
+    config : loss and integrator.
+    observe : optional map from stacked parameters to one value per model
+        (e.g. the compression ratio), recorded in each result's ``trace``.
+
+    Returns the final stacked parameters and one :class:`FlowResult` per model.
+    """
+    e = net.check_params(params, ensemble=True)
+    if x.ndim < 2 or x.shape[0] != e or y.shape != x.shape[:2]:
+        raise ValueError(f"x must be [E={e}, P, ...] and y [E={e}, P], got {list(x.shape)} and {list(y.shape)}")
+    alpha_t = torch.as_tensor(alpha, dtype=x.dtype, device=x.device).expand(e).clone()
+    if not bool(torch.all(alpha_t > 0)) or not bool(torch.all(torch.isfinite(alpha_t))):
+        raise ValueError(f"alpha={alpha!r} must be finite and > 0")
+    y = y.to(x.dtype)
+    params = {k: v.detach().clone() for k, v in params.items()}
+    with torch.no_grad():
+        f0 = net._forward(params, x)
+    loss, out, grad = _loss_and_grad(net, params, x, y, f0, alpha_t, config)
+    dt = torch.full((e,), float(config.dt0), dtype=x.dtype, device=x.device)
+    t = torch.zeros(e, dtype=x.dtype, device=x.device)
+    steps = torch.zeros(e, dtype=torch.long)
+    rejected = torch.zeros(e, dtype=torch.long)
+    next_mark = torch.full((e,), float(config.dt0), dtype=x.dtype, device=x.device)
+    traces: list[list[tuple[float, float]]] = [[] for _ in range(e)]
+    if observe is not None:
+        for i, v in enumerate(observe(params).tolist()):
+            traces[i].append((0.0, float(v)))
+    vel = {k: torch.zeros_like(v) for k, v in params.items()}
+    margin_ok = torch.all(y * out >= 1, dim=1)
+    active = (~margin_ok).clone()
+    scale = float(net.width)
+    while bool(active.any()):
+        ids = torch.nonzero(active).squeeze(1)
+        h = dt[ids]
+        if config.tau > 0:  # exact relaxation of the velocity over dt, then a step along it
+            keep = torch.exp(-h / config.tau)
+            new_vel = {
+                k: _bcast(keep, v) * vel[k][ids] - _bcast((1 - keep) * scale, v) * grad[k][ids] for k, v in params.items()
+            }
+        else:
+            new_vel = {k: -scale * grad[k][ids] for k in params}
+        proposal = {k: params[k][ids] + _bcast(h, v) * new_vel[k] for k, v in params.items()}
+        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, x[ids], y[ids], f0[ids], alpha_t[ids], config)
+        dout = ((new_out - out[ids]).abs() / out[ids].abs().clamp_min(1.0)).amax(dim=1)
+        old_g = {k: grad[k][ids] for k in grad}
+        dgrad = _norm({k: new_grad[k] - old_g[k] for k in grad}).pow(2) / (_norm(old_g) * _norm(new_grad)).clamp_min(1e-300)
+        finite = torch.isfinite(new_loss) & torch.isfinite(dout) & torch.isfinite(dgrad)
+        ok = finite & (((dout <= config.max_dout) & (dgrad <= config.max_dgrad)) | (dt[ids] <= config.min_dt))
+        acc = ids[ok]
+        for k in params:
+            params[k][acc] = proposal[k][ok]
+            grad[k][acc] = new_grad[k][ok]
+            vel[k][acc] = new_vel[k][ok]
+        out[acc] = new_out[ok]
+        loss[acc] = new_loss[ok]
+        t[acc] += dt[acc]
+        dt[ids] = torch.where(ok, dt[ids] * config.grow, (dt[ids] * config.shrink).clamp_min(config.min_dt))
+        steps[ids.cpu()] += 1
+        rejected[ids[~ok].cpu()] += 1
+        if observe is not None and acc.numel():
+            marked = acc[t[acc] >= next_mark[acc]]
+            if marked.numel():
+                values = observe({k: v[marked] for k, v in params.items()})
+                for i, v in zip(marked.tolist(), values.tolist()):
+                    traces[i].append((float(t[i]), float(v)))
+                    while next_mark[i] <= t[i]:
+                        next_mark[i] *= 2
+        margin_ok[acc] = torch.all(y[acc] * new_out[ok] >= 1, dim=1)
+        active = ~margin_ok & (steps.to(active.device) < config.max_steps)
+    results = []
+    final = observe(params).tolist() if observe is not None else None
+    for i in range(e):
+        if final is not None and (not traces[i] or traces[i][-1][0] != float(t[i])):
+            traces[i].append((float(t[i]), float(final[i])))
+        z = y[i] * out[i]
+        results.append(FlowResult(
+            converged=bool(margin_ok[i]), steps=int(steps[i]), rejected=int(rejected[i]), time=float(t[i]),
+            loss=float(loss[i]), min_margin=float(z.min()) if z.numel() else math.inf,
+            train_error=float((z <= 0).double().mean()) if z.numel() else 0.0, trace=traces[i],
+        ))
+    return params, results
+
+
+def train_flow(
+    net: Network,
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    alpha: float,
+    config: FlowConfig = FlowConfig(),
+    observe: Callable[[Params], torch.Tensor] | None = None,
+) -> tuple[Params, FlowResult]:
+    """:func:`train_flow_ensemble` for one model: params of one model, x [P, d], y [P]."""
+    net.check_params(params)
+    stacked, results = train_flow_ensemble(
+        net, stack_params([params]), x.unsqueeze(0), y.unsqueeze(0), alpha, config, observe
+    )
+    return unstack_params(stacked)[0], results[0]
