@@ -1,0 +1,147 @@
+"""The alpha-trick network, its gradient flow, empirical NTKs and the feature/lazy run spec."""
+import math
+
+import pytest
+import torch
+
+from simulate.data.cylinder import Cylinder
+from simulate.data.stripe import Stripe
+from simulate.feature_lazy import AlphaTrainingSpec
+from simulate.gradient_flow import FlowConfig, train_flow, train_flow_ensemble
+from simulate.networks import TwoLayerReLU, stack_params, unstack_params
+from simulate.networks.two_layer import compression_ratio
+from simulate.ntk import empirical_ntk, label_projection, relative_change
+from simulate.spec import run
+
+F64 = torch.float64
+
+
+def test_two_layer_output_matches_the_formula_and_the_ensemble():
+    net = TwoLayerReLU(d=3, width=5)
+    params = net.init(1, dtype=F64)
+    x = torch.randn(7, 3, dtype=F64, generator=torch.Generator().manual_seed(0))
+    by_hand = torch.stack([
+        sum(params["beta"][i] * torch.relu(params["w"][i] @ xi / math.sqrt(3) + params["b"][i]) for i in range(5)) / 5
+        for xi in x
+    ])
+    torch.testing.assert_close(net.apply(params, x), by_hand)
+    other = net.init(2, dtype=F64)
+    both = net.apply_ensemble(stack_params([params, other]), torch.stack([x, x]))
+    torch.testing.assert_close(both[1], net.apply(other, x))
+    with pytest.raises(ValueError, match=r"x must have shape \[batch, d=3\]"):
+        net.apply(params, torch.zeros(7, 4, dtype=F64))
+
+
+def test_compression_ratio_by_hand():
+    w = torch.tensor([[3.0, 1.0, 1.0], [4.0, 1.0, -1.0]])  # |w_par|^2 = 25 over 1 coordinate, |w_perp|^2 = 4 over 2
+    assert float(compression_ratio(w, 1)) == pytest.approx(math.sqrt(25 / (4 / 2)))
+    with pytest.raises(ValueError, match="d_par=3"):
+        compression_ratio(w, 3)
+
+
+def _ntk_by_hand(net, params, x1, x2):
+    """Theta = (1/h^2) sum_i [relu(z_i) relu(z_i') + beta_i^2 1(z_i > 0) 1(z_i' > 0) (x.x'/d + 1)]."""
+    z1, z2 = net.pre_activations(params, x1), net.pre_activations(params, x2)
+    h, d = net.width, net.d
+    beta2 = params["beta"] ** 2
+    readout = torch.relu(z1) @ torch.relu(z2).T
+    hidden = ((z1 > 0).to(F64) * beta2) @ (z2 > 0).to(F64).T * (x1 @ x2.T / d + 1)
+    return (readout + hidden) / h**2
+
+
+def test_empirical_ntk_from_torch_func_matches_the_hand_derived_kernel():
+    net = TwoLayerReLU(d=4, width=16)
+    params = net.init(3, dtype=F64)
+    g = torch.Generator().manual_seed(1)
+    x1, x2 = torch.randn(9, 4, dtype=F64, generator=g), torch.randn(5, 4, dtype=F64, generator=g)
+    torch.testing.assert_close(empirical_ntk(net, params, x1, x2), _ntk_by_hand(net, params, x1, x2))
+    k = empirical_ntk(net, params, x1)
+    torch.testing.assert_close(k, k.T)
+    assert relative_change(k, 2 * k) == pytest.approx(1.0)
+
+
+def test_label_projection():
+    y = torch.tensor([1.0, -1.0, 1.0, 1.0])
+    gram = torch.outer(y, y) + 0.1 * torch.eye(4, dtype=torch.float64)  # top eigenvector is y / |y|
+    assert label_projection(gram, y, 1) == pytest.approx(1.0)
+    assert label_projection(torch.eye(4) + torch.diag(torch.tensor([3.0, 0, 0, 0])), y, 1) == pytest.approx(0.25)
+    assert label_projection(gram, y, 4) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="k=5"):
+        label_projection(gram, y, 5)
+
+
+def _problem(p=48, d=2, seed=0):
+    x, y = Stripe(d=d).sample(p, seed, stream=0, dtype=F64)
+    return x, y
+
+
+@pytest.mark.parametrize("loss", ["hinge", "soft_hinge"])
+def test_flow_reaches_every_margin_and_starts_from_zero_output(loss):
+    x, y = _problem()
+    net = TwoLayerReLU(d=2, width=32)
+    init = net.init(0, dtype=F64)
+    params, res = train_flow(net, init, x, y, 1.0, FlowConfig(loss=loss, tau=100.0, max_steps=20000),
+                             observe=lambda p: compression_ratio(p["w"], 1))
+    assert res.converged and res.min_margin >= 1 and res.train_error == 0
+    out = 1.0 * (net.apply(params, x) - net.apply(init, x))
+    assert float((out * y).min()) == pytest.approx(res.min_margin)
+    assert res.trace[0][0] == 0.0 and res.trace[-1][0] == pytest.approx(res.time)
+
+
+def test_ensemble_reproduces_the_loop_model_by_model():
+    net = TwoLayerReLU(d=2, width=16)
+    data = [_problem(p=32, seed=s) for s in range(3)]
+    inits = [net.init(s, dtype=F64) for s in range(3)]
+    alphas = [0.1, 1.0, 100.0]
+    cfg = FlowConfig(tau=50.0, max_steps=3000)
+    stacked, results = train_flow_ensemble(
+        net, stack_params(inits), torch.stack([x for x, _ in data]), torch.stack([y for _, y in data]), alphas, cfg
+    )
+    for i, params in enumerate(unstack_params(stacked)):
+        single, res = train_flow(net, inits[i], data[i][0], data[i][1], alphas[i], cfg)
+        assert (res.steps, res.converged) == (results[i].steps, results[i].converged)
+        for k in params:
+            torch.testing.assert_close(params[k], single[k], rtol=1e-9, atol=1e-9)
+
+
+def test_flow_config_errors_name_the_parameter():
+    with pytest.raises(ValueError, match="loss='square'; allowed: hinge, soft_hinge"):
+        FlowConfig(loss="square")
+    with pytest.raises(ValueError, match="tau=-1"):
+        FlowConfig(tau=-1.0)
+    with pytest.raises(ValueError, match="shrink=1.5"):
+        FlowConfig(shrink=1.5)
+    net = TwoLayerReLU(d=2, width=4)
+    x, y = _problem(p=8)
+    with pytest.raises(ValueError, match="alpha"):
+        train_flow(net, net.init(0, dtype=F64), x, y, -1.0)
+
+
+def test_regimes_are_what_they_claim_lazy_ntk_barely_moves_feature_ntk_changes():
+    """Large alpha: the NTK barely moves; small alpha: it changes by more than its own size; monotone between."""
+    flow = FlowConfig(tau=100.0, max_steps=20000)
+    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1.0, width=64, n_test=256, flow=flow, ntk_points=64)
+    alphas = (1e-2, 1.0, 1e2, 1e4)
+    change = {a: run(base.replace(alpha=a), 0) for a in alphas}
+    assert all(r["converged"] for r in change.values())
+    assert change[1e4]["ntk_change"] < 0.01
+    assert change[1e-2]["ntk_change"] > 1.0
+    moves = [change[a]["ntk_change"] for a in alphas]
+    assert moves == sorted(moves, reverse=True)
+    assert change[1e-2]["compression"] > 2 * change[1e4]["compression"]
+    assert change[1e4]["compression"] == pytest.approx(float(compression_ratio(TwoLayerReLU(2, 64).init(0)["w"], 1)), rel=0.01)
+
+
+def test_alpha_spec_records_and_checks():
+    spec = AlphaTrainingSpec(Cylinder(d=3, d_par=2), p=32, alpha=1.0, width=16, n_test=128,
+                             flow=FlowConfig(tau=100.0, max_steps=5000), frozen_kernels=True, pca_components=4)
+    r = run(spec, 0)
+    assert r["d_par"] == 2 and r["alpha_ntk"] == pytest.approx(1 / 4)
+    for key in ("svc_error_ntk_init", "svc_error_ntk_final", "label_projection_init", "label_projection_final"):
+        assert 0 <= r[key] <= 1
+    with pytest.raises(ValueError, match="d_par=3 < d=3"):
+        AlphaTrainingSpec(Cylinder(d=3, d_par=3), p=32, alpha=1.0)
+    with pytest.raises(ValueError, match="alpha=0.0 must be a finite number > 0"):
+        AlphaTrainingSpec(Stripe(d=2), p=32, alpha=0.0)
+    with pytest.raises(ValueError, match="p=1 must be an integer >= 2"):
+        AlphaTrainingSpec(Stripe(d=2), p=1, alpha=1.0)
