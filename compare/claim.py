@@ -10,6 +10,10 @@ store yields an :class:`Outcome` with a :class:`Verdict`:
 * **disagree**: the opposite;
 * **inconclusive**: too few points or seeds, missing runs, or an interval
   wider than ``tolerance.max_interval`` (nothing can be decided).
+
+With ``relation="greater"`` (e.g. "the final NTK beats the initial one": a
+log-ratio above 0) agree means the interval lies above the predicted value,
+disagree below it, inconclusive when it contains it.
 """
 from __future__ import annotations
 
@@ -24,6 +28,10 @@ from simulate.sweep import Sweep, SweepUnion, collect, execute
 
 from .fit import Measurement
 
+
+RELATIONS = ("equal", "differ", "greater")
+"""equal: the prediction is inside the interval (widened by the tolerance); differ: outside it;
+greater: the whole interval (narrowed by the tolerance) lies above the predicted value."""
 
 MAX_FAILED_SHARE = 0.1
 """Above this share of non-converged runs a claim is inconclusive."""
@@ -149,7 +157,13 @@ def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "eq
         if predicted - tol.absolute <= m.low and m.high <= predicted + tol.absolute:
             return Verdict.DISAGREE, f"{where}: the whole interval is within tolerance of the prediction"
         return Verdict.INCONCLUSIVE, f"{where}: the interval neither excludes nor pins the prediction"
-    raise ValueError(f"relation={relation!r}; allowed: 'equal', 'differ'")
+    if relation == "greater":
+        if m.low - tol.absolute > predicted:
+            return Verdict.AGREE, f"the interval [{m.low:.3f}, {m.high:.3f}] lies above {predicted:.3f}"
+        if m.high + tol.absolute < predicted:
+            return Verdict.DISAGREE, f"the interval [{m.low:.3f}, {m.high:.3f}] lies below {predicted:.3f}"
+        return Verdict.INCONCLUSIVE, f"the interval [{m.low:.3f}, {m.high:.3f}] contains {predicted:.3f}"
+    raise ValueError(f"relation={relation!r}; allowed: {', '.join(RELATIONS)}")
 
 
 @dataclass(frozen=True)
@@ -165,8 +179,8 @@ class Claim:
     relation: str = "equal"
 
     def __post_init__(self) -> None:
-        if self.relation not in ("equal", "differ"):
-            raise ValueError(f"relation={self.relation!r}; allowed: 'equal', 'differ'")
+        if self.relation not in RELATIONS:
+            raise ValueError(f"relation={self.relation!r}; allowed: {', '.join(RELATIONS)}")
 
     def runs(self) -> list[tuple[Spec, int]]:
         """Every (spec, seed) the claim needs: its experiment and its target's."""

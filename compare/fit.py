@@ -238,3 +238,47 @@ class PowerLawFit:
             x_name=self.x,
             y_name=self.y,
         )
+
+
+@dataclass(frozen=True)
+class SeedMean:
+    """Mean of `y` over the records (one per seed, at one setting), with a Student-t interval.
+
+    value = mean, interval = mean +- t_{n-1} * sd / sqrt(n) over the n records
+    with a finite `y` (e.g. the log-ratio of two test errors measured on the
+    same seed).
+    """
+
+    y: str
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence={self.confidence} must lie in (0, 1)")
+
+    def describe(self) -> str:
+        return f"mean of {self.y} over seeds, {self.confidence:.0%} Student-t interval"
+
+    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
+        for r in records:
+            if self.y not in r:
+                raise ValueError(f"record of kind {r.get('kind')!r} lacks {self.y!r}; keys: {', '.join(sorted(r))}")
+        values = np.array([float(r[self.y]) for r in records], dtype=float)
+        dropped = int((~np.isfinite(values)).sum())
+        values = values[np.isfinite(values)]
+        n = values.size
+        nan = math.nan
+        notes = (f"{dropped} record(s) with a non-finite {self.y} left out",) if dropped else ()
+        if n == 0:
+            return Measurement(nan, nan, nan, self.confidence, 0, 0, (nan, nan), self.describe(), "level",
+                               notes=notes, x_name="seed", y_name=self.y, min_points=1)
+        mean = float(values.mean())
+        if n > 1:
+            half = float(student_t.ppf(0.5 + self.confidence / 2, n - 1)) * float(values.std(ddof=1)) / math.sqrt(n)
+            low, high = mean - half, mean + half
+        else:
+            low = high = nan
+        seeds = tuple(float(r["seed"]) for r in records if math.isfinite(float(r[self.y])))
+        curve = Curve(seeds, tuple(values.tolist()), tuple(nan for _ in seeds), tuple(1 for _ in seeds))
+        return Measurement(mean, low, high, self.confidence, n, n, (min(seeds), max(seeds)), self.describe(), "level",
+                           curve=curve, notes=notes, x_name="seed", y_name=self.y, min_points=1)

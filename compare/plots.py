@@ -65,7 +65,7 @@ def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
         _power_law_plot(ax, outcome, x, y, err)
     ax.set_xlabel(m.x_name)
     ax.set_ylabel(m.y_name)
-    claimed = "measured != predicted" if outcome.relation == "differ" else "measured = predicted"
+    claimed = {"differ": "measured != predicted", "greater": "measured > predicted"}.get(outcome.relation, "measured = predicted")
     ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()

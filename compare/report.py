@@ -27,7 +27,7 @@ def table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
         rows.append(
             {
                 "claim": o.claim,
-                "relation": "=" if o.relation == "equal" else "!=",
+                "relation": {"equal": "=", "differ": "!=", "greater": ">"}[o.relation],
                 "predicted": _num(o.predicted),
                 "measured": _num(m.value) if m else "-",
                 "interval": f"[{_num(m.low)}, {_num(m.high)}]" if m else "-",

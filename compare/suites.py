@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import kernel_claims, rhm_claims
+from . import feature_lazy_claims, kernel_claims, rhm_claims
 from .claim import Claim
 from .figures import Figure
 
@@ -19,7 +19,7 @@ def build(scale: str) -> list[Claim]:
     """All claims at the named scale."""
     if scale not in SCALE_NAMES:
         raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
-    return kernel_claims.claims(scale) + rhm_claims.claims(scale)
+    return kernel_claims.claims(scale) + feature_lazy_claims.claims(scale) + rhm_claims.claims(scale)
 
 
 def figures(scale: str) -> list[Figure]:
