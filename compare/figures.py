@@ -43,6 +43,16 @@ class Figure:
         return out
 
 
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (imported only when a figure is drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def draw_figures(figures: Sequence[Figure], claims: Sequence[Claim], store: Store, folder: str | Path) -> list[tuple[Path, str]]:
     """Draw every figure whose runs are all stored; returns (path, caption) of those drawn."""
     folder = Path(folder)

@@ -20,7 +20,8 @@ def _level_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray) -> None:
     if math.isfinite(outcome.predicted):
         tol = outcome.tolerance.absolute
         ax.axhline(outcome.predicted, ls="--", color="C3", label=f"predicted {outcome.predicted:.3f} +- {tol:g} [{outcome.provenance}]")
-    ax.set_xscale("log")
+    if x.size and np.all(x > 0):  # groups (m, n_c) on a log axis; seeds (from 0) on a linear one
+        ax.set_xscale("log")
 
 
 def _power_law_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray, err: np.ndarray) -> None:

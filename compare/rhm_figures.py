@@ -16,18 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .figures import Figure, Records
+from .figures import Figure, Records, pyplot
 from .fit import seed_curve
 from .threshold import ThresholdCrossing
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _groups(records: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:
@@ -52,7 +43,7 @@ def _cnn_groups(records: Records, claims: Sequence[str]) -> dict[tuple, list[dic
 
 
 def draw_collapse(records: Records, path: Path, claims: Sequence[str], threshold: float) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     markers = {2: "o", 3: "s", 4: "^"}
     for i, ((n_c, m, L), rs) in enumerate(_cnn_groups(records, claims).items()):
@@ -73,7 +64,7 @@ def draw_collapse(records: Records, path: Path, claims: Sequence[str], threshold
 
 
 def draw_sensitivity(records: Records, path: Path, claim: str, threshold: float) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     for i, ((m, L), rs) in enumerate(_groups(records[claim], ("m", "L")).items()):
         sens = seed_curve(rs, "p", "sensitivity_top")
@@ -105,7 +96,7 @@ def _p_stars(groups: dict[tuple, list[dict[str, Any]]], threshold: float) -> lis
 
 
 def draw_p_star(records: Records, path: Path, cnn_claims: Sequence[str], fcn_claims: Sequence[str], threshold: float) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     cnn = _p_stars(_cnn_groups(records, cnn_claims), threshold)
     fcn = _p_stars(_cnn_groups(records, fcn_claims), threshold) if fcn_claims else []

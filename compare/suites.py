@@ -26,7 +26,7 @@ def figures(scale: str) -> list[Figure]:
     """The figures spanning several claims of the suite at the named scale."""
     if scale not in SCALE_NAMES:
         raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
-    return rhm_claims.figures(scale)
+    return feature_lazy_claims.figures(scale) + rhm_claims.figures(scale)
 
 
 SUITES: dict[str, Callable[[], list[Claim]]] = {name: (lambda n=name: build(n)) for name in SCALE_NAMES}

@@ -119,7 +119,7 @@ class AlphaTrainingSpec(Spec):
             "test_error": float((out_test * yt <= 0).double().mean()),
             "compression": float(compression_ratio(params["w"], d_par)),
             "ntk_change": relative_change(k0, k1),
-            "converged": result.converged, "steps": result.steps, "rejected": result.rejected,
+            "converged": result.converged, "stalled": result.stalled, "steps": result.steps, "rejected": result.rejected,
             "time": result.time, "train_error": result.train_error, "min_margin": result.min_margin,
             "compression_trace": result.trace,
         }

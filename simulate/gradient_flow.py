@@ -19,8 +19,10 @@ Integration: explicit Euler with an adaptive step ``dt``. A step is accepted
 when it changes no training output F by more than ``max_dout`` times
 max(1, |F|) and the gradient by less than ``max_dgrad`` (see :class:`FlowConfig`); an accepted step
 multiplies ``dt`` by ``grow``, a rejected one by ``shrink`` (and is retried).
-A model stops when every training margin ``y F >= 1`` (``converged``) or when
-it has taken ``max_steps`` steps, accepted or not.
+A model stops when every training margin ``y F >= 1`` (``converged``), when its
+gradient vanishes with a margin unmet (``stalled``: with the hinge, a point
+where every ReLU is off can never be fitted), or when it has taken
+``max_steps`` steps, accepted or not.
 
 :func:`train_flow_ensemble` integrates E models (one spec, E parameter sets,
 E training sets of one size P, one alpha each) as one batched model, each
@@ -53,9 +55,10 @@ class FlowConfig:
     loss : ``"hinge"`` or ``"soft_hinge"`` (``softplus(k (1 - z)) / k``, smooth, so the
         adaptive step is not stalled by points crossing the margin).
     softness : k of the soft hinge (> 0).
-    max_dout : largest change of any training output F in one accepted step (> 0).
+    max_dout : largest change of any training output F in one accepted step, relative to max(1, |F|) (> 0).
     max_dgrad : largest change ``|g' - g|^2 / (|g| |g'|)`` of the gradient in one accepted step (> 0),
-        about the squared relative change (the measure of the reference code of arXiv:1906.08034).
+        about the squared relative change (the measure of the reference code of arXiv:1906.08034);
+        ``inf`` disables the bound (as ``max_dout = inf`` disables the output bound).
     dt0 : initial step (> 0).
     min_dt : a step this small is accepted whatever it changes (> 0): the gradient of a ReLU network
         jumps when a pre-activation crosses 0, so near the end, when few points carry the gradient,
@@ -83,8 +86,9 @@ class FlowConfig:
             raise ValueError(f"loss={self.loss!r}; allowed: {', '.join(LOSSES)}")
         for name in ("softness", "max_dout", "max_dgrad", "dt0", "min_dt"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r} must be a finite number > 0")
+            unbounded = name in ("max_dout", "max_dgrad") and value == math.inf
+            if not (isinstance(value, (int, float)) and (math.isfinite(value) or unbounded) and value > 0):
+                raise ValueError(f"{name}={value!r} must be a finite number > 0" + (" or inf" if name.startswith("max_d") else ""))
         if not self.grow > 1:
             raise ValueError(f"grow={self.grow!r} must be > 1")
         if not 0 < self.shrink < 1:
@@ -97,13 +101,15 @@ class FlowConfig:
 
 @dataclass
 class FlowResult:
-    """How one model's flow ended: ``converged`` (every margin >= 1), steps, time, final loss and margins.
+    """How one model's flow ended: ``converged`` (every margin >= 1), ``stalled`` (zero gradient with a margin
+    unmet: a fixed point of the flow), steps, time, final loss and margins.
 
     ``trace``: (time, value) pairs of the optional observable, recorded at
     t = 0 and whenever the time passes a power of 2 (times dt0).
     """
 
     converged: bool
+    stalled: bool
     steps: int
     rejected: int
     time: float
@@ -191,6 +197,7 @@ def train_flow_ensemble(
             traces[i].append((0.0, float(v)))
     vel = {k: torch.zeros_like(v) for k, v in params.items()}
     margin_ok = torch.all(y * out >= 1, dim=1)
+    stalled = torch.zeros_like(margin_ok)
     active = (~margin_ok).clone()
     scale = float(net.width)
     while bool(active.any()):
@@ -227,10 +234,13 @@ def train_flow_ensemble(
                 values = observe({k: v[marked] for k, v in params.items()})
                 for i, v in zip(marked.tolist(), values.tolist()):
                     traces[i].append((float(t[i]), float(v)))
-                    while next_mark[i] <= t[i]:
+                    while next_mark[i] <= t[i] and math.isfinite(float(t[i])):
                         next_mark[i] *= 2
         margin_ok[acc] = torch.all(y[acc] * new_out[ok] >= 1, dim=1)
-        active = ~margin_ok & (steps.to(active.device) < config.max_steps)
+        # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
+        # every unmet point lies where all its ReLUs are off): it can never converge, so it stops there.
+        stalled[acc] = (_norm({k: new_grad[k][ok] for k in grad}) == 0) & ~margin_ok[acc]
+        active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
     results = []
     final = observe(params).tolist() if observe is not None else None
     for i in range(e):
@@ -238,7 +248,8 @@ def train_flow_ensemble(
             traces[i].append((float(t[i]), float(final[i])))
         z = y[i] * out[i]
         results.append(FlowResult(
-            converged=bool(margin_ok[i]), steps=int(steps[i]), rejected=int(rejected[i]), time=float(t[i]),
+            converged=bool(margin_ok[i]), stalled=bool(stalled[i]), steps=int(steps[i]), rejected=int(rejected[i]),
+            time=float(t[i]),
             loss=float(loss[i]), min_margin=float(z.min()) if z.numel() else math.inf,
             train_error=float((z <= 0).double().mean()) if z.numel() else 0.0, trace=traces[i],
         ))

@@ -30,6 +30,10 @@ def meas(value, low, high, points=5, seeds=4):
         (meas(1.0, 0.99, 1.01), 1.0, "differ", Verdict.DISAGREE),
         (meas(1.0, 0.90, 1.10), 1.0, "differ", Verdict.INCONCLUSIVE),
         (meas(math.nan, math.nan, math.nan), 1.0, "equal", Verdict.INCONCLUSIVE),
+        (meas(0.3, 0.1, 0.2), 0.0, "greater", Verdict.AGREE),
+        (meas(0.1, 0.01, 0.2), 0.0, "greater", Verdict.INCONCLUSIVE),  # above, but not beyond the tolerance 0.02
+        (meas(0.0, -0.1, 0.1), 0.0, "greater", Verdict.INCONCLUSIVE),
+        (meas(-0.2, -0.25, -0.15), 0.0, "greater", Verdict.DISAGREE),
     ],
 )
 def test_decide(m, predicted, relation, verdict):

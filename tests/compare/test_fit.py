@@ -79,3 +79,21 @@ def test_bad_parameters_are_named():
         PowerLawFit(window=(10, 5))
     with pytest.raises(ValueError, match="lacks 'p'"):
         PowerLawFit().fit([{"q": 1, "seed": 0, "test_error": 1}])
+
+
+def test_seed_mean_interval_by_hand():
+    from scipy.stats import t as student_t
+
+    from compare.fit import SeedMean
+
+    values = [0.2, 0.5, -0.1, 0.4]
+    records = [{"seed": i, "gain": v} for i, v in enumerate(values)] + [{"seed": 9, "gain": float("nan")}]
+    m = SeedMean("gain").fit(records)
+    mean = sum(values) / 4
+    sd = (sum((v - mean) ** 2 for v in values) / 3) ** 0.5
+    half = student_t.ppf(0.975, 3) * sd / 2
+    assert (m.value, m.n_seeds) == (pytest.approx(mean), 4)
+    assert (m.low, m.high) == (pytest.approx(mean - half), pytest.approx(mean + half))
+    assert "1 record(s) with a non-finite gain left out" in m.notes
+    with pytest.raises(ValueError, match="lacks 'other'"):
+        SeedMean("other").fit(records)

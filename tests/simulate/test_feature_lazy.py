@@ -111,6 +111,9 @@ def test_flow_config_errors_name_the_parameter():
         FlowConfig(tau=-1.0)
     with pytest.raises(ValueError, match="shrink=1.5"):
         FlowConfig(shrink=1.5)
+    with pytest.raises(ValueError, match="dt0=inf must be a finite number > 0"):
+        FlowConfig(dt0=math.inf)
+    assert FlowConfig(max_dgrad=math.inf, max_dout=math.inf).max_dgrad == math.inf  # inf: no bound
     net = TwoLayerReLU(d=2, width=4)
     x, y = _problem(p=8)
     with pytest.raises(ValueError, match="alpha"):
@@ -145,3 +148,13 @@ def test_alpha_spec_records_and_checks():
         AlphaTrainingSpec(Stripe(d=2), p=32, alpha=0.0)
     with pytest.raises(ValueError, match="p=1 must be an integer >= 2"):
         AlphaTrainingSpec(Stripe(d=2), p=1, alpha=1.0)
+
+
+def test_a_flow_at_a_fixed_point_stops_as_stalled_not_converged():
+    """Every ReLU off at every point (bias -100): the hinge gradient is 0 with every margin unmet."""
+    net = TwoLayerReLU(d=2, width=4)
+    params = net.init(0, dtype=F64)
+    params["b"] = torch.full((4,), -100.0, dtype=F64)
+    x, y = _problem(p=16)
+    _, res = train_flow(net, params, x, y, 1.0, FlowConfig(loss="hinge", max_steps=1000))
+    assert res.stalled and not res.converged and res.steps == 1
