@@ -196,7 +196,8 @@ def crossover_claim(s: Scale) -> Claim:
                    f"(h = {', '.join(map(str, s.crossover_widths))})"),
         predicted=ScalingExponent.of("alpha_star", "h"),
         sweep=SweepUnion(sweeps),
-        estimator=CrossingScaling(threshold=1.0, group="width", x="alpha_ntk", y="ntk_change", n_boot=s.n_boot),
+        estimator=CrossingScaling(threshold=1.0, group="width", x="alpha_ntk", y="ntk_change", n_boot=s.n_boot,
+                                  name="alpha_NTK*"),
         tolerance=CROSSOVER_TOLERANCE,
     )
 

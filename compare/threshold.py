@@ -114,13 +114,16 @@ class CrossingScaling:
     n_boot: int = 2000
     confidence: float = 0.95
     seed: int = 0
+    name: str = "P*"
+    """What the crossing is called in notes and plots (e.g. "alpha*" for a crossing along alpha)."""
 
     def __post_init__(self) -> None:
         _check(self.confidence, self.n_boot)
 
     def describe(self) -> str:
         return (
-            f"slope of log P* against log {self.group}, P* = first {self.x} where mean {self.y} <= {self.threshold:g}; "
+            f"slope of log {self.name} against log {self.group}, {self.name} = first {self.x} where mean {self.y} "
+            f"<= {self.threshold:g}; "
             f"{self.confidence:.0%} interval from the bootstrap over seeds within each {self.group} (Student-t)"
         )
 
@@ -130,13 +133,13 @@ class CrossingScaling:
         mats = [seed_matrix(groups[k], self.x, self.y) for k in keys]
         stars = np.array([crossing(xs, seed_mean(mat), self.threshold) for xs, mat, _ in mats])
         ok = np.isfinite(stars)
-        notes = [f"P*({self.group}={k:g}) = {s:.4g}" for k, s in zip(keys, stars)]
+        notes = [f"{self.name}({self.group}={k:g}) = {s:.4g}" for k, s in zip(keys, stars)]
         n_seeds = min(len(seeds) for _, _, seeds in mats) if mats else 0
         nan = math.nan
         if ok.sum() < 2:
             return Measurement(nan, nan, nan, self.confidence, int(ok.sum()), n_seeds, (min(keys, default=nan), max(keys, default=nan)),
-                               self.describe(), "growth", notes=tuple(notes + ["fewer than two finite P*"]),
-                               x_name=self.group, y_name="P*")
+                               self.describe(), "growth", notes=tuple(notes + [f"fewer than two finite {self.name}"]),
+                               x_name=self.group, y_name=self.name)
         g = np.log(np.asarray(keys))
         slope, intercept = np.polyfit(g[ok], np.log(stars[ok]), 1)
         rng = np.random.default_rng(self.seed)
@@ -161,7 +164,7 @@ class CrossingScaling:
             value=float(slope), low=lo, high=hi, confidence=self.confidence, n_points=int(ok.sum()),
             n_seeds=n_seeds, window=(float(min(keys)), float(max(keys))), method=self.describe(),
             exponent="growth", intercept=float(intercept), curve=curve, notes=tuple(notes),
-            x_name=self.group, y_name="P*",
+            x_name=self.group, y_name=self.name,
         )
 
 
