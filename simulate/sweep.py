@@ -141,8 +141,13 @@ class ProcessExecutor:
             futures = [pool.submit(fn, spec, seed) for spec, seed in items]
             for fut in cf.as_completed(futures):
                 yield fut.result()
-        except BaseException:  # Ctrl-C or the caller stopped: do not wait for queued runs
+        except BaseException:  # Ctrl-C, SIGTERM (see compare.cli) or the caller stopped
+            # Queued runs are cancelled; runs in flight would be lost anyway (their records are never
+            # stored), so their workers are stopped rather than left computing for minutes.
+            workers = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                proc.terminate()
             raise
         pool.shutdown(wait=True)
 

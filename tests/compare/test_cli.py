@@ -64,3 +64,32 @@ def test_list_shows_suites(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "suite quick:" in out and "svc_laplace_stripe_d2" in out
+
+
+def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):
+    """`kill` (SIGTERM) mid-run: exit code 130, the one-line message, and the finished runs stored."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compare.cli", "run", "--suite", "toy", "--out", str(out), "--workers", "1", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    db = out / "store.sqlite"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.2)
+        try:
+            if db.exists() and sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] >= 2:
+                break
+        except sqlite3.OperationalError:
+            continue
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted; finished runs are stored" in err
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] >= 2

@@ -115,3 +115,23 @@ def test_dask_executor_matches_serial():
         got = execute(sweep, store, executor=DaskExecutor(client), progress=False)
     assert got.computed == 4
     assert [r["test_error"] for r in got.records] == [r["test_error"] for r in expected.records]
+
+
+def test_interrupting_a_process_sweep_stops_the_workers_in_flight():
+    """Ctrl-C / SIGTERM while a worker computes a long run: the worker is stopped, not left running."""
+    import multiprocessing
+    import time as _time
+
+    from simulate.spec import run as run_one
+    from simulate.sweep import ProcessExecutor
+    from tests.toy import PowerLawToy
+
+    items = [(PowerLawToy(p=10), 0), (PowerLawToy(p=20, sleep=120.0), 0)]
+    results = ProcessExecutor(workers=2).map_unordered(run_one, items)
+    assert next(results)["p"] == 10
+    with pytest.raises(KeyboardInterrupt):
+        results.throw(KeyboardInterrupt)
+    deadline = _time.monotonic() + 20
+    while multiprocessing.active_children() and _time.monotonic() < deadline:
+        _time.sleep(0.2)
+    assert not multiprocessing.active_children()
