@@ -26,7 +26,8 @@ def test_toy_suite_writes_every_report_file(toy_run):
         m = r["measurement"]
         assert m["n_seeds"] == 3 and m["n_points"] >= 2
         assert (out / f"{r['claim']}.png").stat().st_size > 1000
-    for name in ("rhm_collapse", "rhm_sensitivity", "rhm_p_star"):  # the suite figures spanning several claims
+    for name in ("rhm_collapse", "rhm_sensitivity", "rhm_p_star", "feature_lazy_regimes", "feature_compression_trace",
+                 "feature_kernel_pca"):  # the suite figures spanning several claims
         assert (out / f"{name}.png").stat().st_size > 1000
         assert f"- {name}.png: " in (out / "report.md").read_text()
     sb = [r for r in results if r["claim"].startswith("sb_vs_krr")]
