@@ -17,7 +17,8 @@ import torch
 from compare.feature_lazy_claims import SCALES, flow
 from simulate.data.stripe import Stripe
 from simulate.device import set_threads
-from simulate.gradient_flow import FlowConfig, train_flow, train_flow_ensemble
+from simulate.feature_lazy import AlphaTrainingSpec
+from simulate.gradient_flow import train_flow, train_flow_ensemble
 from simulate.networks import TwoLayerReLU, stack_params
 
 
@@ -36,7 +37,7 @@ def main() -> None:
           f"max_dgrad={base.max_dgrad}, max_steps={base.max_steps}")
     print(f"{'alpha':>7} {'width':>6} {'p':>6} {'loop s':>9} {'batched s':>10} {'ratio':>7} {'steps (min..max)':>18}")
     for alpha in args.alphas:
-        cfg = FlowConfig(**{**base.__dict__, "tau": base.tau * min(1.0, 1.0 / alpha)})  # as AlphaTrainingSpec
+        cfg = AlphaTrainingSpec(Stripe(d=args.d), p=2, alpha=alpha, flow=base).scaled_flow()  # as the claims' runs
         for width in args.widths:
             for p in args.sizes:
                 net = TwoLayerReLU(d=args.d, width=width)

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .figures import Figure, Records, pyplot
+from .figures import Figure, Records, pyplot, save
 from .fit import seed_curve
 
 
@@ -37,9 +37,7 @@ def draw_regimes(records: Records, path: Path, curves: Sequence[tuple[str, str, 
     ax.set_ylabel("test error")
     ax.set_title("one-hidden-layer net on the stripe model: feature vs lazy regime", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def draw_compression(records: Records, path: Path, claim: str) -> None:
@@ -58,9 +56,7 @@ def draw_compression(records: Records, path: Path, claim: str) -> None:
     ax.set_ylabel("compression ratio lambda = |w_par| / |w_perp|")
     ax.set_title("first-layer compression during feature training (seed 0)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def draw_kernel_pca(records: Records, path: Path, claim: str) -> None:
@@ -75,9 +71,7 @@ def draw_kernel_pca(records: Records, path: Path, claim: str) -> None:
         ax.set_xlim(-0.3, 1.3)
         ax.set_title(title, fontsize=8)
     fig.suptitle(f"frozen NTKs of the feature-trained net, one line per seed (p={runs[0]['p'] if runs else '?'})", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def figures(feature: str, lazy: str, beta_feature: float, beta_lazy: float, kernels: str) -> list[Figure]:

@@ -2,8 +2,9 @@
 
 A claim's own plot shows its measured exponent; a :class:`Figure` draws the
 records of several claims of a suite together. It computes nothing: it reads
-the runs its claims already stored, and is skipped (with a note) when any is
-missing or when one of its claims is not part of the run (``--claim``).
+the runs its claims already stored, and is skipped (not drawn, not listed in
+the report) when any is missing or when one of its claims is not part of the
+run (``--claim``).
 """
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save(fig, path: str | Path) -> None:
+    """Lay out, write and close a matplotlib figure."""
+    fig.tight_layout()
+    fig.savefig(path)
+    pyplot().close(fig)
 
 
 def draw_figures(figures: Sequence[Figure], claims: Sequence[Claim], store: Store, folder: str | Path) -> list[tuple[Path, str]]:

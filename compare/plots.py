@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .claim import Outcome
+from .figures import pyplot, save
 
 
 def _level_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray) -> None:
@@ -49,11 +50,7 @@ def _power_law_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray, err: np.
 
 def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
     """Measured points (mean +- s.e.m. over seeds), fitted line and predicted slope, log-log."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     m = outcome.measurement
     assert m is not None and m.curve is not None
     x = np.asarray(m.curve.x)
@@ -69,8 +66,6 @@ def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
     claimed = {"differ": "measured != predicted", "greater": "measured > predicted"}.get(outcome.relation, "measured = predicted")
     ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
     path = Path(path)
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
     return path

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .figures import Figure, Records, pyplot
+from .figures import Figure, Records, pyplot, save
 from .fit import seed_curve
 from .threshold import ThresholdCrossing
 
@@ -58,9 +58,7 @@ def draw_collapse(records: Records, path: Path, claims: Sequence[str], threshold
     ax.set_title("deep CNN on the RHM: learning curves against P / (n_c m^L)\n"
                  "(the theory: one curve, up to an O(1) shift)", fontsize=9)
     ax.legend(fontsize=6, ncol=2, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def draw_sensitivity(records: Records, path: Path, claim: str, threshold: float) -> None:
@@ -79,9 +77,7 @@ def draw_sensitivity(records: Records, path: Path, claim: str, threshold: float)
     ax.set_ylabel("synonymic sensitivity / test error over chance")
     ax.set_title("deep CNN on the RHM: sensitivity of the last hidden layer to input synonyms", fontsize=9)
     ax.legend(fontsize=6, ncol=2, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def _p_stars(groups: dict[tuple, list[dict[str, Any]]], threshold: float) -> list[tuple[float, float, float, float]]:
@@ -117,9 +113,7 @@ def draw_p_star(records: Records, path: Path, cnn_claims: Sequence[str], fcn_cla
     ax.set_ylabel(f"P* (test error <= {threshold:g} of chance)")
     ax.set_title("RHM sample complexity against n_c m^L", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path)
 
 
 def figures(cnn_claims: Sequence[str], sensitivity_claim: str, fcn_claims: Sequence[str], threshold: float) -> list[Figure]:

@@ -15,17 +15,20 @@ from .figures import Figure
 SCALE_NAMES = ("quick", "full", "toy")
 
 
-def build(scale: str) -> list[Claim]:
-    """All claims at the named scale."""
+def _check_scale(scale: str) -> None:
     if scale not in SCALE_NAMES:
         raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
+
+
+def build(scale: str) -> list[Claim]:
+    """All claims at the named scale."""
+    _check_scale(scale)
     return kernel_claims.claims(scale) + feature_lazy_claims.claims(scale) + rhm_claims.claims(scale)
 
 
 def figures(scale: str) -> list[Figure]:
     """The figures spanning several claims of the suite at the named scale."""
-    if scale not in SCALE_NAMES:
-        raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
+    _check_scale(scale)
     return feature_lazy_claims.figures(scale) + rhm_claims.figures(scale)
 
 

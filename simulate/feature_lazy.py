@@ -25,11 +25,11 @@ from typing import Any, ClassVar
 
 import torch
 
-from .data.base import DataModel
+from .data.base import DataModel, check_count
 from .device import resolve_device
 from .gradient_flow import FlowConfig, train_flow
 from .networks.two_layer import TwoLayerReLU, compression_ratio
-from .ntk import empirical_ntk, jacobian, label_projection, relative_change
+from .ntk import jacobian, label_projection, relative_change
 from .spec import Spec, require
 from .svc import fit_svc
 
@@ -70,9 +70,7 @@ class AlphaTrainingSpec(Spec):
         require(isinstance(self.data, DataModel), f"data must be a simulate.data model (Stripe, Cylinder), got {self.data!r}")
         require(self.d_par < self.data.d, f"data must have uninformative directions: d_par={self.d_par} < d={self.data.d}")
         for name, low in (("p", 2), ("width", 1), ("n_test", 1), ("ntk_points", 2), ("pca_components", 1)):
-            value = getattr(self, name)
-            require(isinstance(value, int) and not isinstance(value, bool) and value >= low,
-                    f"{name}={value!r} must be an integer >= {low}")
+            object.__setattr__(self, name, check_count(getattr(self, name), name, low))
         alpha = self.alpha
         require(isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and math.isfinite(alpha) and alpha > 0,
                 f"alpha={alpha!r} must be a finite number > 0")
@@ -112,8 +110,12 @@ class AlphaTrainingSpec(Spec):
                                     observe=lambda p: compression_ratio(p["w"], d_par))
         with torch.no_grad():
             out_test = self.alpha * (net.apply(params, xt) - net.apply(init, xt))
-        probe = x[: min(self.ntk_points, self.p)]
-        k0, k1 = empirical_ntk(net, init, probe), empirical_ntk(net, params, probe)
+        # Jacobians on the training points, once per parameter set: the NTK change uses the first
+        # `ntk_points` rows, the frozen-kernel SVC (if asked) all of them.
+        n_probe = min(self.ntk_points, self.p)
+        rows = self.p if self.frozen_kernels else n_probe
+        jac0, jac1 = jacobian(net, init, x[:rows]), jacobian(net, params, x[:rows])
+        k0, k1 = (j[:n_probe] @ j[:n_probe].T for j in (jac0, jac1))
         record: dict[str, Any] = {
             "p": self.p, "d": self.data.d, "d_par": d_par, "alpha": self.alpha,
             "alpha_ntk": self.alpha / math.sqrt(self.width), "width": self.width,
@@ -125,18 +127,19 @@ class AlphaTrainingSpec(Spec):
             "compression_trace": result.trace,
         }
         if self.frozen_kernels:
-            record.update(self._frozen_kernels(net, init, params, x, y, xt, yt))
+            record.update(self._frozen_kernels(net, (("init", init, jac0), ("final", params, jac1)), y, xt, yt))
         return record
 
-    def _frozen_kernels(self, net, init, params, x, y, xt, yt) -> dict[str, Any]:
+    def _frozen_kernels(self, net, kernels, y, xt, yt) -> dict[str, Any]:
+        """SVC test error and kernel-PCA label share of each (name, params, training Jacobian) in `kernels`."""
         out: dict[str, Any] = {}
-        for name, p in (("init", init), ("final", params)):
-            jac, jac_t = jacobian(net, p, x), jacobian(net, p, xt)
+        for name, p, jac in kernels:
+            jac_t = jacobian(net, p, xt)
             gram = jac @ jac.T
             scale = float(gram.diagonal().mean())  # the SVC's C is meant relative to a unit-diagonal kernel
             svc = fit_svc(gram / scale, y, self.svc_c)
-            support = torch.as_tensor(svc.support_, device=x.device)
-            coef = torch.as_tensor(svc.dual_coef_[0], device=x.device, dtype=jac.dtype)
+            support = torch.as_tensor(svc.support_, device=jac.device)
+            coef = torch.as_tensor(svc.dual_coef_[0], device=jac.device, dtype=jac.dtype)
             decision = (jac_t @ jac[support].T / scale) @ coef + float(svc.intercept_[0])
             pred = torch.where(decision > 0, 1.0, -1.0).to(yt.dtype)
             out[f"svc_error_ntk_{name}"] = float((pred != yt).double().mean())

@@ -28,7 +28,7 @@ where every ReLU is off can never be fitted), or when it has taken
 E training sets of one size P, one alpha each) as one batched model, each
 with its own step size; a stopped model leaves the batch. :func:`train_flow`
 is the same for one model, and the ensemble reproduces it model by model
-(tests/simulate/test_gradient_flow.py).
+(tests/simulate/test_feature_lazy.py).
 """
 from __future__ import annotations
 
