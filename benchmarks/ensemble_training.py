@@ -14,9 +14,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from simulate.device import set_threads
-from simulate.networks import HierarchicalCNN
-from simulate.training import TrainConfig, train_ensemble, train_one
+from scalingcheck.simulate.runs.device import set_threads
+from scalingcheck.simulate.networks import HierarchicalCNN
+from scalingcheck.simulate.learners.training import TrainConfig, train_ensemble, train_one
 
 
 def random_task(e: int, p: int, v: int, d: int, n_c: int, seed: int):

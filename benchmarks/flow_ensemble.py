@@ -14,12 +14,12 @@ import time
 
 import torch
 
-from compare.feature_lazy_claims import SCALES, flow
-from simulate.data.stripe import Stripe
-from simulate.device import set_threads
-from simulate.feature_lazy import AlphaTrainingSpec
-from simulate.gradient_flow import train_flow, train_flow_ensemble
-from simulate.networks import TwoLayerReLU, stack_params
+from scalingcheck.compare.studies.feature_lazy.claims import SCALES, flow
+from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.runs.device import set_threads
+from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
+from scalingcheck.simulate.learners.gradient_flow import train_flow, train_flow_ensemble
+from scalingcheck.simulate.networks import TwoLayerReLU, stack_params
 
 
 def main() -> None:

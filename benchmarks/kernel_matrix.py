@@ -8,9 +8,9 @@ import numpy as np
 import torch
 from scipy.spatial.distance import cdist
 
-from simulate.data.stripe import Stripe
-from simulate.device import set_threads
-from simulate.kernels import Laplace
+from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.runs.device import set_threads
+from scalingcheck.simulate.learners.kernels import Laplace
 
 
 def best_of(fn, repeat: int) -> float:

@@ -14,8 +14,8 @@ import time
 
 import torch
 
-from simulate.data.rhm import RandomHierarchyModel
-from simulate.device import set_threads
+from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.runs.device import set_threads
 
 
 def best_of(fn, repeat: int) -> float:

@@ -8,14 +8,14 @@ import argparse
 import os
 import time
 
-from simulate.data.depleted_stripe import DepletedStripe
-from simulate.data.stripe import Stripe
-from simulate.device import set_threads
-from simulate.kernels import Laplace
-from simulate.krr import KernelRegressionSpec
-from simulate.store import MemoryStore
-from simulate.svc import KernelSVCSpec
-from simulate.sweep import ProcessExecutor, SerialExecutor, Sweep, execute
+from scalingcheck.simulate.data.depleted_stripe import DepletedStripe
+from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.runs.device import set_threads
+from scalingcheck.simulate.learners.kernels import Laplace
+from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec
+from scalingcheck.simulate.runs.store import MemoryStore
+from scalingcheck.simulate.experiments.kernel_methods import KernelSVCSpec
+from scalingcheck.simulate.runs.sweep import ProcessExecutor, SerialExecutor, Sweep, execute
 
 
 def main() -> None:

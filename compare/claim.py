@@ -22,11 +22,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
-from simulate.spec import Spec
-from simulate.store import Store
-from simulate.sweep import Sweep, SweepUnion, collect, execute
+from ..simulate.runs.spec import Spec
+from ..simulate.runs.store import Store
+from ..simulate.runs.sweep import Sweep, SweepUnion, collect, execute
 
-from .fit import Measurement
+from .estimators.power_law import Measurement
 
 
 RELATIONS = ("equal", "differ", "greater")

@@ -39,7 +39,7 @@ def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from theory.registry import REGISTRY, get
+    from ..theory.registry import REGISTRY, get
 
     if not args.name:
         width = max(len(n) for n in REGISTRY)
@@ -73,7 +73,7 @@ def _claims(args: argparse.Namespace):
 
 
 def _store(args: argparse.Namespace, must_exist: bool = False):
-    from simulate.store import SQLiteStore
+    from ..simulate.runs.store import SQLiteStore
 
     path = Path(args.store) if args.store else Path(args.out) / "store.sqlite"
     if must_exist and not path.exists():
@@ -96,7 +96,7 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulate.sweep import ProcessExecutor, SerialExecutor
+    from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor
 
     from .claim import evaluate_all
 
@@ -107,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads={args.threads} must be >= 1")
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads)
     if args.workers == 1:
-        from simulate.device import set_threads
+        from ..simulate.runs.device import set_threads
 
         set_threads(args.threads)
     progress = False if args.no_progress else None

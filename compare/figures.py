@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from simulate.store import Store
-from simulate.sweep import collect
+from ..simulate.runs.store import Store
+from ..simulate.runs.sweep import collect
 
 from .claim import Claim
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import feature_lazy_claims, kernel_claims, rhm_claims
+from .studies import kernel_methods as kernel_claims
+from .studies.feature_lazy import claims as feature_lazy_claims
+from .studies.rhm import claims as rhm_claims
 from .claim import Claim
 from .figures import Figure
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from simulate.spec import Spec
-from simulate.store import Store
-from theory.eigenlearning import learning_curve
-from theory.prediction import Prediction
-from theory.registry import get
+from ..simulate.runs.spec import Spec
+from ..simulate.runs.store import Store
+from ..theory.eigenlearning import learning_curve
+from ..theory.prediction import Prediction
+from ..theory.registry import get
 
-from .fit import loglog_slope
+from .estimators.power_law import loglog_slope
 
 
 class _RegistryTarget:

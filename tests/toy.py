@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulate.spec import Spec
+from scalingcheck.simulate.runs.spec import Spec
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..device import resolve_device
+from ..runs.device import resolve_device
 
 __all__ = ["DataModel", "check_dimension", "check_count", "check_nonnegative_int"]
 

@@ -59,7 +59,7 @@ from typing import Any, ClassVar, NamedTuple, Sequence
 import numpy as np
 import torch
 
-from ..device import resolve_device
+from ..runs.device import resolve_device
 from .base import check_count, check_nonnegative_int
 
 __all__ = ["RandomHierarchyModel", "RHMRules"]

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..device import resolve_device
+from ..runs.device import resolve_device
 from .base import check_nonnegative_int
 from .rhm import (
     _TAG_POSITIONS,

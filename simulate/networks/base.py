@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 import torch
 
-from ..device import resolve_device
+from ..runs.device import resolve_device
 
 __all__ = ["Network", "stack_params", "unstack_params", "check_int", "check_dtype"]
 

@@ -3,10 +3,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from compare.claim import Claim, Tolerance, Verdict, decide, evaluate_all
-from compare.fit import Measurement, PowerLawFit
-from simulate.store import MemoryStore
-from simulate.sweep import SerialExecutor, Sweep
+from scalingcheck.compare.claim import Claim, Tolerance, Verdict, decide, evaluate_all
+from scalingcheck.compare.estimators.power_law import Measurement, PowerLawFit
+from scalingcheck.simulate.runs.store import MemoryStore
+from scalingcheck.simulate.runs.sweep import SerialExecutor, Sweep
 from tests.toy import PowerLawToy
 
 TOL = Tolerance(0.02, "test", max_interval=0.3)

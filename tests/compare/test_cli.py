@@ -1,15 +1,14 @@
 """The command line as a user runs it: output, files, exit codes, one-line errors."""
-import json
 import subprocess
 import sys
 
 import pytest
 
-from compare.cli import main
+from scalingcheck.compare.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "compare.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "scalingcheck.compare.cli", *args], capture_output=True, text=True)
 
 
 def test_predict_lists_every_prediction(capsys):
@@ -76,7 +75,7 @@ def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):
 
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "compare.cli", "run", "--suite", "toy", "--out", str(out), "--workers", "1", "--no-progress"],
+        [sys.executable, "-m", "scalingcheck.compare.cli", "run", "--suite", "toy", "--out", str(out), "--workers", "1", "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     db = out / "store.sqlite"

@@ -1,8 +1,8 @@
 """Suite figures: drawn only from stored runs of claims that are part of the run."""
-from compare.figures import Figure, draw_figures
-from compare.suites import figures, get_suite
-from simulate.store import MemoryStore
-from simulate.sweep import execute
+from scalingcheck.compare.figures import Figure, draw_figures
+from scalingcheck.compare.suites import figures, get_suite
+from scalingcheck.simulate.runs.store import MemoryStore
+from scalingcheck.simulate.runs.sweep import execute
 
 
 def _correlation_claim():

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from compare.fit import PowerLawFit, loglog_slope, seed_curve
-from simulate.spec import run
+from scalingcheck.compare.estimators.power_law import PowerLawFit, loglog_slope, seed_curve
+from scalingcheck.simulate.runs.spec import run
 from tests.toy import PowerLawToy
 
 PS = (64, 128, 256, 512, 1024, 2048)
@@ -84,7 +84,7 @@ def test_bad_parameters_are_named():
 def test_seed_mean_interval_by_hand():
     from scipy.stats import t as student_t
 
-    from compare.fit import SeedMean
+    from scalingcheck.compare.estimators.power_law import SeedMean
 
     values = [0.2, 0.5, -0.1, 0.4]
     records = [{"seed": i, "gain": v} for i, v in enumerate(values)] + [{"seed": 9, "gain": float("nan")}]

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from compare.cli import main
-from compare.suites import get_suite
+from scalingcheck.compare.cli import main
+from scalingcheck.compare.suites import get_suite
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +47,8 @@ def test_report_rebuilds_the_same_numbers_without_computing(toy_run, tmp_path, c
 
 def test_rerun_computes_nothing(toy_run, capsys):
     out, code = toy_run
-    from compare.claim import evaluate_all
-    from simulate.store import SQLiteStore
-    from simulate.sweep import execute
+    from scalingcheck.simulate.runs.store import SQLiteStore
+    from scalingcheck.simulate.runs.sweep import execute
 
     with SQLiteStore(out / "store.sqlite") as store:
         points = [p for c in get_suite("toy") for p in c.runs()]

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from compare.threshold import CrossingScaling, ThresholdCrossing, crossing
+from scalingcheck.compare.estimators.crossing import CrossingScaling, ThresholdCrossing, crossing
 
 
 def test_crossing_by_hand():
@@ -61,7 +61,7 @@ def test_crossing_scaling_validation():
 
 def test_crossing_ratio_by_construction():
     # y_a crosses 0.5 at 2 * P*, y_b at P*: log2 ratio = 1 for every group
-    from compare.threshold import CrossingRatio
+    from scalingcheck.compare.estimators.crossing import CrossingRatio
 
     recs = []
     for m, p_star in ((2, 100.0), (3, 400.0)):

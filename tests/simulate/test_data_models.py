@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulate.data import Cylinder, DataModel, DepletedStripe, Stripe
-from simulate.spec import canonical_json
+from scalingcheck.simulate.data import Cylinder, DataModel, DepletedStripe, Stripe
+from scalingcheck.simulate.runs.spec import canonical_json
 
 
 @st.composite

@@ -4,14 +4,14 @@ import math
 import pytest
 import torch
 
-from simulate.data.cylinder import Cylinder
-from simulate.data.stripe import Stripe
-from simulate.feature_lazy import AlphaTrainingSpec
-from simulate.gradient_flow import FlowConfig, train_flow, train_flow_ensemble
-from simulate.networks import TwoLayerReLU, stack_params, unstack_params
-from simulate.networks.two_layer import compression_ratio
-from simulate.ntk import empirical_ntk, label_projection, relative_change
-from simulate.spec import run
+from scalingcheck.simulate.data.cylinder import Cylinder
+from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
+from scalingcheck.simulate.learners.gradient_flow import FlowConfig, train_flow, train_flow_ensemble
+from scalingcheck.simulate.networks import TwoLayerReLU, stack_params, unstack_params
+from scalingcheck.simulate.networks.two_layer import compression_ratio
+from scalingcheck.simulate.learners.ntk import empirical_ntk, label_projection, relative_change
+from scalingcheck.simulate.runs.spec import run
 
 F64 = torch.float64
 

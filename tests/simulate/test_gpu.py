@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from simulate.data.depleted_stripe import DepletedStripe
-from simulate.data.stripe import Stripe
-from simulate.kernels import Laplace
-from simulate.krr import KernelRegressionSpec
-from simulate.spec import run
-from simulate.svc import KernelSVCSpec
+from scalingcheck.simulate.data.depleted_stripe import DepletedStripe
+from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.learners.kernels import Laplace
+from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec
+from scalingcheck.simulate.runs.spec import run
+from scalingcheck.simulate.experiments.kernel_methods import KernelSVCSpec
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 

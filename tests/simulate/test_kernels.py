@@ -8,8 +8,8 @@ import pytest
 import torch
 from scipy.spatial.distance import cdist
 
-from simulate.kernels import ExpPower, Kernel, Laplace, ReluNTK, pairwise_distances
-from simulate.spec import canonical_json
+from scalingcheck.simulate.learners.kernels import ExpPower, Kernel, Laplace, ReluNTK, pairwise_distances
+from scalingcheck.simulate.runs.spec import canonical_json
 
 
 def points(n, d, seed, scale=1.0, shift=0.0):

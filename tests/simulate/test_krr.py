@@ -10,11 +10,12 @@ import pytest
 import torch
 from sklearn.kernel_ridge import KernelRidge
 
-import simulate.krr as krr_module
-from simulate.data import Cylinder, DepletedStripe, Stripe
-from simulate.kernels import ExpPower, Laplace, ReluNTK
-from simulate.krr import KernelRegressionSpec, krr_coefficients, krr_fit_predict
-from simulate.spec import canonical_json, run
+import scalingcheck.simulate.learners.krr as krr_module
+from scalingcheck.simulate.data import Cylinder, DepletedStripe, Stripe
+from scalingcheck.simulate.learners.kernels import ExpPower, Laplace, ReluNTK
+from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec
+from scalingcheck.simulate.learners.krr import krr_coefficients, krr_fit_predict
+from scalingcheck.simulate.runs.spec import canonical_json, run
 
 
 @pytest.mark.parametrize("ridge", [1e-4, 0.1, 10.0])

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, stack_params, unstack_params
-from simulate.spec import canonical_json
+from scalingcheck.simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, stack_params, unstack_params
+from scalingcheck.simulate.runs.spec import canonical_json
 
 torch.set_num_threads(2)
 

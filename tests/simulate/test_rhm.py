@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulate.data.rhm import RandomHierarchyModel
-from simulate.data.sparse_rhm import SparseRandomHierarchyModel
-from simulate.spec import canonical_json
+from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.data.sparse_rhm import SparseRandomHierarchyModel
+from scalingcheck.simulate.runs.spec import canonical_json
 
 PROPS = settings(max_examples=25, deadline=None)
 seeds = st.integers(0, 2**32)
@@ -96,7 +96,7 @@ def test_rules_are_distinct_tuples_and_a_pure_function_of_the_seed(model):
         for prods in t.tolist():  # synonyms of one symbol are distinct
             assert len({tuple(p) for p in prods}) == model.m
     again = RandomHierarchyModel(model.n_c, model.v, model.m, model.s, model.L, model.rules_seed)
-    from simulate.data import rhm as rhm_module
+    from scalingcheck.simulate.data import rhm as rhm_module
 
     rhm_module._rules.cache_clear()
     fresh = again.rules
@@ -465,7 +465,7 @@ def test_sparse_split_and_index_round_trip():
 
 def test_decode_without_the_direct_table_agrees(monkeypatch):
     """Large v**s uses sorted codes + searchsorted instead of a direct table: same answers."""
-    from simulate.data import rhm as rhm_module
+    from scalingcheck.simulate.data import rhm as rhm_module
 
     model = RandomHierarchyModel(n_c=3, v=4, m=2, s=2, L=3, rules_seed=9)
     tokens = torch.from_numpy(np.random.default_rng(0).integers(0, 4, size=(2000, 8)))

@@ -3,9 +3,10 @@ import math
 import pytest
 import torch
 
-from simulate.data.rhm import RandomHierarchyModel
-from simulate.rhm_correlations import RHMCorrelationSpec, empirical_frequencies, exact_frequencies, signal
-from simulate.spec import run
+from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.experiments.rhm import RHMCorrelationSpec
+from scalingcheck.simulate.observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
+from scalingcheck.simulate.runs.spec import run
 
 
 def brute_force_frequencies(rhm):

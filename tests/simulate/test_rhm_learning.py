@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from simulate.data.rhm import RandomHierarchyModel
-from simulate.networks import HierarchicalCNN
-from simulate.rhm_learning import RHMLearningSpec
-from simulate.rhm_sensitivity import synonymic_sensitivity
-from simulate.spec import run
-from simulate.training import TrainConfig
+from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.networks import HierarchicalCNN
+from scalingcheck.simulate.experiments.rhm import RHMLearningSpec
+from scalingcheck.simulate.observables.sensitivity import synonymic_sensitivity
+from scalingcheck.simulate.runs.spec import run
+from scalingcheck.simulate.learners.training import TrainConfig
 
 
 def test_learning_run_record_and_determinism():
@@ -43,7 +43,7 @@ def test_sensitivity_is_zero_without_synonyms_and_positive_with_them():
 
 
 def test_sparse_learning_run():
-    from simulate.rhm_learning import SparseRHMLearningSpec
+    from scalingcheck.simulate.experiments.rhm import SparseRHMLearningSpec
 
     spec = SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, net="lcn", width=16, n_test=64, train=TrainConfig(lr=0.1), s0=1)
     net = spec.network()

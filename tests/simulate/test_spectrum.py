@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from simulate.data import DepletedStripe, Stripe
-from simulate.kernels import ExpPower, Laplace
-from simulate.spec import run
-from simulate.spectrum import SpectrumSpec, kernel_spectrum
+from scalingcheck.simulate.data import DepletedStripe, Stripe
+from scalingcheck.simulate.learners.kernels import ExpPower, Laplace
+from scalingcheck.simulate.runs.spec import run
+from scalingcheck.simulate.experiments.kernel_methods import SpectrumSpec
+from scalingcheck.simulate.learners.spectrum import kernel_spectrum
 
 
 def test_invariants_laplace():

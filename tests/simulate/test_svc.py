@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from simulate.data import Cylinder, Stripe
-from simulate.kernels import Laplace, ReluNTK
-from simulate.spec import canonical_json, run
-from simulate.svc import KernelSVCSpec, fit_svc
+from scalingcheck.simulate.data import Cylinder, Stripe
+from scalingcheck.simulate.learners.kernels import Laplace, ReluNTK
+from scalingcheck.simulate.runs.spec import canonical_json, run
+from scalingcheck.simulate.experiments.kernel_methods import KernelSVCSpec
+from scalingcheck.simulate.learners.svc import fit_svc
 
 
 def test_separable_toy_set_has_zero_training_error():

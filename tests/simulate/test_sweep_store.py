@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from simulate.spec import canonical_json, run
-from simulate.store import MemoryStore, SQLiteStore
-from simulate.sweep import ProcessExecutor, SerialExecutor, Sweep, SweepError, collect, execute
+from scalingcheck.simulate.runs.spec import canonical_json, run
+from scalingcheck.simulate.runs.store import MemoryStore, SQLiteStore
+from scalingcheck.simulate.runs.sweep import ProcessExecutor, SerialExecutor, Sweep, SweepError, collect, execute
 from tests.toy import PowerLawToy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,8 +77,8 @@ def test_killed_sweep_resumes_with_only_missing_runs(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from simulate.store import SQLiteStore
-        from simulate.sweep import Sweep, SerialExecutor, execute
+        from scalingcheck.simulate.runs.store import SQLiteStore
+        from scalingcheck.simulate.runs.sweep import Sweep, SerialExecutor, execute
         from tests.toy import PowerLawToy
         sweep = Sweep.over(PowerLawToy(sleep=float(sys.argv[1])), seeds=range(4), p=[10, 20, 40])
         res = execute(sweep, SQLiteStore({str(db)!r}), executor=SerialExecutor(), progress=False)
@@ -106,7 +106,7 @@ def test_killed_sweep_resumes_with_only_missing_runs(tmp_path):
 
 def test_dask_executor_matches_serial():
     distributed = pytest.importorskip("dask.distributed")
-    from simulate.sweep import DaskExecutor
+    from scalingcheck.simulate.runs.sweep import DaskExecutor
 
     sweep = Sweep.over(PowerLawToy(), seeds=range(2), p=[10, 20])
     expected = execute(sweep, MemoryStore(), executor=SerialExecutor(), progress=False)
@@ -122,8 +122,8 @@ def test_interrupting_a_process_sweep_stops_the_workers_in_flight():
     import multiprocessing
     import time as _time
 
-    from simulate.spec import run as run_one
-    from simulate.sweep import ProcessExecutor
+    from scalingcheck.simulate.runs.spec import run as run_one
+    from scalingcheck.simulate.runs.sweep import ProcessExecutor
     from tests.toy import PowerLawToy
 
     items = [(PowerLawToy(p=10), 0), (PowerLawToy(p=20, sleep=120.0), 0)]

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, stack_params, unstack_params
-from simulate.training import TrainConfig, TrainResult, effective_lr, evaluate, train_ensemble, train_one
+from scalingcheck.simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, stack_params, unstack_params
+from scalingcheck.simulate.learners.training import TrainConfig, TrainResult, effective_lr, evaluate, train_ensemble, train_one
 
 torch.set_num_threads(2)
 

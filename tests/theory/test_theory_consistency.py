@@ -6,14 +6,14 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from theory.consistency import (
+from scalingcheck.theory.consistency import (
     ConsistencyResult,
     ImpliedGain,
     compression_consistency,
     cylinder_implied_gain,
     rhm_crossing_consistency,
 )
-from theory.prediction import Provenance
+from scalingcheck.theory.prediction import Provenance
 
 d, d_perp = sp.symbols("d d_perp", integer=True, positive=True)
 
@@ -39,8 +39,8 @@ def test_result_is_frozen():
 
 def test_consistency_uses_registry_expressions(monkeypatch):
     """A typo in a registered formula must break the check (no retyped formulas)."""
-    import theory.consistency as consistency
-    from theory.registry import REGISTRY
+    import scalingcheck.theory.consistency as consistency
+    from scalingcheck.theory.registry import REGISTRY
 
     wrong = dataclasses.replace(REGISTRY["beta_feature_stripe"], expr=2 * d / (3 * d - 2))
     table = dict(REGISTRY)
@@ -70,7 +70,7 @@ def test_cylinder_implied_gain():
 
 
 def test_no_cylinder_gain_invented_in_registry():
-    from theory.registry import REGISTRY
+    from scalingcheck.theory.registry import REGISTRY
 
     assert not any("cylinder" in n and "gain" in n for n in REGISTRY)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory.eigenlearning import learning_curve, predicted_error, solve_kappa
+from scalingcheck.theory.eigenlearning import learning_curve, predicted_error, solve_kappa
 
 
 # ------------------------------------------------------------------ closed forms by hand

@@ -6,8 +6,8 @@ import re
 import pytest
 import sympy as sp
 
-from theory.prediction import Prediction, Provenance, Relation
-from theory.registry import REGISTRY, get, names
+from scalingcheck.theory.prediction import Prediction, Provenance, Relation
+from scalingcheck.theory.registry import REGISTRY, get, names
 
 # Provenance tags exactly as THEORY.md gives them.
 EXPECTED_TAGS = {
@@ -122,15 +122,16 @@ def test_metadata_present(name):
 
 
 def test_module_docstrings_cite_arxiv():
-    import theory.consistency
-    import theory.diffeomorphisms
-    import theory.eigenlearning
-    import theory.geometric_compression
-    import theory.kernel_regression
-    import theory.pooling
-    import theory.rhm
-    import theory.supporting
+    import scalingcheck.theory.consistency
+    import scalingcheck.theory.diffeomorphisms
+    import scalingcheck.theory.eigenlearning
+    import scalingcheck.theory.geometric_compression
+    import scalingcheck.theory.kernel_regression
+    import scalingcheck.theory.pooling
+    import scalingcheck.theory.rhm
+    import scalingcheck.theory.supporting
 
+    theory = scalingcheck.theory
     for mod in (theory.geometric_compression, theory.kernel_regression, theory.rhm, theory.pooling,
                 theory.diffeomorphisms, theory.supporting, theory.consistency, theory.eigenlearning):
         assert re.search(r"arXiv:\d{4}\.\d{4,5}", mod.__doc__), mod.__name__
@@ -232,8 +233,8 @@ def test_theory_does_not_import_torch_simulate_or_compare():
     import sys
 
     code = (
-        "import sys, theory.registry, theory.consistency, theory.eigenlearning; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'simulate', 'compare')]; "
+        "import sys, scalingcheck.theory.registry, scalingcheck.theory.consistency, scalingcheck.theory.eigenlearning; "
+        "bad = [m for m in sys.modules if m.split('.')[0] == 'torch' or m.startswith(('scalingcheck.simulate', 'scalingcheck.compare'))]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

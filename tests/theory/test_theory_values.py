@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from theory.registry import REGISTRY, get
+from scalingcheck.theory.registry import REGISTRY, get
 
 # (name, parameters, expected value); the arithmetic is in the comment.
 CASES = [

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .figures import Figure, Records, pyplot, save
-from .fit import seed_curve
+from ...figures import Figure, Records, pyplot, save
+from ...estimators.power_law import seed_curve
 
 
 def draw_regimes(records: Records, path: Path, curves: Sequence[tuple[str, str, float]]) -> None:

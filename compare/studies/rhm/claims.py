@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulate.data.rhm import RandomHierarchyModel
-from simulate.rhm_correlations import RHMCorrelationSpec
-from simulate.rhm_learning import RHMLearningSpec, SparseRHMLearningSpec
-from simulate.sweep import Sweep, SweepUnion
-from simulate.training import TrainConfig
+from ....simulate.data.rhm import RandomHierarchyModel
+from ....simulate.experiments.rhm import RHMCorrelationSpec
+from ....simulate.experiments.rhm import RHMLearningSpec, SparseRHMLearningSpec
+from ....simulate.runs.sweep import Sweep, SweepUnion
+from ....simulate.learners.training import TrainConfig
 
-from . import rhm_figures
-from .claim import Claim, Tolerance
-from .figures import Figure
-from .targets import Constant, ScalingExponent
-from .threshold import CrossingRatio, CrossingScaling
+from . import figures as rhm_figures
+from ...claim import Claim, Tolerance
+from ...figures import Figure
+from ...targets import Constant, ScalingExponent
+from ...estimators.crossing import CrossingRatio, CrossingScaling
 
 TRAIN = TrainConfig(lr=0.1, batch_size=32)
 """SGD with momentum 0.9, effective rate 0.1 * width. With the default lr=0.3 every network at

@@ -18,18 +18,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulate.data.cylinder import Cylinder
-from simulate.data.stripe import Stripe
-from simulate.feature_lazy import AlphaTrainingSpec
-from simulate.gradient_flow import FlowConfig
-from simulate.sweep import Sweep, SweepUnion
+from ....simulate.data.cylinder import Cylinder
+from ....simulate.data.stripe import Stripe
+from ....simulate.experiments.feature_lazy import AlphaTrainingSpec
+from ....simulate.learners.gradient_flow import FlowConfig
+from ....simulate.runs.sweep import Sweep, SweepUnion
 
-from . import feature_lazy_figures
-from .claim import Claim, Tolerance
-from .figures import Figure
-from .fit import PowerLawFit, SeedMean
-from .targets import ClosedForm, Constant, ScalingExponent
-from .threshold import CrossingScaling
+from . import figures as feature_lazy_figures
+from ...claim import Claim, Tolerance
+from ...figures import Figure
+from ...estimators.power_law import PowerLawFit, SeedMean
+from ...targets import ClosedForm, Constant, ScalingExponent
+from ...estimators.crossing import CrossingScaling
 
 ALPHA_FEATURE = 1e-2
 """Feature regime: 1e-2 in mean-field units, far below the crossover (measured near alpha ~ 10 at width 64)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch.func import jacrev, vmap
 
-from .networks.base import Network, Params
+from ..networks.base import Network, Params
 
 __all__ = ["jacobian", "empirical_ntk", "label_projection", "relative_change"]
 

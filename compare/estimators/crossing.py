@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy.stats import t as student_t
 
-from .fit import Curve, Measurement, seed_curve, seed_matrix, seed_mean
+from .power_law import Curve, Measurement, seed_curve, seed_matrix, seed_mean
 
 
 def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from .data.rhm import RandomHierarchyModel
-from .networks import Network
+from ..data.rhm import RandomHierarchyModel
+from ..networks import Network
 
 
 def synonymic_sensitivity(

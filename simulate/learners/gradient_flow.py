@@ -39,7 +39,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from .networks.base import Network, Params, stack_params, unstack_params
+from ..networks.base import Network, Params, stack_params, unstack_params
 
 __all__ = ["FlowConfig", "FlowResult", "train_flow", "train_flow_ensemble", "alpha_outputs", "LOSSES"]
 

@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 
-from .networks.base import Network, Params, check_seed
+from ..networks.base import Network, Params, check_seed
 
 __all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr"]
 

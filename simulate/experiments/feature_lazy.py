@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from .data.base import DataModel, check_count
-from .device import resolve_device
-from .gradient_flow import FlowConfig, train_flow
-from .networks.two_layer import TwoLayerReLU, compression_ratio
-from .ntk import jacobian, label_projection, relative_change
-from .spec import Spec, require
-from .svc import fit_svc
+from ..data.base import DataModel, check_count
+from ..runs.device import resolve_device
+from ..learners.gradient_flow import FlowConfig, train_flow
+from ..networks.two_layer import TwoLayerReLU, compression_ratio
+from ..learners.ntk import jacobian, label_projection, relative_change
+from ..runs.spec import Spec, require
+from ..learners.svc import fit_svc
 
 __all__ = ["AlphaTrainingSpec"]
 

@@ -16,20 +16,16 @@ Definitions used here (all relative to the uniform frequency 1/v):
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, ClassVar
 
 import torch
 
-from .data.rhm import RandomHierarchyModel, rhm_for_run
-from .spec import Spec, require
+from ..data.rhm import RandomHierarchyModel
 
 
 def exact_frequencies(rhm: RandomHierarchyModel) -> torch.Tensor:
     """Prob(input token j = mu | class c) as a float64 tensor [n_c, s**L, v], from the rules alone."""
     rules = rhm.rules
-    v, m, s = rhm.v, rhm.m, rhm.s
+    v = rhm.v
 
     def transitions(table: torch.Tensor) -> torch.Tensor:
         # table [parents, m, s] -> T[k, parent, mu] = Prob(child k = mu | parent)
@@ -63,49 +59,3 @@ def signal(freq: torch.Tensor) -> float:
     """v * RMS deviation of class-conditional frequencies from their class average."""
     v = freq.shape[-1]
     return float(v * (freq - freq.mean(dim=0, keepdim=True)).pow(2).mean().sqrt())
-
-
-@dataclass(frozen=True)
-class RHMCorrelationSpec(Spec):
-    """Signal and sampling noise of the input-class correlations at P samples.
-
-    Fields: the RHM parameters (``n_c, v, m, s, L``), ``p`` (the number of
-    samples) and ``rules_seed``: ``None`` (default) draws a new grammar for
-    every run seed, so that averages over seeds are over grammars too; an
-    integer fixes the grammar and the seed only draws the samples. Returns ``{"p", "n_c", "m", "L", "v", "s", "signal",
-    "noise", "noise_to_signal"}``.
-    """
-
-    kind: ClassVar[str] = "rhm_correlations"
-    version: ClassVar[int] = 1
-
-    n_c: int
-    v: int
-    m: int
-    s: int
-    L: int
-    p: int
-    rules_seed: int | None = None
-
-    def __post_init__(self) -> None:
-        self.model(0)  # validates the RHM parameters
-        require(isinstance(self.p, int) and self.p >= 1, f"p={self.p!r} must be an integer >= 1")
-
-    def model(self, seed: int) -> RandomHierarchyModel:
-        """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
-        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
-
-    def cost(self) -> float:
-        return float(self.p) * self.s**self.L
-
-    def _run(self, seed: int) -> dict[str, Any]:
-        rhm = self.model(seed)
-        exact = exact_frequencies(rhm)
-        tokens, classes = rhm.sample(self.p, seed, one_hot=False)
-        emp = empirical_frequencies(tokens, classes, self.n_c, self.v)
-        sig = signal(exact)
-        noise = float(self.v * (emp - exact).pow(2).mean().sqrt())
-        return {
-            "p": self.p, "n_c": self.n_c, "m": self.m, "L": self.L, "v": self.v, "s": self.s,
-            "signal": sig, "noise": noise, "noise_to_signal": noise / sig if sig > 0 else math.inf,
-        }

@@ -12,18 +12,20 @@ p), initialises the network with the run seed, trains it on cross-entropy
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
 
-from .data.rhm import RandomHierarchyModel, grammar_seed, rhm_for_run
-from .data.sparse_rhm import SparseRandomHierarchyModel
-from .device import resolve_device
-from .networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
-from .rhm_sensitivity import synonymic_sensitivity
-from .spec import Spec, require
-from .training import TrainConfig, train_one
+from ..data.rhm import RandomHierarchyModel, grammar_seed, rhm_for_run
+from ..data.sparse_rhm import SparseRandomHierarchyModel
+from ..runs.device import resolve_device
+from ..networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
+from ..observables.sensitivity import synonymic_sensitivity
+from ..observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
+from ..runs.spec import Spec, require
+from ..learners.training import TrainConfig, train_one
 
 NETWORKS = ("cnn", "lcn", "fcn")
 
@@ -154,3 +156,49 @@ class SparseRHMLearningSpec(RHMLearningSpec):
 
     def _run(self, seed: int) -> dict[str, Any]:
         return {**super()._run(seed), "s0": self.s0, "s0_plus_1": self.s0 + 1}
+
+
+@dataclass(frozen=True)
+class RHMCorrelationSpec(Spec):
+    """Signal and sampling noise of the input-class correlations at P samples.
+
+    Fields: the RHM parameters (``n_c, v, m, s, L``), ``p`` (the number of
+    samples) and ``rules_seed``: ``None`` (default) draws a new grammar for
+    every run seed, so that averages over seeds are over grammars too; an
+    integer fixes the grammar and the seed only draws the samples. Returns ``{"p", "n_c", "m", "L", "v", "s", "signal",
+    "noise", "noise_to_signal"}``.
+    """
+
+    kind: ClassVar[str] = "rhm_correlations"
+    version: ClassVar[int] = 1
+
+    n_c: int
+    v: int
+    m: int
+    s: int
+    L: int
+    p: int
+    rules_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        self.model(0)  # validates the RHM parameters
+        require(isinstance(self.p, int) and self.p >= 1, f"p={self.p!r} must be an integer >= 1")
+
+    def model(self, seed: int) -> RandomHierarchyModel:
+        """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
+        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
+
+    def cost(self) -> float:
+        return float(self.p) * self.s**self.L
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        rhm = self.model(seed)
+        exact = exact_frequencies(rhm)
+        tokens, classes = rhm.sample(self.p, seed, one_hot=False)
+        emp = empirical_frequencies(tokens, classes, self.n_c, self.v)
+        sig = signal(exact)
+        noise = float(self.v * (emp - exact).pow(2).mean().sqrt())
+        return {
+            "p": self.p, "n_c": self.n_c, "m": self.m, "L": self.L, "v": self.v, "s": self.s,
+            "signal": sig, "noise": noise, "noise_to_signal": noise / sig if sig > 0 else math.inf,
+        }

@@ -16,9 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .figures import Figure, Records, pyplot, save
-from .fit import seed_curve
-from .threshold import ThresholdCrossing
+from ...figures import Figure, Records, pyplot, save
+from ...estimators.power_law import seed_curve
+from ...estimators.crossing import ThresholdCrossing
 
 
 def _groups(records: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:

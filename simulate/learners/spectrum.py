@@ -14,17 +14,14 @@ labels +-1, and sum_k eta_k = mean_i K(x_i, x_i).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
 
 import torch
 
-from .data.base import DataModel, check_count, check_nonnegative_int
-from .device import resolve_device
+from ..data.base import DataModel, check_count, check_nonnegative_int
+from ..runs.device import resolve_device
 from .kernels import Kernel
-from .spec import Spec
 
-__all__ = ["kernel_spectrum", "SpectrumSpec"]
+__all__ = ["kernel_spectrum"]
 
 
 def kernel_spectrum(
@@ -67,36 +64,3 @@ def kernel_spectrum(
     # c_k = (1/n) sum_i y_i sqrt(n) v_k[i] = v_k . y / sqrt(n)
     coef = (evecs.T @ y) / n**0.5
     return evals, coef.abs()
-
-
-@dataclass(frozen=True)
-class SpectrumSpec(Spec):
-    """Nystrom spectrum run: fields ``data``, ``kernel``, ``n`` (>= 1), ``device``.
-
-    Returns ``{"n": n, "eigenvalues": [n floats, descending],
-    "coefficients": [n floats]}`` from :func:`kernel_spectrum` with the run's seed.
-    """
-
-    kind: ClassVar[str] = "spectrum"
-    version: ClassVar[int] = 1
-
-    data: DataModel
-    kernel: Kernel
-    n: int
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.data, DataModel):
-            raise ValueError(f"data must be a simulate.data model, got {self.data!r}")
-        if not isinstance(self.kernel, Kernel):
-            raise ValueError(f"kernel must be a simulate.kernels kernel, got {self.kernel!r}")
-        object.__setattr__(self, "n", check_count(self.n, "n", 1))
-        if not isinstance(self.device, str):
-            raise ValueError(f"device={self.device!r} must be a string such as 'cpu' or 'cuda'")
-
-    def cost(self) -> float:
-        return float(self.n) ** 3 / 100
-
-    def _run(self, seed: int) -> dict[str, Any]:
-        evals, coef = kernel_spectrum(self.data, self.kernel, self.n, seed, device=self.device)
-        return {"n": self.n, "eigenvalues": evals.cpu().tolist(), "coefficients": coef.cpu().tolist()}

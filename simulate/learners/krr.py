@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 
-from .data.base import DataModel, check_count
-from .device import resolve_device
 from .kernels import Kernel
-from .spec import Spec
 
-__all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks", "KernelRegressionSpec"]
+__all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks"]
 
 _CHUNK_ELEMENTS = 1 << 23  # ~64 MB of float64 per test-kernel chunk
 
@@ -97,69 +93,3 @@ def predict_in_chunks(kernel: Kernel, x_test: torch.Tensor, x_train: torch.Tenso
     chunk = max(1, _CHUNK_ELEMENTS // max(1, x_train.shape[0]))
     out = [kernel(x_test[i : i + chunk], x_train) @ coef for i in range(0, x_test.shape[0], chunk)]
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64, device=coef.device)
-
-
-def check_learning_spec(data: Any, kernel: Any, p: Any, n_test: Any, device: Any) -> None:
-    """Shared field checks of the kernel-method specs (KRR, SVC)."""
-    if not isinstance(data, DataModel):
-        raise ValueError(f"data must be a simulate.data model (Stripe, Cylinder, DepletedStripe, ...), got {data!r}")
-    if not isinstance(kernel, Kernel):
-        raise ValueError(f"kernel must be a simulate.kernels kernel (Laplace, ExpPower, ReluNTK), got {kernel!r}")
-    check_count(p, "p", 1)
-    check_count(n_test, "n_test", 1)
-    if not isinstance(device, str):
-        raise ValueError(f"device={device!r} must be a string such as 'cpu' or 'cuda'")
-    try:
-        torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device; use 'cpu' or 'cuda'") from exc
-
-
-@dataclass(frozen=True)
-class KernelRegressionSpec(Spec):
-    """One KRR learning-curve point (arXiv:2202.03348).
-
-    Fields: ``data`` (a data model), ``kernel``, ``p`` (training points, >= 1),
-    ``ridge`` (>= 0), ``n_test`` (>= 1), ``device`` ('cpu' or 'cuda').
-
-    The run draws the training set ``data.sample(p, seed, stream=0)`` (nested
-    in p) and the test set ``data.sample(n_test, seed, stream=1)``, fits KRR on
-    the labels and returns::
-
-        {"p": p, "ridge": ridge,
-         "mse": mean over the test set of (f_P(x) - y)^2,
-         "sign_error": fraction of test points with sign(f_P(x)) != y
-                       (a prediction of exactly 0 counts as an error)}
-    """
-
-    kind: ClassVar[str] = "krr"
-    version: ClassVar[int] = 1
-
-    data: DataModel
-    kernel: Kernel
-    p: int
-    ridge: float = 0.0
-    n_test: int = 10000
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        check_learning_spec(self.data, self.kernel, self.p, self.n_test, self.device)
-        object.__setattr__(self, "p", int(self.p))
-        object.__setattr__(self, "n_test", int(self.n_test))
-        object.__setattr__(self, "ridge", _check_ridge(self.ridge))
-
-    def cost(self) -> float:
-        return float(self.p) ** 3 / 1000 + float(self.p) * self.n_test
-
-    def _run(self, seed: int) -> dict[str, Any]:
-        dev = resolve_device(self.device)
-        x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)
-        xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=torch.float64)
-        coef = krr_coefficients(self.kernel(x), y, self.ridge)
-        pred = predict_in_chunks(self.kernel, xt, x, coef)
-        return {
-            "p": self.p,
-            "ridge": self.ridge,
-            "mse": float(((pred - yt) ** 2).mean()),
-            "sign_error": float((torch.sign(pred) != yt).double().mean()),
-        }

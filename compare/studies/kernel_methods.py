@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulate.data.depleted_stripe import DepletedStripe
-from simulate.data.stripe import Stripe
-from simulate.kernels import ExpPower, Laplace, ReluNTK
-from simulate.krr import KernelRegressionSpec
-from simulate.spectrum import SpectrumSpec
-from simulate.svc import KernelSVCSpec
-from simulate.sweep import Sweep
+from ...simulate.data.depleted_stripe import DepletedStripe
+from ...simulate.data.stripe import Stripe
+from ...simulate.learners.kernels import ExpPower, Laplace, ReluNTK
+from ...simulate.experiments.kernel_methods import KernelRegressionSpec
+from ...simulate.experiments.kernel_methods import SpectrumSpec
+from ...simulate.experiments.kernel_methods import KernelSVCSpec
+from ...simulate.runs.sweep import Sweep
 
-from .claim import Claim, Tolerance
-from .fit import PowerLawFit
-from .targets import ClosedForm, SpectralBiasExponent
+from ..claim import Claim, Tolerance
+from ..estimators.power_law import PowerLawFit
+from ..targets import ClosedForm, SpectralBiasExponent
 
 EXPONENT_TOLERANCE = Tolerance(
     absolute=0.05,

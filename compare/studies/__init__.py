@@ -1,0 +1,1 @@
+"""Studies: one per paper (claims at each scale and figures)."""

@@ -1,0 +1,1 @@
+"""The Random Hierarchy Model study (Cagnetta et al., arXiv:2307.02129; Tomasini & Wyart, arXiv:2404.10727)."""

@@ -1,0 +1,1 @@
+"""scalingcheck: check the scaling laws of deep-learning theory against simulation (placeholder, filled below)."""

@@ -1,0 +1,1 @@
+"""Observables measured on data and networks: sensitivities to perturbations, input-class correlations."""
