@@ -22,11 +22,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
+import pandas as pd
+
 from ..simulate.runs.spec import Spec
 from ..simulate.runs.store import Store
 from ..simulate.runs.sweep import Sweep, SweepUnion, collect, execute
-
-from .estimators.power_law import Measurement
+from .estimators.measurement import Measurement, measurement_from_dict
+from .records import tidy
+from .targets import Target
 
 
 RELATIONS = ("equal", "differ", "greater")
@@ -73,21 +76,11 @@ class Tolerance:
 
 
 class Estimator(Protocol):
-    """From records to a measured value (PowerLawFit, ThresholdCrossing, CrossingScaling)."""
+    """From tidy rows of records to a measured value (see :mod:`.estimators`)."""
 
-    def fit(self, records: Sequence[dict[str, Any]]) -> Measurement: ...
-
-
-class Target(Protocol):
-    """What a claim compares the measurement with (closed form or numerical theory)."""
-
-    def runs(self) -> list[tuple[Spec, int]]: ...
-    def value(self, store: Store) -> float: ...
+    def columns(self) -> tuple[str, ...]: ...
     def describe(self) -> str: ...
-    @property
-    def provenance(self) -> str: ...
-    @property
-    def citation(self) -> str: ...
+    def fit(self, rows: pd.DataFrame) -> Measurement: ...
 
 
 @dataclass(frozen=True)
@@ -106,10 +99,12 @@ class Outcome:
     tolerance: Tolerance
     measurement: Measurement | None
     extra: dict[str, Any] = field(default_factory=dict)
+    study: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "claim": self.claim,
+            "study": self.study,
             "statement": self.statement,
             "verdict": self.verdict.value,
             "reason": self.reason,
@@ -126,6 +121,29 @@ class Outcome:
             "measurement": None if self.measurement is None else self.measurement.to_dict(),
             "extra": self.extra,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
+        """Inverse of :meth:`to_dict` (an entry of ``results.json``)."""
+        try:
+            tol = data["tolerance"]
+            return cls(
+                claim=data["claim"],
+                statement=data["statement"],
+                verdict=Verdict(data["verdict"]),
+                reason=data["reason"],
+                predicted=float(data["predicted"]),
+                predicted_text=data["predicted_text"],
+                provenance=data["provenance"],
+                citation=data["citation"],
+                relation=data["relation"],
+                tolerance=Tolerance(float(tol["absolute"]), tol["reason"], float(tol["max_interval"])),
+                measurement=measurement_from_dict(data["measurement"]),
+                extra=dict(data.get("extra", {})),
+                study=data.get("study", ""),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not an outcome of results.json: missing or malformed {exc}") from exc
 
 
 def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "equal") -> tuple[Verdict, str]:
@@ -177,6 +195,8 @@ class Claim:
     estimator: Estimator
     tolerance: Tolerance
     relation: str = "equal"
+    study: str = ""
+    """The study that owns the claim (set by the study registry)."""
 
     def __post_init__(self) -> None:
         if self.relation not in RELATIONS:
@@ -208,6 +228,7 @@ class Claim:
             citation=self.predicted.citation,
             relation=self.relation,
             tolerance=self.tolerance,
+            study=self.study,
         )
         if missing:
             return Outcome(
@@ -222,7 +243,7 @@ class Claim:
         # failed experiment, not a data point: it is left out of the fit and counted.
         failed = [r for r in records if r.get("converged") is False]
         records = [r for r in records if r.get("converged") is not False]
-        measurement = self.estimator.fit(records)
+        measurement = self.estimator.fit(tidy(records, self.estimator.columns()))
         predicted = self.predicted.value(store)
         verdict, reason = decide(measurement, predicted, self.tolerance, self.relation)
         extra: dict[str, Any] = {}

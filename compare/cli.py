@@ -83,14 +83,20 @@ def _store(args: argparse.Namespace, must_exist: bool = False):
 
 def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
     from .figures import draw_figures
+    from .provenance import provenance
     from .report import exit_code, summary, terminal_table, write_report
-    from .suites import figures
+    from .suites import suite_figures
 
     print(terminal_table(outcomes))
     print()
     print(summary(outcomes))
-    drawn = [] if args.no_plots else draw_figures(figures(args.suite), claims, store, args.out)
-    written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn)
+    drawn, skipped = [], []
+    if not args.no_plots:
+        drawn, skipped = draw_figures(suite_figures(args.suite), {c.name for c in claims}, store, args.out)
+        for name, reason in skipped:
+            print(f"figure {name} not drawn: {reason}", file=sys.stderr)
+    written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
+                           provenance=provenance(suite=args.suite))
     print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
     return exit_code(outcomes, strict=args.strict)
 
@@ -127,12 +133,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .suites import SUITES
+    from .studies import studies
+    from .suites import get_suite, suite_names
 
-    for name, build in SUITES.items():
+    for study in studies():
+        papers = ", ".join(f"arXiv:{p}" for p in study.papers)
+        print(f"study {study.name}: {study.title} ({papers}); scales: {', '.join(study.scales)}")
+    for name in suite_names():
         print(f"suite {name}:")
-        for claim in build():
-            print(f"  {claim.name:<28} {len(claim.runs()):>4} runs  {claim.statement}")
+        for claim in get_suite(name):
+            print(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
     return 0
 
 

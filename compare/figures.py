@@ -1,21 +1,27 @@
 """Figures that span several claims (e.g. a collapse of learning curves over all (m, L)).
 
-A claim's own plot shows its measured exponent; a :class:`Figure` draws the
-records of several claims of a suite together. It computes nothing: it reads
-the runs its claims already stored, and is skipped (not drawn, not listed in
-the report) when any is missing or when one of its claims is not part of the
-run (``--claim``).
+A claim's own plot shows its measurement; a :class:`Figure` draws the stored
+records of several claims of a study together. It holds the claims it draws
+(a study builds its figures from its own claims, :meth:`Study.figures`) and
+computes nothing: it reads the runs its claims stored.
+
+:func:`draw_figures` draws the figures whose claims were all run. A figure
+one of whose claims was left out by ``--claim`` is skipped and says so; so
+is one whose runs are not all in the store (``scalingcheck report`` on a
+partial store). A figure asking for a claim its study did not build is an
+error, raised when the study builds it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..simulate.runs.store import Store
 from ..simulate.runs.sweep import collect
-
 from .claim import Claim
+
+__all__ = ["Figure", "Records", "draw_figures", "pick", "pyplot", "save"]
 
 Records = Mapping[str, list[dict[str, Any]]]
 """Stored records of each claim the figure draws, by claim name."""
@@ -23,25 +29,31 @@ Records = Mapping[str, list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Figure:
-    """A PNG drawn from the stored runs of `claims` by `draw(records, path)`."""
+    """A PNG drawn from the stored runs of `claims` by ``draw(records, path)``."""
 
     name: str
     caption: str
-    claims: tuple[str, ...]
+    claims: tuple[Claim, ...]
     draw: Callable[[Records, Path], None]
 
-    def records(self, claims: Sequence[Claim], store: Store) -> dict[str, list[dict[str, Any]]] | None:
-        """Records of this figure's claims, or ``None`` if a claim is absent or a run is missing."""
-        by_name = {c.name: c for c in claims}
-        if any(name not in by_name for name in self.claims):
-            return None
+    def records(self, store: Store) -> dict[str, list[dict[str, Any]]] | None:
+        """Records of this figure's claims, or ``None`` if a run is missing."""
         out = {}
-        for name in self.claims:
-            found = collect(by_name[name].sweep, store)
+        for claim in self.claims:
+            found = collect(claim.sweep, store)
             if any(r is None for r in found):
                 return None
-            out[name] = [r for r in found if r is not None]
+            out[claim.name] = [r for r in found if r is not None]
         return out
+
+
+def pick(claims: Mapping[str, Claim], *names: str) -> tuple[Claim, ...]:
+    """The claims `names` of a study's `claims`; ``ValueError`` for one the study did not build."""
+    missing = [n for n in names if n not in claims]
+    if missing:
+        raise ValueError(f"figure asks for claim(s) {', '.join(missing)}, which the study did not build; "
+                         f"built: {', '.join(claims)}")
+    return tuple(claims[n] for n in names)
 
 
 def pyplot():
@@ -61,16 +73,26 @@ def save(fig, path: str | Path) -> None:
     pyplot().close(fig)
 
 
-def draw_figures(figures: Sequence[Figure], claims: Sequence[Claim], store: Store, folder: str | Path) -> list[tuple[Path, str]]:
-    """Draw every figure whose runs are all stored; returns (path, caption) of those drawn."""
+def draw_figures(
+    figures: Sequence[Figure], selected: Collection[str], store: Store, folder: str | Path
+) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """Draw every figure whose claims are all `selected` (claim names) and whose runs are all stored.
+
+    Returns the (path, caption) of the figures drawn and the (name, reason) of those skipped.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    drawn = []
+    drawn, skipped = [], []
     for fig in figures:
-        records = fig.records(claims, store)
+        left_out = [c.name for c in fig.claims if c.name not in selected]
+        if left_out:
+            skipped.append((fig.name, f"needs claim(s) {', '.join(left_out)}, left out by --claim"))
+            continue
+        records = fig.records(store)
         if records is None:
+            skipped.append((fig.name, "some of its runs are not in the store"))
             continue
         path = folder / f"{fig.name}.png"
         fig.draw(records, path)
         drawn.append((path, fig.caption))
-    return drawn
+    return drawn, skipped

@@ -1,18 +1,39 @@
-"""PNG plots of claims (matplotlib, imported only when a plot is drawn)."""
+"""PNG plots of claims (matplotlib, imported only when a plot is drawn).
+
+Each measurement type is drawn its own way (:func:`draw`, dispatched on the
+type): an :class:`Exponent` as its curve with the fitted and the predicted
+slope, a :class:`Level` as its values with the mean and the prediction, a
+:class:`Crossing` as its curve with the threshold and the crossing.
+"""
 from __future__ import annotations
 
 import math
+from functools import singledispatch
 from pathlib import Path
 
 import numpy as np
 
 from .claim import Outcome
+from .estimators.measurement import Crossing, Exponent, Level, Measurement
 from .figures import pyplot, save
 
+__all__ = ["claim_plot", "draw"]
 
-def _level_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray) -> None:
-    """A value per group on a linear axis, with the measured mean, its interval and the prediction."""
-    m = outcome.measurement
+
+@singledispatch
+def draw(m: Measurement, ax, outcome: Outcome) -> None:
+    """Draw measurement `m` of `outcome` on the matplotlib axes `ax`."""
+    raise TypeError(f"no plot for a measurement of type {type(m).__name__}")
+
+
+def _curve(m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.asarray(m.curve.x), np.asarray(m.curve.mean), np.nan_to_num(np.asarray(m.curve.sem))
+
+
+@draw.register
+def _(m: Level, ax, outcome: Outcome) -> None:
+    """A value per seed or group on a linear axis, with the measured mean, its interval and the prediction."""
+    x, y, _ = _curve(m)
     ax.plot(x, y, "o", color="k", label="measured per group")
     if math.isfinite(m.value):
         ax.axhline(m.value, color="C0", label=f"mean {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]")
@@ -25,42 +46,56 @@ def _level_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray) -> None:
         ax.set_xscale("log")
 
 
-def _power_law_plot(ax, outcome: Outcome, x: np.ndarray, y: np.ndarray, err: np.ndarray) -> None:
-    m = outcome.measurement
+@draw.register
+def _(m: Exponent, ax, outcome: Outcome) -> None:
+    """The curve (mean +- s.e.), the fitted line inside the window, the predicted slope through its middle."""
+    x, y, err = _curve(m)
     ok = y > 0
     ax.errorbar(x[ok], y[ok], yerr=err[ok], fmt="o", ms=4, capsize=2, color="k", label="measured (mean +- s.e.)")
     lo, hi = m.window
     inside = (x >= lo) & (x <= hi) & ok
+    axis = (lambda v: v) if m.semilog else np.log
     if math.isfinite(m.value) and inside.sum() >= 2:
-        xs = np.geomspace(x[inside].min(), x[inside].max(), 50)
-        fit = np.exp(m.intercept) * xs ** m.slope_of(m.value)
+        xs = np.linspace(x[inside].min(), x[inside].max(), 50) if m.semilog else np.geomspace(x[inside].min(), x[inside].max(), 50)
+        fit = np.exp(m.intercept + m.slope_of(m.value) * axis(xs))
         ax.plot(xs, fit, "-", color="C0", label=f"fit: exponent {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]")
         if math.isfinite(outcome.predicted):
-            x0 = math.sqrt(xs[0] * xs[-1])
-            y0 = math.exp(m.intercept) * x0 ** m.slope_of(m.value)
-            pred = y0 * (xs / x0) ** m.slope_of(outcome.predicted)
+            a0 = 0.5 * (axis(xs[0]) + axis(xs[-1]))
+            y0 = math.exp(m.intercept + m.slope_of(m.value) * a0)
+            pred = y0 * np.exp(m.slope_of(outcome.predicted) * (axis(xs) - a0))
             ax.plot(xs, pred, "--", color="C3", label=f"predicted exponent {outcome.predicted:.3f} [{outcome.provenance}]")
         ax.axvspan(x[inside].min(), x[inside].max(), color="C0", alpha=0.06, lw=0)
     curve = outcome.extra.get("predicted_curve")
     if curve:
         ax.plot(curve["x"], curve["y"], ":", color="C2", lw=2, label=curve.get("label", "theory"))
-    ax.set_xscale("log")
+    if not m.semilog:
+        ax.set_xscale("log")
     ax.set_yscale("log")
 
 
-def learning_curve_plot(outcome: Outcome, path: str | Path) -> Path:
-    """Measured points (mean +- s.e.m. over seeds), fitted line and predicted slope, log-log."""
+@draw.register
+def _(m: Crossing, ax, outcome: Outcome) -> None:
+    """The curve (mean +- s.e.), the threshold, and the crossing with its interval."""
+    x, y, err = _curve(m)
+    ax.errorbar(x, y, yerr=err, fmt="o-", ms=4, capsize=2, color="k", label="measured (mean +- s.e.)")
+    ax.axhline(m.threshold, ls=":", color="C7", label=f"threshold {m.threshold:g}")
+    if math.isfinite(m.value):
+        ax.axvline(m.value, color="C0", label=f"crossing {m.value:.4g} [{m.low:.4g}, {m.high:.4g}]")
+        if math.isfinite(m.low):
+            ax.axvspan(m.low, m.high, color="C0", alpha=0.1, lw=0)
+    if math.isfinite(outcome.predicted):
+        ax.axvline(outcome.predicted, ls="--", color="C3", label=f"predicted {outcome.predicted:.4g} [{outcome.provenance}]")
+    ax.set_xscale("log")
+
+
+def claim_plot(outcome: Outcome, path: str | Path) -> Path:
+    """One claim's plot (as its measurement type draws it), titled with the claim and its verdict."""
     plt = pyplot()
     m = outcome.measurement
-    assert m is not None and m.curve is not None
-    x = np.asarray(m.curve.x)
-    y = np.asarray(m.curve.mean)
-    err = np.nan_to_num(np.asarray(m.curve.sem))
+    if m is None or getattr(m, "curve", None) is None:
+        raise ValueError(f"claim {outcome.claim!r} has no measured curve to plot")
     fig, ax = plt.subplots(figsize=(5.2, 4.0), dpi=120)
-    if m.exponent == "level":
-        _level_plot(ax, outcome, x, y)
-    else:
-        _power_law_plot(ax, outcome, x, y, err)
+    draw(m, ax, outcome)
     ax.set_xlabel(m.x_name)
     ax.set_ylabel(m.y_name)
     claimed = {"differ": "measured != predicted", "greater": "measured > predicted"}.get(outcome.relation, "measured = predicted")

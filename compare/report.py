@@ -1,18 +1,26 @@
 """Reports: the agreement table in terminal, Markdown, LaTeX, CSV and JSON form.
 
 `write_report(outcomes, folder)` writes ``report.md``, ``results.json``,
-``results.csv``, ``results.tex`` and one PNG learning curve per claim.
+``results.csv``, ``results.tex`` and one PNG plot per claim; ``results.json``
+holds the provenance of the run and every outcome, and :func:`read_results`
+reads it back (:meth:`Outcome.from_dict`).
 """
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
 from .claim import Outcome, Verdict
+
+__all__ = ["table", "terminal_table", "markdown", "latex", "summary", "write_report", "read_results", "exit_code",
+           "RESULTS_FORMAT"]
+
+RESULTS_FORMAT = {"format": "scalingcheck-results", "version": 1}
+"""Header of ``results.json``."""
 
 
 def _num(v: float, digits: int = 3) -> str:
@@ -20,12 +28,14 @@ def _num(v: float, digits: int = 3) -> str:
 
 
 def table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
-    """One row per claim: predicted, measured with interval, verdict, provenance, window."""
+    """One row per claim: study, predicted, measured with interval, verdict, provenance, window."""
     rows = []
     for o in outcomes:
         m = o.measurement
+        window = getattr(m, "window", None)
         rows.append(
             {
+                "study": o.study,
                 "claim": o.claim,
                 "relation": {"equal": "=", "differ": "!=", "greater": ">"}[o.relation],
                 "predicted": _num(o.predicted),
@@ -34,7 +44,7 @@ def table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
                 "tol": f"{o.tolerance.absolute:g}",
                 "verdict": o.verdict.value,
                 "tag": o.provenance,
-                "window": f"{m.window[0]:g}-{m.window[1]:g}" if m else "-",
+                "window": f"{window[0]:g}-{window[1]:g}" if window else "-",
                 "seeds": m.n_seeds if m else 0,
                 "reason": o.reason,
             }
@@ -47,41 +57,71 @@ def terminal_table(outcomes: Sequence[Outcome]) -> str:
     from tabulate import tabulate
 
     df = table(outcomes)
-    return tabulate(df.drop(columns=["reason"]), headers="keys", tablefmt="simple", showindex=False)
+    return tabulate(df.drop(columns=["reason", "study"]), headers="keys", tablefmt="simple", showindex=False)
 
 
-def markdown(outcomes: Sequence[Outcome], figures: Sequence[tuple[Path, str]] = ()) -> str:
-    """Markdown report: the table, each claim's statement, method and tolerance, then the suite figures."""
-    df = table(outcomes)
-    lines = ["# scalingcheck report", "", summary(outcomes), "", df.to_markdown(index=False), ""]
-    for o in outcomes:
-        lines += [f"## {o.claim}: {o.verdict.value}", "", o.statement, ""]
-        lines.append(f"- predicted: {o.predicted_text} = {_num(o.predicted)} [{o.provenance}, arXiv:{o.citation}]")
-        if o.measurement is not None:
-            m = o.measurement
-            lines.append(
-                f"- measured: {_num(m.value)}, {m.confidence:.0%} interval [{_num(m.low)}, {_num(m.high)}], "
-                f"{m.n_points} points x {m.n_seeds} seeds"
-            )
-            lines.append(f"- method: {m.method}")
-            if m.local_slopes:
-                lines.append(f"- local exponents along the window: {', '.join(_num(s, 2) for s in m.local_slopes)}")
-            for note in m.notes:
-                lines.append(f"- note: {note}")
-        lines.append(f"- tolerance: {o.tolerance.absolute:g} ({o.tolerance.reason}); inconclusive if the interval is wider than {o.tolerance.max_interval:g}")
-        lines.append(f"- verdict: {o.verdict.value}: {o.reason}")
+def _claim_section(o: Outcome) -> list[str]:
+    lines = [f"### {o.claim}: {o.verdict.value}", "", o.statement, ""]
+    lines.append(f"- predicted: {o.predicted_text} = {_num(o.predicted)} [{o.provenance}, arXiv:{o.citation}]")
+    if o.measurement is not None:
+        m = o.measurement
+        lines.append(
+            f"- measured: {_num(m.value)}, {m.confidence:.0%} interval [{_num(m.low)}, {_num(m.high)}], "
+            f"{m.n_points} points x {m.n_seeds} seeds"
+        )
+        lines.append(f"- method: {m.method}")
+        local = getattr(m, "local_slopes", ())
+        if local:
+            lines.append(f"- local exponents along the window: {', '.join(_num(s, 2) for s in local)}")
+        for note in m.notes:
+            lines.append(f"- note: {note}")
+    lines.append(f"- tolerance: {o.tolerance.absolute:g} ({o.tolerance.reason}); inconclusive if the interval is wider than {o.tolerance.max_interval:g}")
+    lines.append(f"- verdict: {o.verdict.value}: {o.reason}")
+    if o.measurement is not None:
         lines.append(f"- plot: {o.claim}.png")
-        lines.append("")
-    if figures:
+    lines.append("")
+    return lines
+
+
+def markdown(
+    outcomes: Sequence[Outcome],
+    figures: Sequence[tuple[Path, str]] = (),
+    skipped: Sequence[tuple[str, str]] = (),
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """Markdown report: the table, then per study its claims (statement, method, tolerance) and its figures."""
+    from .studies import studies
+
+    df = table(outcomes).drop(columns=["study"])
+    lines = ["# scalingcheck report", "", summary(outcomes), ""]
+    if provenance:
+        commit = provenance.get("git_commit")
+        lines += [f"scalingcheck {provenance.get('version')}"
+                  + (f" (commit {commit[:12]}{', modified' if provenance.get('git_dirty') else ''})" if commit else "")
+                  + f", Python {provenance.get('python')}, torch {provenance.get('torch')}, device {provenance.get('device')}, "
+                  f"suite {provenance.get('suite')}, {provenance.get('date')}", ""]
+    lines += [df.to_markdown(index=False), ""]
+    known = {s.name: s for s in studies()}
+    for name in dict.fromkeys(o.study for o in outcomes):
+        study = known.get(name)
+        title = study.title if study else (name or "claims")
+        lines += [f"## {title}", ""]
+        if study and study.papers:
+            lines += [f"Papers: {', '.join(f'arXiv:{p}' for p in study.papers)}", ""]
+        for o in outcomes:
+            if o.study == name:
+                lines += _claim_section(o)
+    if figures or skipped:
         lines += ["## Figures", ""]
         lines += [f"- {Path(path).name}: {caption}" for path, caption in figures]
+        lines += [f"- {name}.png not drawn: {reason}" for name, reason in skipped]
         lines.append("")
     return "\n".join(lines)
 
 
 def latex(outcomes: Sequence[Outcome]) -> str:
     """LaTeX tabular of the agreement table (booktabs style)."""
-    df = table(outcomes).drop(columns=["reason"])
+    df = table(outcomes).drop(columns=["reason", "study"])
     return df.to_latex(index=False, escape=True)
 
 
@@ -90,19 +130,50 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     return ", ".join(f"{n} {v.value}" for v, n in counts.items()) + f" (of {len(outcomes)} claims)"
 
 
+def results_json(outcomes: Sequence[Outcome], provenance: dict[str, Any] | None = None) -> str:
+    """The text of ``results.json``: header, provenance and every outcome."""
+    body = {**RESULTS_FORMAT, "provenance": provenance or {}, "outcomes": [o.to_dict() for o in outcomes]}
+    return json.dumps(body, indent=2, default=float)
+
+
+def read_results(path: str | Path) -> tuple[dict[str, Any], list[Outcome]]:
+    """(provenance, outcomes) of a ``results.json``; ``ValueError`` naming the file if it is not one."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable results.json ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT["format"]:
+        raise ValueError(f"{path}: not a scalingcheck results.json (no header {RESULTS_FORMAT['format']!r})")
+    if data.get("version") != RESULTS_FORMAT["version"]:
+        raise ValueError(f"{path}: results format version {data.get('version')!r}; this package reads "
+                         f"version {RESULTS_FORMAT['version']}")
+    try:
+        outcomes = [Outcome.from_dict(o) for o in data["outcomes"]]
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    return dict(data.get("provenance") or {}), outcomes
+
+
 def write_report(
-    outcomes: Sequence[Outcome], folder: str | Path, plots: bool = True, figures: Sequence[tuple[Path, str]] = ()
+    outcomes: Sequence[Outcome],
+    folder: str | Path,
+    plots: bool = True,
+    figures: Sequence[tuple[Path, str]] = (),
+    skipped: Sequence[tuple[str, str]] = (),
+    provenance: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`.
 
-    `figures`: (path, caption) of suite figures already drawn there, listed in report.md.
+    `figures`: (path, caption) of suite figures already drawn there, and `skipped`: (name, reason) of those
+    not drawn, both listed in report.md; `provenance`: see :func:`scalingcheck.compare.provenance.provenance`.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = {
-        "report.md": markdown(outcomes, figures),
-        "results.json": json.dumps([o.to_dict() for o in outcomes], indent=2, default=float),
+        "report.md": markdown(outcomes, figures, skipped, provenance),
+        "results.json": results_json(outcomes, provenance),
         "results.tex": latex(outcomes),
     }
     for name, text in files.items():
@@ -113,11 +184,11 @@ def write_report(
     table(outcomes).to_csv(csv, index=False)
     written.append(csv)
     if plots:
-        from .plots import learning_curve_plot
+        from .plots import claim_plot
 
         for o in outcomes:
-            if o.measurement is not None and o.measurement.curve is not None:
-                written.append(learning_curve_plot(o, folder / f"{o.claim}.png"))
+            if o.measurement is not None and getattr(o.measurement, "curve", None) is not None:
+                written.append(claim_plot(o, folder / f"{o.claim}.png"))
     return written + [Path(p) for p, _ in figures]
 
 

@@ -1,42 +1,57 @@
-"""Suites: named lists of claims, one module of claims per model.
+"""Suites: every registered study's claims at one scale.
 
 * ``quick``: every claim at CPU scale (minutes on 2 cores);
 * ``full``: the same claims with more seeds and larger sizes (hours on CPU);
 * ``toy``: the same claims at toy scale (seconds; used by the end-to-end tests).
+
+The suites, ``scalingcheck list`` and the report derive from the study
+registry (:mod:`.studies`): a study registered there is part of every suite
+whose name is one of its scales.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from .studies import kernel_methods as kernel_claims
-from .studies.feature_lazy import claims as feature_lazy_claims
-from .studies.rhm import claims as rhm_claims
 from .claim import Claim
 from .figures import Figure
+from .studies import Study, studies
 
-SCALE_NAMES = ("quick", "full", "toy")
-
-
-def _check_scale(scale: str) -> None:
-    if scale not in SCALE_NAMES:
-        raise ValueError(f"unknown suite {scale!r}; known: {', '.join(SCALE_NAMES)}")
+__all__ = ["suite_names", "get_suite", "suite_figures", "studies_of"]
 
 
-def build(scale: str) -> list[Claim]:
-    """All claims at the named scale."""
-    _check_scale(scale)
-    return kernel_claims.claims(scale) + feature_lazy_claims.claims(scale) + rhm_claims.claims(scale)
+def suite_names() -> tuple[str, ...]:
+    """Every scale offered by at least one study, in the order the studies list them."""
+    names: dict[str, None] = {}
+    for study in studies():
+        names.update(dict.fromkeys(study.scales))
+    return tuple(names)
 
 
-def figures(scale: str) -> list[Figure]:
-    """The figures spanning several claims of the suite at the named scale."""
-    _check_scale(scale)
-    return feature_lazy_claims.figures(scale) + rhm_claims.figures(scale)
+def _check(name: str) -> None:
+    known = suite_names()
+    if name not in known:
+        raise ValueError(f"unknown suite {name!r}; known: {', '.join(known)}")
 
 
-SUITES: dict[str, Callable[[], list[Claim]]] = {name: (lambda n=name: build(n)) for name in SCALE_NAMES}
+def studies_of(name: str) -> list[Study]:
+    """The studies taking part in suite `name`."""
+    _check(name)
+    return [s for s in studies() if name in s.scales]
 
 
 def get_suite(name: str) -> list[Claim]:
-    """The claims of suite `name`; ``ValueError`` naming the known suites otherwise."""
-    return build(name)
+    """The claims of suite `name` (each study's claims at that scale); ``ValueError`` naming the known suites."""
+    claims = [c for study in studies_of(name) for c in study.claims(name)]
+    names = [c.name for c in claims]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise ValueError(f"suite {name!r}: claim name(s) {', '.join(clash)} used by more than one claim")
+    return claims
+
+
+def suite_figures(name: str, claims: list[Claim] | None = None) -> list[Figure]:
+    """The figures of suite `name`, built by each study from its own claims (`claims`: the suite's, if built)."""
+    claims = get_suite(name) if claims is None else claims
+    out = []
+    for study in studies_of(name):
+        own = {c.name: c for c in claims if c.study == study.name}
+        out += study.figures(own)
+    return out

@@ -2,29 +2,33 @@
 
 * :class:`ThresholdCrossing`: P* = the x at which the mean of y first falls to
   `threshold` (e.g. test error = 10% of chance error), interpolated linearly
-  in (log x, y) between the two bracketing points, with an interval from a
-  bootstrap over seeds.
+  in (log x, y) between the two bracketing points, with an interval from the
+  seed bootstrap (in log P*).
 * :class:`CrossingScaling`: the exponent of P* against a parameter of the
-  sweep (``P* ~ m^L``: slope of log P* against log m over the groups of
-  records sharing a value of `group`), with a bootstrap interval.
+  sweep (``P* ~ m^L``: slope of log P* against log m over the groups of rows
+  sharing a value of `group`); each group's seeds are resampled on their own.
+* :class:`CrossingRatio`: log2 of the ratio of two crossings of the same runs
+  (e.g. where a sensitivity drops against where the error does), averaged over groups.
 
-Both intervals use the bootstrap standard error (in log space), corrected for
-the number of seeds and widened by Student's t, as :class:`compare.fit.PowerLawFit`.
+Intervals: :func:`.bootstrap.bootstrap_interval`, as for every estimator.
 """
 from __future__ import annotations
 
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
 
 import numpy as np
-from scipy.stats import t as student_t
+import pandas as pd
 
-from .power_law import Curve, Measurement, seed_curve, seed_matrix, seed_mean
+from .bootstrap import bootstrap_interval, check_settings, seed_bootstrap
+from .curves import groups, seed_curve, seed_mean, seed_table
+from .measurement import Crossing, Curve, Exponent, Level
+
+__all__ = ["crossing", "ThresholdCrossing", "CrossingScaling", "CrossingRatio"]
 
 
-def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:
+def crossing(x, y, threshold: float) -> float:
     """First x where y <= threshold, interpolated linearly in (log x, y); NaN if y never crosses
     or is already below the threshold at the smallest x (the crossing is then out of range)."""
     x = np.asarray(x, dtype=float)
@@ -36,33 +40,6 @@ def crossing(x: Sequence[float], y: Sequence[float], threshold: float) -> float:
     x0, x1, y0, y1 = math.log(x[i - 1]), math.log(x[i]), y[i - 1], y[i]
     frac = (y0 - threshold) / (y0 - y1) if y0 != y1 else 1.0
     return math.exp(x0 + frac * (x1 - x0))
-
-
-def _interval(center: float, boot: np.ndarray, n_seeds: int, confidence: float) -> tuple[float, float]:
-    """center +- t_{n-1} * SE(boot) * sqrt(n/(n-1)); NaN when it cannot be formed."""
-    ok = np.isfinite(boot)
-    if n_seeds < 2 or ok.sum() < 10 or not math.isfinite(center):
-        return math.nan, math.nan
-    se = float(np.std(boot[ok], ddof=1)) * math.sqrt(n_seeds / (n_seeds - 1))
-    half = float(student_t.ppf(0.5 + confidence / 2, n_seeds - 1)) * se
-    return center - half, center + half
-
-
-def by_group(records: Sequence[Mapping[str, Any]], group: str) -> dict[float, list[Mapping[str, Any]]]:
-    """Records split by their value of `group`, in increasing order of that value."""
-    groups: dict[float, list[Mapping[str, Any]]] = {}
-    for r in records:
-        if group not in r:
-            raise ValueError(f"record lacks the group key {group!r}; keys: {', '.join(sorted(r))}")
-        groups.setdefault(float(r[group]), []).append(r)
-    return dict(sorted(groups.items()))
-
-
-def _check(confidence: float, n_boot: int) -> None:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence} must lie in (0, 1)")
-    if n_boot < 10:
-        raise ValueError(f"n_boot={n_boot} must be >= 10")
 
 
 @dataclass(frozen=True)
@@ -77,7 +54,10 @@ class ThresholdCrossing:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.confidence, self.n_boot)
+        check_settings(self.confidence, self.n_boot)
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.x, self.y)
 
     def describe(self) -> str:
         return (
@@ -85,21 +65,19 @@ class ThresholdCrossing:
             f"{self.confidence:.0%} interval from the bootstrap over seeds (log scale, Student-t)"
         )
 
-    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
-        xs, mat, seeds = seed_matrix(records, self.x, self.y)
+    def fit(self, rows: pd.DataFrame) -> Crossing:
+        xs, mat, seeds = seed_table(rows, self.x, self.y)
         value = crossing(xs, seed_mean(mat), self.threshold)
-        rng = np.random.default_rng(self.seed)
-        boot = np.array([
-            crossing(xs, seed_mean(mat, rng.integers(0, len(seeds), len(seeds))), self.threshold)
-            for _ in range(self.n_boot)
-        ]) if len(seeds) > 1 else np.array([])
-        lo, hi = _interval(math.log(value) if value > 0 else math.nan, np.log(boot), len(seeds), self.confidence)
+        boot = seed_bootstrap(lambda picks: crossing(xs, seed_mean(mat, picks[0]), self.threshold), [len(seeds)],
+                              self.n_boot, self.seed)
+        with np.errstate(invalid="ignore"):
+            lo, hi = bootstrap_interval(math.log(value) if value > 0 else math.nan, np.log(boot), len(seeds), self.confidence)
         notes = () if math.isfinite(value) else (f"mean {self.y} does not cross {self.threshold:g} inside the range of {self.x}",)
-        return Measurement(
-            value=value, low=math.exp(lo), high=math.exp(hi), confidence=self.confidence,
-            n_points=len(xs), n_seeds=len(seeds), window=(float(xs.min()), float(xs.max())),
-            method=self.describe(), exponent="level", curve=seed_curve(records, self.x, self.y),
-            notes=notes, x_name=self.x, y_name=self.y,
+        return Crossing(
+            value=value, low=math.exp(lo), high=math.exp(hi), confidence=self.confidence, n_points=len(xs),
+            n_seeds=len(seeds), method=self.describe(), x_name=self.x, y_name=self.y, notes=notes,
+            threshold=self.threshold, window=(float(xs.min()), float(xs.max())) if len(xs) else (math.nan, math.nan),
+            curve=seed_curve(rows, self.x, self.y),
         )
 
 
@@ -118,7 +96,10 @@ class CrossingScaling:
     """What the crossing is called in notes and plots (e.g. "alpha*" for a crossing along alpha)."""
 
     def __post_init__(self) -> None:
-        _check(self.confidence, self.n_boot)
+        check_settings(self.confidence, self.n_boot)
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.x, self.y, self.group)
 
     def describe(self) -> str:
         return (
@@ -127,45 +108,38 @@ class CrossingScaling:
             f"{self.confidence:.0%} interval from the bootstrap over seeds within each {self.group} (Student-t)"
         )
 
-    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
-        groups = by_group(records, self.group)
-        keys = list(groups)
-        mats = [seed_matrix(groups[k], self.x, self.y) for k in keys]
+    def fit(self, rows: pd.DataFrame) -> Exponent:
+        parts = groups(rows, self.group)
+        keys = list(parts)
+        mats = [seed_table(part, self.x, self.y) for part in parts.values()]
         stars = np.array([crossing(xs, seed_mean(mat), self.threshold) for xs, mat, _ in mats])
         ok = np.isfinite(stars)
         notes = [f"{self.name}({self.group}={k:g}) = {s:.4g}" for k, s in zip(keys, stars)]
         n_seeds = min(len(seeds) for _, _, seeds in mats) if mats else 0
         nan = math.nan
+        common = dict(confidence=self.confidence, method=self.describe(), x_name=self.group, y_name=self.name,
+                      window=(min(keys, default=nan), max(keys, default=nan)), decay=False)
         if ok.sum() < 2:
-            return Measurement(nan, nan, nan, self.confidence, int(ok.sum()), n_seeds, (min(keys, default=nan), max(keys, default=nan)),
-                               self.describe(), "growth", notes=tuple(notes + [f"fewer than two finite {self.name}"]),
-                               x_name=self.group, y_name=self.name)
+            return Exponent(nan, nan, nan, n_points=int(ok.sum()), n_seeds=n_seeds,
+                            notes=tuple(notes + [f"fewer than two finite {self.name}"]), **common)
         g = np.log(np.asarray(keys))
         slope, intercept = np.polyfit(g[ok], np.log(stars[ok]), 1)
-        rng = np.random.default_rng(self.seed)
-        boot = np.full(self.n_boot, np.nan)
-        boot_stars = np.full((self.n_boot, len(keys)), np.nan)
-        for b in range(self.n_boot):
-            s = np.array([
-                crossing(xs, seed_mean(mat, rng.integers(0, mat.shape[1], mat.shape[1])), self.threshold)
-                for xs, mat, _ in mats
-            ])
-            boot_stars[b] = s
+
+        def replicate(picks: list[np.ndarray]) -> list[float]:
+            s = np.array([crossing(xs, seed_mean(mat, pick), self.threshold) for (xs, mat, _), pick in zip(mats, picks)])
             good = np.isfinite(s)
-            if good.sum() >= 2:
-                boot[b] = np.polyfit(g[good], np.log(s[good]), 1)[0]
-        lo, hi = _interval(float(slope), boot, n_seeds, self.confidence)
+            return [np.polyfit(g[good], np.log(s[good]), 1)[0] if good.sum() >= 2 else nan, *s]
+
+        boot = seed_bootstrap(replicate, [mat.shape[1] for _, mat, _ in mats], self.n_boot, self.seed)
+        boot = boot.reshape(-1, 1 + len(keys))
+        lo, hi = bootstrap_interval(float(slope), boot[:, 0], n_seeds, self.confidence)
         with warnings.catch_warnings():  # a group whose P* never crossed has an all-NaN column
             warnings.simplefilter("ignore", RuntimeWarning)
-            sem = np.nanstd(boot_stars, axis=0, ddof=1)
+            sem = np.nanstd(boot[:, 1:], axis=0, ddof=1) if len(boot) else np.full(len(keys), nan)
         curve = Curve(tuple(keys), tuple(float(v) for v in stars), tuple(float(v) for v in sem),
                       tuple(len(seeds) for _, _, seeds in mats))
-        return Measurement(
-            value=float(slope), low=lo, high=hi, confidence=self.confidence, n_points=int(ok.sum()),
-            n_seeds=n_seeds, window=(float(min(keys)), float(max(keys))), method=self.describe(),
-            exponent="growth", intercept=float(intercept), curve=curve, notes=tuple(notes),
-            x_name=self.group, y_name=self.name,
-        )
+        return Exponent(float(slope), lo, hi, n_points=int(ok.sum()), n_seeds=n_seeds, notes=tuple(notes),
+                        intercept=float(intercept), curve=curve, **common)
 
 
 @dataclass(frozen=True)
@@ -175,8 +149,8 @@ class CrossingRatio:
     For each value of `group`: P_a = crossing of `y_a` through `threshold_a`,
     P_b = crossing of `y_b` through `threshold_b` (both along `x`); the value
     is the mean over groups of log2(P_a / P_b), with a bootstrap interval over
-    seeds. Used to ask whether the synonymic sensitivity drops where the test
-    error does (P_S vs P*).
+    seeds (one resample per group, shared by a and b). Used to ask whether the
+    synonymic sensitivity drops where the test error does (P_S vs P*).
     """
 
     group: str
@@ -190,7 +164,10 @@ class CrossingRatio:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.confidence, self.n_boot)
+        check_settings(self.confidence, self.n_boot)
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.x, self.y_a, self.y_b, self.group)
 
     def describe(self) -> str:
         return (
@@ -198,35 +175,34 @@ class CrossingRatio:
             f"P_b: mean {self.y_b} <= {self.threshold_b:g}; {self.confidence:.0%} bootstrap interval over seeds (Student-t)"
         )
 
-    def _log_ratio(self, mats, columns=None) -> tuple[float, list[float]]:
+    def _log_ratio(self, mats, picks=None) -> tuple[float, list[float]]:
         ratios = []
-        for xs, mat_a, mat_b in mats:
-            pick = None if columns is None else columns(mat_a.shape[1])
+        for i, (xs, mat_a, mat_b) in enumerate(mats):
+            pick = None if picks is None else picks[i]
             pa = crossing(xs, seed_mean(mat_a, pick), self.threshold_a)
             pb = crossing(xs, seed_mean(mat_b, pick), self.threshold_b)
             ratios.append(math.log2(pa / pb) if pa > 0 and pb > 0 else math.nan)
         finite = [r for r in ratios if math.isfinite(r)]
         return (float(np.mean(finite)) if finite else math.nan), ratios
 
-    def fit(self, records: Sequence[Mapping[str, Any]]) -> Measurement:
-        groups = by_group(records, self.group)
-        keys = list(groups)
+    def fit(self, rows: pd.DataFrame) -> Level:
+        parts = groups(rows, self.group)
+        keys = list(parts)
         mats = []
-        for k in keys:
-            xs, mat_a, seeds = seed_matrix(groups[k], self.x, self.y_a)
-            _, mat_b, _ = seed_matrix(groups[k], self.x, self.y_b)
+        for part in parts.values():
+            xs, mat_a, _ = seed_table(part, self.x, self.y_a)
+            _, mat_b, _ = seed_table(part, self.x, self.y_b)
             mats.append((xs, mat_a, mat_b))
         value, ratios = self._log_ratio(mats)
         n_seeds = min((m.shape[1] for _, m, _ in mats), default=0)
-        rng = np.random.default_rng(self.seed)
-        boot = np.array([self._log_ratio(mats, lambda n: rng.integers(0, n, n))[0] for _ in range(self.n_boot)])
-        lo, hi = _interval(value, boot, n_seeds, self.confidence)
+        boot = seed_bootstrap(lambda picks: self._log_ratio(mats, picks)[0], [m.shape[1] for _, m, _ in mats],
+                              self.n_boot, self.seed)
+        lo, hi = bootstrap_interval(value, boot, n_seeds, self.confidence)
         notes = tuple(f"log2(P_a/P_b)({self.group}={k:g}) = {r:.3f}" for k, r in zip(keys, ratios))
         curve = Curve(tuple(keys), tuple(ratios), tuple(math.nan for _ in keys), tuple(n_seeds for _ in keys))
-        return Measurement(
-            value=value, low=lo, high=hi, confidence=self.confidence,
-            n_points=sum(math.isfinite(r) for r in ratios), n_seeds=n_seeds, min_points=1,
-            window=(min(keys, default=math.nan), max(keys, default=math.nan)), method=self.describe(),
-            exponent="level", curve=curve, notes=notes, x_name=self.group,
-            y_name=f"log2 P({self.y_a}) / P({self.y_b})",
+        return Level(
+            value=value, low=lo, high=hi, confidence=self.confidence, n_points=sum(math.isfinite(r) for r in ratios),
+            n_seeds=n_seeds, min_points=1, method=self.describe(), x_name=self.group,
+            y_name=f"log2 P({self.y_a}) / P({self.y_b})", notes=notes,
+            window=(min(keys, default=math.nan), max(keys, default=math.nan)), curve=curve,
         )

@@ -1,8 +1,11 @@
-"""Kernel claims (THEORY.md sections 1-2): SVC on the stripe model, KRR and spectral bias on the depleted stripe.
+"""Kernel methods study: SVC on the stripe model, KRR and spectral bias on the depleted stripe.
 
-Scales: ``toy`` (seconds, for the tests), ``quick`` (minutes on 2 CPU cores),
-``full`` (hours on CPU). Every claim states its fit window and tolerance once,
-here, with the reason.
+Papers: Paccolat, Spigler, Wyart (arXiv:2006.09754) and Paccolat et al.
+(arXiv:2007.11471) for SVC learning curves on the stripe model; Tomasini,
+Sclocchi, Wyart (arXiv:2202.03348) for kernel ridge regression and the
+failure of the spectral-bias theory. Scales: ``toy`` (seconds, for the
+tests), ``quick`` (minutes on 2 CPU cores), ``full`` (hours on CPU). Every
+claim states its fit window and tolerance once, here, with the reason.
 """
 from __future__ import annotations
 
@@ -10,15 +13,14 @@ from dataclasses import dataclass
 
 from ...simulate.data.depleted_stripe import DepletedStripe
 from ...simulate.data.stripe import Stripe
+from ...simulate.experiments.kernel_methods import KernelRegressionSpec, KernelSVCSpec, SpectrumSpec
 from ...simulate.learners.kernels import ExpPower, Laplace, ReluNTK
-from ...simulate.experiments.kernel_methods import KernelRegressionSpec
-from ...simulate.experiments.kernel_methods import SpectrumSpec
-from ...simulate.experiments.kernel_methods import KernelSVCSpec
 from ...simulate.runs.sweep import Sweep
-
 from ..claim import Claim, Tolerance
-from ..estimators.power_law import PowerLawFit
+from ..estimators import PowerLawFit
 from ..targets import ClosedForm, SpectralBiasExponent
+from . import register
+from .base import Scale, Study
 
 EXPONENT_TOLERANCE = Tolerance(
     absolute=0.05,
@@ -32,9 +34,9 @@ EXPONENT_TOLERANCE = Tolerance(
 """One tolerance for every exponent claim, fixed before any run."""
 
 
-@dataclass(frozen=True)
-class Scale:
-    """Sizes of one suite.
+@dataclass(frozen=True, kw_only=True)
+class KernelScale(Scale):
+    """Sizes of one scale.
 
     ``svc_ps`` and ``krr_ps`` are the training-set sizes (the first is plotted
     but not fitted); ``sb_ps`` the sizes at which the spectral-bias curve is
@@ -52,16 +54,15 @@ class Scale:
     spectrum_n: int
     sb_ps: tuple[int, ...]
     dims: tuple[int, ...]
-    n_boot: int = 2000
 
 
 SCALES = {
-    "toy": Scale(svc_ps=(32, 64, 128, 256), svc_seeds=3, krr_ps=(32, 64, 128, 256), krr_seeds=3, krr_seeds_1d=3,
+    "toy": KernelScale(svc_ps=(32, 64, 128, 256), svc_seeds=3, krr_ps=(32, 64, 128, 256), krr_seeds=3, krr_seeds_1d=3,
                  n_test=2000, n_test_1d=4000, spectrum_n=1024, sb_ps=(16, 32, 64), dims=(2,), n_boot=300),
-    "quick": Scale(svc_ps=(128, 256, 512, 1024, 2048, 4096, 8192), svc_seeds=12,
+    "quick": KernelScale(svc_ps=(128, 256, 512, 1024, 2048, 4096, 8192), svc_seeds=12,
                    krr_ps=(64, 128, 256, 512, 1024, 2048, 4096), krr_seeds=8, krr_seeds_1d=32,
                    n_test=10000, n_test_1d=20000, spectrum_n=8192, sb_ps=(64, 128, 256, 512), dims=(2, 4)),
-    "full": Scale(svc_ps=(256, 512, 1024, 2048, 4096, 8192, 16384), svc_seeds=24,
+    "full": KernelScale(svc_ps=(256, 512, 1024, 2048, 4096, 8192, 16384), svc_seeds=24,
                   krr_ps=(64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384), krr_seeds=16, krr_seeds_1d=96,
                   n_test=20000, n_test_1d=50000, spectrum_n=16384, sb_ps=(64, 128, 256, 512, 1024), dims=(2, 3, 5)),
 }
@@ -77,7 +78,7 @@ def _window(ps: tuple[int, ...]) -> tuple[float, float]:
     return (float(ps[1]), float(ps[-1]))
 
 
-def svc_claims(s: Scale) -> list[Claim]:
+def svc_claims(s: KernelScale) -> list[Claim]:
     fit = PowerLawFit(x="p", y="test_error", window=_window(s.svc_ps), n_boot=s.n_boot)
 
     def claim(name: str, statement: str, kernel, d: int, target: ClosedForm) -> Claim:
@@ -104,7 +105,7 @@ def svc_claims(s: Scale) -> list[Claim]:
     return claims
 
 
-def _krr_sweep(s: Scale, d: int, chi: float) -> Sweep:
+def _krr_sweep(s: KernelScale, d: int, chi: float) -> Sweep:
     # In d = 1 the error comes from the few test points in the random gap of
     # training points around x_1 = 0: far noisier per seed, hence more seeds.
     n_test, seeds = (s.n_test_1d, s.krr_seeds_1d) if d == 1 else (s.n_test, s.krr_seeds)
@@ -112,7 +113,7 @@ def _krr_sweep(s: Scale, d: int, chi: float) -> Sweep:
     return Sweep.over(base, seeds=range(seeds), p=s.krr_ps)
 
 
-def krr_claims(s: Scale) -> list[Claim]:
+def krr_claims(s: KernelScale) -> list[Claim]:
     claims = []
     fit = PowerLawFit(x="p", y="mse", window=_window(s.krr_ps), n_boot=s.n_boot)
     for d, chi in ((s.dims[0], 0.0), (1, 1.0)):
@@ -156,7 +157,16 @@ def krr_claims(s: Scale) -> list[Claim]:
     return claims
 
 
-def claims(scale: str) -> list[Claim]:
-    """All kernel claims at the named scale ('toy', 'quick' or 'full')."""
-    s = SCALES[scale]
-    return svc_claims(s) + krr_claims(s)
+class KernelMethods(Study):
+    """SVC learning curves on the stripe model; ridgeless KRR and the spectral-bias prediction on the depleted stripe."""
+
+    name = "kernel_methods"
+    title = "Kernel methods: SVC on the stripe model, KRR and spectral bias on the depleted stripe"
+    papers = ("2006.09754", "2007.11471", "2202.03348")
+    scales = SCALES
+
+    def build(self, sizes: KernelScale) -> list[Claim]:
+        return svc_claims(sizes) + krr_claims(sizes)
+
+
+STUDY = register(KernelMethods())

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import pytest
 
 from scalingcheck.compare.claim import Claim, Tolerance, Verdict, decide, evaluate_all
-from scalingcheck.compare.estimators.power_law import Measurement, PowerLawFit
+from scalingcheck.compare.estimators import Exponent, PowerLawFit
 from scalingcheck.simulate.runs.store import MemoryStore
 from scalingcheck.simulate.runs.sweep import SerialExecutor, Sweep
 from tests.toy import PowerLawToy
@@ -13,7 +13,7 @@ TOL = Tolerance(0.02, "test", max_interval=0.3)
 
 
 def meas(value, low, high, points=5, seeds=4):
-    return Measurement(value, low, high, 0.95, points, seeds, (1, 10), "test")
+    return Exponent(value, low, high, 0.95, points, seeds, "test", "p", "test_error", window=(1, 10))
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,36 @@ def test_non_converged_runs_are_left_out_and_counted(bad, verdict):
     assert out.verdict is verdict
     assert out.extra["failed_runs"] == bad
     assert f"{bad} of 16 runs did not converge" in out.reason
+
+
+def test_outcome_round_trips_through_results_json(tmp_path):
+    """results.json carries provenance and outcomes; read back, every outcome equals the one written."""
+    import json
+
+    from scalingcheck.compare.provenance import provenance
+    from scalingcheck.compare.report import read_results, write_report
+
+    store = MemoryStore()
+    outcomes = evaluate_all([toy_claim("good", 0.5), toy_claim("bad", 0.8)], store, executor=SerialExecutor(),
+                            progress=False)
+    write_report(outcomes, tmp_path, plots=False, provenance=provenance(suite="toy"))
+    prov, back = read_results(tmp_path / "results.json")
+    assert prov["suite"] == "toy" and prov["package"] == "scalingcheck" and prov["torch"] and prov["date"]
+    assert [json.dumps(o.to_dict()) for o in back] == [json.dumps(o.to_dict()) for o in outcomes]
+    assert [o.verdict for o in back] == [Verdict.AGREE, Verdict.DISAGREE]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("not json", "not a readable results.json"),
+    ('[{"claim": "x"}]', "not a scalingcheck results.json"),
+    ('{"format": "scalingcheck-results", "version": 99, "outcomes": []}', "version 99"),
+    ('{"format": "scalingcheck-results", "version": 1, "outcomes": [{"claim": "x"}]}', "missing or malformed"),
+])
+def test_malformed_results_are_named(tmp_path, text, message):
+    from scalingcheck.compare.report import read_results
+
+    path = tmp_path / "results.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        read_results(path)
+    assert str(path) in str(info.value)

@@ -1,31 +1,49 @@
-"""Suite figures: drawn only from stored runs of claims that are part of the run."""
-from scalingcheck.compare.figures import Figure, draw_figures
-from scalingcheck.compare.suites import figures, get_suite
+"""Suite figures: drawn from the stored runs of the claims they hold; skipped, and saying why, otherwise."""
+import pytest
+
+from scalingcheck.compare.figures import Figure, draw_figures, pick
+from scalingcheck.compare.suites import get_suite, suite_figures
 from scalingcheck.simulate.runs.store import MemoryStore
 from scalingcheck.simulate.runs.sweep import execute
 
 
-def _correlation_claim():
-    return next(c for c in get_suite("toy") if c.name == "rhm_correlations_n_c_L2")
+def _claims():
+    suite = get_suite("toy")
+    return (next(c for c in suite if c.name == "rhm_correlations_n_c_L2"),
+            next(c for c in suite if c.name == "rhm_correlations_m_L2"))
 
 
-def test_figure_is_skipped_when_a_claim_is_absent_or_a_run_missing(tmp_path):
-    claim = _correlation_claim()
+def test_figure_is_skipped_with_a_reason_when_a_claim_is_left_out_or_a_run_missing(tmp_path):
+    claim, other_claim = _claims()
     drawn = []
-    fig = Figure("f", "caption", (claim.name,), lambda records, path: drawn.append(records) or path.write_bytes(b"x"))
+    fig = Figure("f", "caption", (claim,), lambda records, path: drawn.append(records) or path.write_bytes(b"x"))
+    both = Figure("g", "caption", (claim, other_claim), lambda r, p: drawn.append(r))
     store = MemoryStore()
-    assert draw_figures([fig], [claim], store, tmp_path) == []  # nothing stored yet
-    other = Figure("g", "caption", ("no_such_claim",), lambda r, p: drawn.append(r))
     points = claim.sweep.points()
     execute(points[:-1], store, progress=False)
-    assert draw_figures([fig, other], [claim], store, tmp_path) == []  # one run missing
+    done, skipped = draw_figures([fig, both], {claim.name}, store, tmp_path)
+    assert done == []
+    assert skipped == [("f", "some of its runs are not in the store"),
+                       ("g", f"needs claim(s) {other_claim.name}, left out by --claim")]
     execute(points, store, progress=False)
-    assert draw_figures([fig, other], [claim], store, tmp_path) == [(tmp_path / "f.png", "caption")]
+    done, skipped = draw_figures([fig, both], {claim.name}, store, tmp_path)
+    assert done == [(tmp_path / "f.png", "caption")] and [s[0] for s in skipped] == ["g"]
     assert len(drawn) == 1 and len(drawn[0][claim.name]) == len(points)
 
 
-def test_every_suite_figure_names_claims_of_its_suite():
-    for scale in ("toy", "quick", "full"):
-        names = {c.name for c in get_suite(scale)}
-        for fig in figures(scale):
-            assert set(fig.claims) <= names, (scale, fig.name)
+def test_a_figure_asking_for_a_claim_its_study_did_not_build_is_an_error():
+    claim, _ = _claims()
+    with pytest.raises(ValueError, match="no_such_claim, which the study did not build"):
+        pick({claim.name: claim}, claim.name, "no_such_claim")
+
+
+@pytest.mark.parametrize("scale", ["toy", "quick", "full"])
+def test_every_suite_figure_holds_claims_of_its_own_study(scale):
+    claims = get_suite(scale)
+    by_name = {c.name: c for c in claims}
+    figures = suite_figures(scale, claims)
+    assert {f.name for f in figures} == {"feature_lazy_regimes", "feature_compression_trace", "feature_kernel_pca",
+                                         "rhm_collapse", "rhm_sensitivity", "rhm_p_star"}
+    for fig in figures:
+        assert all(by_name[c.name] is c for c in fig.claims), fig.name
+        assert len({c.study for c in fig.claims}) == 1

@@ -19,7 +19,9 @@ def test_toy_suite_writes_every_report_file(toy_run):
     assert code in (0, 1)  # 1 only if a toy-scale claim disagrees: a result, not a crash
     for name in ("report.md", "results.json", "results.csv", "results.tex", "store.sqlite"):
         assert (out / name).stat().st_size > 0
-    results = json.loads((out / "results.json").read_text())
+    data = json.loads((out / "results.json").read_text())
+    assert data["provenance"]["suite"] == "toy" and data["provenance"]["version"]
+    results = data["outcomes"]
     assert [r["claim"] for r in results] == [c.name for c in get_suite("toy")]
     for r in results:
         assert r["verdict"] in ("agree", "disagree", "inconclusive")
@@ -39,8 +41,8 @@ def test_report_rebuilds_the_same_numbers_without_computing(toy_run, tmp_path, c
     out, code = toy_run
     again = tmp_path / "again"
     assert main(["report", "--suite", "toy", "--store", str(out / "store.sqlite"), "--out", str(again)]) == code
-    first = json.loads((out / "results.json").read_text())
-    second = json.loads((again / "results.json").read_text())
+    first = json.loads((out / "results.json").read_text())["outcomes"]
+    second = json.loads((again / "results.json").read_text())["outcomes"]
     assert [r["measurement"]["value"] for r in first] == [r["measurement"]["value"] for r in second]
     assert [r["verdict"] for r in first] == [r["verdict"] for r in second]
 

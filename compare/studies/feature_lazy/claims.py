@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Mapping
 
 from ....simulate.data.cylinder import Cylinder
 from ....simulate.data.stripe import Stripe
@@ -24,12 +25,13 @@ from ....simulate.experiments.feature_lazy import AlphaTrainingSpec
 from ....simulate.learners.gradient_flow import FlowConfig
 from ....simulate.runs.sweep import Sweep, SweepUnion
 
-from . import figures as feature_lazy_figures
 from ...claim import Claim, Tolerance
-from ...figures import Figure
-from ...estimators.power_law import PowerLawFit, SeedMean
+from ...estimators import CrossingScaling, PowerLawFit, SeedMean
+from ...figures import Figure, pick
 from ...targets import ClosedForm, Constant, ScalingExponent
-from ...estimators.crossing import CrossingScaling
+from .. import register
+from ..base import Scale, Study
+from . import figures as feature_lazy_figures
 
 ALPHA_FEATURE = 1e-2
 """Feature regime: 1e-2 in mean-field units, far below the crossover (measured near alpha ~ 10 at width 64)."""
@@ -52,8 +54,8 @@ CROSSOVER_TOLERANCE = Tolerance(
 )
 
 
-@dataclass(frozen=True)
-class Scale:
+@dataclass(frozen=True, kw_only=True)
+class FeatureLazyScale(Scale):
     """Sizes: training-set sizes, seeds, width, flow budget, and the settings of claims 5 and 6."""
 
     ps: tuple[int, ...]
@@ -68,23 +70,22 @@ class Scale:
     crossover_widths: tuple[int, ...]
     crossover_alphas: tuple[float, ...]
     crossover_seeds: int
-    n_boot: int = 2000
 
 
 SCALES = {
-    "toy": Scale(ps=(16, 32, 64, 128), dims=(2,), seeds=3, width=32, n_test=1024, max_steps=10_000, kernel_p=64,
+    "toy": FeatureLazyScale(ps=(16, 32, 64, 128), dims=(2,), seeds=3, width=32, n_test=1024, max_steps=10_000, kernel_p=64,
                  kernel_seeds=3, crossover_p=32, crossover_widths=(16, 64), crossover_alphas=(0.1, 1.0, 10.0, 100.0),
                  crossover_seeds=3, n_boot=300),
-    "quick": Scale(ps=(32, 64, 128, 256, 512), dims=(2, 3), seeds=12, width=64, n_test=8192, max_steps=50_000, kernel_p=256,
+    "quick": FeatureLazyScale(ps=(32, 64, 128, 256, 512), dims=(2, 3), seeds=12, width=64, n_test=8192, max_steps=50_000, kernel_p=256,
                    kernel_seeds=16, crossover_p=64, crossover_widths=(16, 64, 256),
                    crossover_alphas=(0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0), crossover_seeds=8),
-    "full": Scale(ps=(64, 128, 256, 512, 1024, 2048), dims=(2, 3, 5), seeds=16, width=256, n_test=20_000,
+    "full": FeatureLazyScale(ps=(64, 128, 256, 512, 1024, 2048), dims=(2, 3, 5), seeds=16, width=256, n_test=20_000,
                   max_steps=400_000, kernel_p=1024, kernel_seeds=16, crossover_p=256, crossover_widths=(16, 64, 256, 1024),
                   crossover_alphas=tuple(10 ** (k / 4) for k in range(-4, 13)), crossover_seeds=8),
 }
 
 
-def flow(s: Scale) -> FlowConfig:
+def flow(s: FeatureLazyScale) -> FlowConfig:
     """The integrator of every claim, fixed before the claims' runs from convergence measurements alone.
 
     Hinge loss (THEORY.md), continuous momentum tau = 100 (scaled by min(1, 1/alpha) in the spec), each step
@@ -101,12 +102,28 @@ def _window(ps: tuple[int, ...]) -> tuple[float, float]:
     return (float(ps[1]), float(ps[-1]))  # the smallest p is plotted, not fitted
 
 
-def learning_curve_claims(s: Scale) -> list[Claim]:
+def feature_name(d: int) -> str:
+    return f"net_feature_stripe_d{d}"
+
+
+LAZY = "net_lazy_stripe_d"
+"""The lazy-regime claim's name, before its dimension (one such claim per scale)."""
+
+
+def lazy_name(d: int) -> str:
+    return f"{LAZY}{d}"
+
+
+def kernels_name(d: int) -> str:
+    return f"final_ntk_beats_initial_d{d}"
+
+
+def learning_curve_claims(s: FeatureLazyScale) -> list[Claim]:
     claims = []
     for d in s.dims:
         base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_FEATURE, width=s.width, n_test=s.n_test, flow=flow(s))
         claims.append(Claim(
-            name=f"net_feature_stripe_d{d}",
+            name=feature_name(d),
             statement=(f"one-hidden-layer ReLU net (width {s.width}) in the feature regime (alpha={ALPHA_FEATURE:g}) on the "
                        f"stripe model, d={d}: test error ~ p^-beta_feature"),
             predicted=ClosedForm.of("beta_feature_stripe", d=d),
@@ -117,7 +134,7 @@ def learning_curve_claims(s: Scale) -> list[Claim]:
     d = s.dims[0]
     base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_LAZY, width=s.width, n_test=s.n_test, flow=flow(s))
     claims.append(Claim(
-        name=f"net_lazy_stripe_d{d}",
+        name=lazy_name(d),
         statement=(f"the same net in the lazy regime (alpha={ALPHA_LAZY:g}) on the stripe model, d={d}: "
                    "test error ~ p^-beta_lazy (as the NTK-kernel SVC)"),
         predicted=ClosedForm.of("beta_lazy", d=d),
@@ -149,7 +166,7 @@ def learning_curve_claims(s: Scale) -> list[Claim]:
     return claims
 
 
-def kernel_claims(s: Scale) -> list[Claim]:
+def kernel_claims(s: FeatureLazyScale) -> list[Claim]:
     d = s.dims[0]
     base = AlphaTrainingSpec(Stripe(d=d), p=s.kernel_p, alpha=ALPHA_FEATURE, width=s.width, n_test=s.n_test,
                              flow=flow(s), frozen_kernels=True)
@@ -157,7 +174,7 @@ def kernel_claims(s: Scale) -> list[Claim]:
     none = Tolerance(0.0, "a sign, not a value: the interval alone decides", max_interval=4.0)
     return [
         Claim(
-            name=f"final_ntk_beats_initial_d{d}",
+            name=kernels_name(d),
             statement=(f"SVC with the empirical NTK frozen at the end of feature training beats the NTK at initialisation "
                        f"(stripe d={d}, p={s.kernel_p}): mean log2(error_init / error_final) > 0"),
             predicted=Constant(0.0, "log2(eps_init / eps_final) > 0 (arXiv:2007.11471)", provenance="paper",
@@ -181,7 +198,7 @@ def kernel_claims(s: Scale) -> list[Claim]:
     ]
 
 
-def crossover_claim(s: Scale) -> Claim:
+def crossover_claim(s: FeatureLazyScale) -> Claim:
     d = s.dims[0]
     sweeps = tuple(
         Sweep.over(AlphaTrainingSpec(Stripe(d=d), p=s.crossover_p, alpha=s.crossover_alphas[0], width=h,
@@ -202,16 +219,26 @@ def crossover_claim(s: Scale) -> Claim:
     )
 
 
-def figures(scale: str) -> list[Figure]:
-    """The feature/lazy figures at the named scale (both regimes, compression in time, kernel PCA)."""
-    d = SCALES[scale].dims[0]
-    return feature_lazy_figures.figures(
-        f"net_feature_stripe_d{d}", f"net_lazy_stripe_d{d}", ClosedForm.of("beta_feature_stripe", d=d).value(None),
-        ClosedForm.of("beta_lazy", d=d).value(None), f"final_ntk_beats_initial_d{d}",
-    )
+class FeatureLazy(Study):
+    """Feature vs lazy training of a one-hidden-layer ReLU network (alpha trick), and the NTK's change."""
+
+    name = "feature_lazy"
+    title = "Feature vs lazy training: geometric compression in a one-hidden-layer network"
+    papers = ("2007.11471", "1906.08034")
+    scales = SCALES
+
+    def build(self, sizes: FeatureLazyScale) -> list[Claim]:
+        return learning_curve_claims(sizes) + kernel_claims(sizes) + [crossover_claim(sizes)]
+
+    def figures(self, claims: Mapping[str, Claim]) -> list[Figure]:
+        """Both regimes against p, the compression trace, and the frozen-kernel PCA (at the lazy claim's d)."""
+        (lazy,) = [c for c in claims.values() if c.name.startswith(LAZY)]
+        d = lazy.sweep.base.data.d
+        feature, kernels = pick(claims, feature_name(d), kernels_name(d))
+        return feature_lazy_figures.figures(
+            feature, lazy, kernels,
+            ClosedForm.of("beta_feature_stripe", d=d).value(None), ClosedForm.of("beta_lazy", d=d).value(None),
+        )
 
 
-def claims(scale: str) -> list[Claim]:
-    """All feature/lazy network claims at the named scale ('toy', 'quick' or 'full')."""
-    s = SCALES[scale]
-    return learning_curve_claims(s) + kernel_claims(s) + [crossover_claim(s)]
+STUDY = register(FeatureLazy())

@@ -14,8 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
+from ...claim import Claim
+from ...estimators import seed_curve
 from ...figures import Figure, Records, pyplot, save
-from ...estimators.power_law import seed_curve
+from ...records import tidy
 
 
 def draw_regimes(records: Records, path: Path, curves: Sequence[tuple[str, str, float]]) -> None:
@@ -23,7 +25,7 @@ def draw_regimes(records: Records, path: Path, curves: Sequence[tuple[str, str, 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     for i, (name, label, beta) in enumerate(curves):
-        c = seed_curve(records[name], "p", "test_error")
+        c = seed_curve(tidy(records[name]), "p", "test_error")
         x, y = np.asarray(c.x), np.asarray(c.mean)
         ax.errorbar(x, y, yerr=np.nan_to_num(c.sem), fmt="o-", ms=4, capsize=2, color=f"C{i}", label=f"{label} (measured)")
         ok = y > 0
@@ -74,14 +76,14 @@ def draw_kernel_pca(records: Records, path: Path, claim: str) -> None:
     save(fig, path)
 
 
-def figures(feature: str, lazy: str, beta_feature: float, beta_lazy: float, kernels: str) -> list[Figure]:
-    """The three feature/lazy figures over the named claims of a suite."""
-    curves = ((feature, "feature regime", beta_feature), (lazy, "lazy regime", beta_lazy))
+def figures(feature: Claim, lazy: Claim, kernels: Claim, beta_feature: float, beta_lazy: float) -> list[Figure]:
+    """The three feature/lazy figures over the given claims."""
+    curves = ((feature.name, "feature regime", beta_feature), (lazy.name, "lazy regime", beta_lazy))
     return [
         Figure("feature_lazy_regimes", "test error against p in the feature and lazy regimes, with the predicted slopes",
                (feature, lazy), lambda r, p: draw_regimes(r, p, curves)),
         Figure("feature_compression_trace", "compression ratio lambda against the flow's time, per p (seed 0)",
-               (feature,), lambda r, p: draw_compression(r, p, feature)),
+               (feature,), lambda r, p: draw_compression(r, p, feature.name)),
         Figure("feature_kernel_pca", "label share on the top NTK eigenvectors and frozen-NTK SVC error, init vs end",
-               (kernels,), lambda r, p: draw_kernel_pca(r, p, kernels)),
+               (kernels,), lambda r, p: draw_kernel_pca(r, p, kernels.name)),
     ]

@@ -9,18 +9,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from ....simulate.data.rhm import RandomHierarchyModel
-from ....simulate.experiments.rhm import RHMCorrelationSpec
-from ....simulate.experiments.rhm import RHMLearningSpec, SparseRHMLearningSpec
+from ....simulate.experiments.rhm import RHMCorrelationSpec, RHMLearningSpec, SparseRHMLearningSpec
 from ....simulate.runs.sweep import Sweep, SweepUnion
 from ....simulate.learners.training import TrainConfig
 
-from . import figures as rhm_figures
 from ...claim import Claim, Tolerance
-from ...figures import Figure
+from ...estimators import CrossingRatio, CrossingScaling
+from ...figures import Figure, pick
 from ...targets import Constant, ScalingExponent
-from ...estimators.crossing import CrossingRatio, CrossingScaling
+from .. import register
+from ..base import Scale, Study
+from . import figures as rhm_figures
 
 TRAIN = TrainConfig(lr=0.1, batch_size=32)
 """SGD with momentum 0.9, effective rate 0.1 * width. With the default lr=0.3 every network at
@@ -50,20 +52,43 @@ NARROW_RANGE_TOLERANCE = Tolerance(
 )
 """For claims whose swept parameter spans a factor 2 only; fixed before their runs."""
 
+P_STAR_M = "rhm_p_star_m_L"
+FCN_DEPTH = 3
+"""Depth of the shallow-FCN claim (P_max = n_c m^7 at s = 2 stays reachable for m <= 4)."""
+N_C_DEPTH = 3
+"""Depth of the deep-CNN claim in n_c."""
+
+
+def p_star_name(L: int) -> str:
+    """Deep CNN, P* against m at depth L."""
+    return f"{P_STAR_M}{L}"
+
+
+def p_star_n_c_name(L: int) -> str:
+    """Deep CNN, P* against n_c at depth L."""
+    return f"rhm_p_star_n_c_L{L}"
+
+
+def sensitivity_name(L: int) -> str:
+    return f"rhm_sensitivity_at_p_star_L{L}"
+
+
+def fcn_name(L: int) -> str:
+    return f"rhm_fcn_p_star_m_L{L}"
+
 
 @dataclass(frozen=True)
-class Scale:
+class CorrelationSizes:
     """Sizes of the correlation claims: (L, m values) pairs, n_c values, P grid, seeds."""
 
     depths: tuple[tuple[int, tuple[int, ...]], ...]
     n_cs: tuple[int, ...]
     ps: tuple[int, ...]
     seeds: int
-    n_boot: int = 2000
 
 
 @dataclass(frozen=True)
-class LearningScale:
+class LearningSizes:
     """Sizes of the sample-complexity claims.
 
     ``depths``: (L, s, m values) per depth; ``n_cs``: class counts for the
@@ -82,21 +107,19 @@ class LearningScale:
     sparse_max_p: int = 8192
     sparse_seeds: int = 3
     sparse_m: int = 4
-    n_boot: int = 2000
+
+
+@dataclass(frozen=True, kw_only=True)
+class RHMScale(Scale):
+    """Sizes of one scale: the correlation claims (no network) and the learning claims."""
+
+    correlations: CorrelationSizes
+    learning: LearningSizes
 
 
 V, S, N_C, M_FOR_N_C, L_FOR_N_C = 8, 2, 4, 3, 2  # v=8, s=2: m <= 8 and n_c*m <= 64
 
-SCALES = {
-    "toy": Scale(depths=((2, (2, 3, 4)),), n_cs=(2, 4, 8), ps=tuple(2**k for k in range(2, 13)), seeds=3, n_boot=300),
-    "quick": Scale(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6))), n_cs=(2, 4, 8, 16),
-                   ps=tuple(2**k for k in range(2, 17)), seeds=8),
-    "full": Scale(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
-                  ps=tuple(2**k for k in range(2, 19)), seeds=32),
-}
-
-
-def correlation_claims(s: Scale) -> list[Claim]:
+def correlation_claims(s: CorrelationSizes, n_boot: int) -> list[Claim]:
     claims = []
     for L, ms in s.depths:
         base = RHMCorrelationSpec(n_c=N_C, v=V, m=ms[0], s=S, L=L, p=s.ps[0])
@@ -108,7 +131,7 @@ def correlation_claims(s: Scale) -> list[Claim]:
             ),
             predicted=ScalingExponent.of("rhm_correlation_crossing", "m", L=L),
             sweep=Sweep.over(base, seeds=range(s.seeds), m=ms, p=s.ps),
-            estimator=CrossingScaling(threshold=1.0, group="m", y="noise_to_signal", n_boot=s.n_boot),
+            estimator=CrossingScaling(threshold=1.0, group="m", y="noise_to_signal", n_boot=n_boot),
             tolerance=CROSSING_TOLERANCE,
         ))
     base = RHMCorrelationSpec(n_c=s.n_cs[0], v=V, m=M_FOR_N_C, s=S, L=L_FOR_N_C, p=s.ps[0])
@@ -120,24 +143,32 @@ def correlation_claims(s: Scale) -> list[Claim]:
         ),
         predicted=ScalingExponent.of("rhm_correlation_crossing", "n_c", m=M_FOR_N_C, L=L_FOR_N_C),
         sweep=Sweep.over(base, seeds=range(s.seeds), n_c=s.n_cs, p=s.ps),
-        estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=s.n_boot),
+        estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=n_boot),
         tolerance=CROSSING_TOLERANCE,
     ))
     return claims
 
 
-LEARNING_SCALES = {
-    "toy": LearningScale(depths=((3, 2, (3, 4)),), n_cs=(2, 4), ps=tuple(2**k for k in range(5, 12)),
-                         seeds=3, width=32, n_test=512, fcn_ms=(2, 3), sparse_s0s=(1, 2), sparse_max_p=1024, sparse_m=2,
-                         n_boot=300),
-    "quick": LearningScale(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
-                           ps=tuple(2**k for k in range(4, 15)), seeds=4, width=64, n_test=1024),
-    "full": LearningScale(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
-                          ps=tuple(int(2 ** (k / 2)) for k in range(8, 32)), seeds=16, width=256, n_test=2048),
+SCALES = {
+    "toy": RHMScale(
+        correlations=CorrelationSizes(depths=((2, (2, 3, 4)),), n_cs=(2, 4, 8), ps=tuple(2**k for k in range(2, 13)), seeds=3),
+        learning=LearningSizes(depths=((3, 2, (3, 4)),), n_cs=(2, 4), ps=tuple(2**k for k in range(5, 12)), seeds=3,
+                               width=32, n_test=512, fcn_ms=(2, 3), sparse_s0s=(1, 2), sparse_max_p=1024, sparse_m=2),
+        n_boot=300),
+    "quick": RHMScale(
+        correlations=CorrelationSizes(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6))), n_cs=(2, 4, 8, 16),
+                                      ps=tuple(2**k for k in range(2, 17)), seeds=8),
+        learning=LearningSizes(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
+                               ps=tuple(2**k for k in range(4, 15)), seeds=4, width=64, n_test=1024)),
+    "full": RHMScale(
+        correlations=CorrelationSizes(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
+                                      ps=tuple(2**k for k in range(2, 19)), seeds=32),
+        learning=LearningSizes(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
+                               ps=tuple(int(2 ** (k / 2)) for k in range(8, 32)), seeds=16, width=256, n_test=2048)),
 }
 
 
-def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], s: LearningScale) -> SweepUnion:
+def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], s: LearningSizes) -> SweepUnion:
     """One sweep per value of `field` (m or n_c), over the P that its dataset can hold.
 
     The test set has ``s.n_test`` members, or a quarter of the dataset where that is smaller.
@@ -152,27 +183,27 @@ def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], 
     return SweepUnion(tuple(sweeps))
 
 
-def sample_complexity_claims(s: LearningScale) -> list[Claim]:
+def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
     claims = []
     for L, patch, ms in s.depths:
         base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
                               sensitivity_level=1)
         claims.append(Claim(
-            name=f"rhm_p_star_m_L{L}",
+            name=p_star_name(L),
             statement=(
                 f"deep CNN (width {s.width}, SGD) on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}): the sample complexity "
                 f"P* (test error <= 10% of chance) grows as m^L (m = {', '.join(map(str, ms))}; a new grammar per seed)"
             ),
             predicted=ScalingExponent.of("rhm_sample_complexity", "m", L=L),
             sweep=_learning_sweep(base, "m", ms, s),
-            estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=s.n_boot),
+            estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=n_boot),
             tolerance=CROSSING_TOLERANCE,
         ))
     L, patch, ms = s.depths[-1]
     base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test,
                            train=TRAIN, sensitivity_level=1)
     claims.append(Claim(
-        name=f"rhm_sensitivity_at_p_star_L{L}",
+        name=sensitivity_name(L),
         statement=(
             f"deep CNN on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}, m = {', '.join(map(str, ms))}): the synonymic "
             "sensitivity of its last hidden layer to the input-level synonyms (S_{L,1}) falls below 1/2 at a P "
@@ -182,22 +213,22 @@ def sample_complexity_claims(s: LearningScale) -> list[Claim]:
                            provenance="paper", citation="2307.02129"),
         sweep=_learning_sweep(base, "m", ms, s),
         estimator=CrossingRatio(group="m", y_a="sensitivity_top", threshold_a=0.5, y_b="error_over_chance",
-                                threshold_b=P_STAR_FRACTION, n_boot=s.n_boot),
+                                threshold_b=P_STAR_FRACTION, n_boot=n_boot),
         tolerance=Tolerance(1.0, "'around P*': a factor 2 either way, the resolution of a P grid in powers of 2",
                             max_interval=3.0),
     ))
-    L, patch, ms = 3, 2, s.fcn_ms
+    L, patch, ms = FCN_DEPTH, 2, s.fcn_ms
     base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test // 8,
                            net="fcn", train=TRAIN)
     claims.append(Claim(
-        name=f"rhm_fcn_p_star_m_L{L}",
+        name=fcn_name(L),
         statement=(
             f"shallow fully connected net (width {s.width}) on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}): its P* "
             f"tracks P_max = n_c m^((s^L-1)/(s-1)), exponent 7 in m (m = {', '.join(map(str, ms))}, where P_max is reachable)"
         ),
         predicted=ScalingExponent.of("rhm_shallow_sample_complexity", "m", s=patch, L=L),
         sweep=_learning_sweep(base, "m", ms, s),
-        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=s.n_boot),
+        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=n_boot),
         tolerance=NARROW_RANGE_TOLERANCE,
     ))
     L, patch, m = 2, 2, s.sparse_m
@@ -213,36 +244,50 @@ def sample_complexity_claims(s: LearningScale) -> list[Claim]:
             f"locally connected net (width {s.width}) on the sparse RHM (n_c={N_C}, v={V}, m={m}, s={patch}, L={L}, "
             f"s0 = {', '.join(map(str, s.sparse_s0s))}): P* grows as (s0+1)^L"
         ),
-        predicted=Constant(float(L), f"d log P* / d log(s0+1) = L = {L}, from sparse_rhm_p_star_lcn = (s0+1)^L n_c m^L",
-                           provenance="paper", citation="2404.10727"),
+        predicted=ScalingExponent.of("sparse_rhm_p_star_lcn", "s0 + 1", L=L),
         sweep=SweepUnion(sweeps),
-        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="s0_plus_1", y="error_over_chance", n_boot=s.n_boot),
+        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="s0_plus_1", y="error_over_chance", n_boot=n_boot),
         tolerance=NARROW_RANGE_TOLERANCE,
     ))
-    L, patch, m = 3, 2, 4
+    L, patch, m = N_C_DEPTH, 2, 4
     base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
                               sensitivity_level=1)
     claims.append(Claim(
-        name=f"rhm_p_star_n_c_L{L}",
+        name=p_star_n_c_name(L),
         statement=(
             f"deep CNN (width {s.width}, SGD) on the RHM (v={V}, m={m}, s={patch}, L={L}): P* (test error <= 10% "
             f"of chance) grows linearly in n_c (n_c = {', '.join(map(str, s.n_cs))})"
         ),
         predicted=ScalingExponent.of("rhm_sample_complexity", "n_c", m=m, L=L),
         sweep=_learning_sweep(base, "n_c", s.n_cs, s),
-        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="n_c", y="error_over_chance", n_boot=s.n_boot),
+        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="n_c", y="error_over_chance", n_boot=n_boot),
         tolerance=CROSSING_TOLERANCE,
     ))
     return claims
 
 
-def figures(scale: str) -> list[Figure]:
-    """The suite figures over the RHM claims at the named scale (collapse, sensitivity, P* vs n_c m^L)."""
-    s = LEARNING_SCALES[scale]
-    cnn = [f"rhm_p_star_m_L{L}" for L, _, _ in s.depths] + ["rhm_p_star_n_c_L3"]
-    return rhm_figures.figures(cnn, f"rhm_sensitivity_at_p_star_L{s.depths[-1][0]}", ["rhm_fcn_p_star_m_L3"], P_STAR_FRACTION)
+class RandomHierarchy(Study):
+    """Sample complexities and correlations of the (sparse) Random Hierarchy Model."""
+
+    name = "rhm"
+    title = "Random Hierarchy Model: sample complexity of deep networks and input-class correlations"
+    papers = ("2307.02129", "2404.10727")
+    scales = SCALES
+
+    def build(self, sizes: RHMScale) -> list[Claim]:
+        return (sample_complexity_claims(sizes.learning, sizes.n_boot)
+                + correlation_claims(sizes.correlations, sizes.n_boot))
+
+    def figures(self, claims: Mapping[str, Claim]) -> list[Figure]:
+        """Collapse, sensitivity and P* against n_c m^L over the deep-CNN claims (and the shallow FCN's)."""
+        depths = sorted(int(c.name[len(P_STAR_M):]) for c in claims.values() if c.name.startswith(P_STAR_M))
+        if not depths:
+            raise ValueError(f"the RHM figures need the claims {P_STAR_M}<L>; built: {', '.join(claims)}")
+        top = depths[-1]
+        cnn = pick(claims, *(p_star_name(L) for L in depths), p_star_n_c_name(N_C_DEPTH))
+        (sensitivity,) = pick(claims, sensitivity_name(top))
+        fcn = pick(claims, fcn_name(FCN_DEPTH))
+        return rhm_figures.figures(cnn, sensitivity, fcn, P_STAR_FRACTION)
 
 
-def claims(scale: str) -> list[Claim]:
-    """All RHM claims at the named scale ('toy', 'quick' or 'full')."""
-    return sample_complexity_claims(LEARNING_SCALES[scale]) + correlation_claims(SCALES[scale])
+STUDY = register(RandomHierarchy())

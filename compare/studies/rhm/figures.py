@@ -16,9 +16,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ...claim import Claim
+from ...estimators import ThresholdCrossing, seed_curve
 from ...figures import Figure, Records, pyplot, save
-from ...estimators.power_law import seed_curve
-from ...estimators.crossing import ThresholdCrossing
+from ...records import tidy
 
 
 def _groups(records: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:
@@ -47,7 +48,7 @@ def draw_collapse(records: Records, path: Path, claims: Sequence[str], threshold
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     markers = {2: "o", 3: "s", 4: "^"}
     for i, ((n_c, m, L), rs) in enumerate(_cnn_groups(records, claims).items()):
-        curve = seed_curve(rs, "p", "error_over_chance")
+        curve = seed_curve(tidy(rs), "p", "error_over_chance")
         x = np.asarray(curve.x) / _scale(n_c, m, L)
         ax.errorbar(x, curve.mean, yerr=np.nan_to_num(curve.sem), marker=markers.get(L, "o"), ms=3.5, lw=1,
                     capsize=1.5, color=f"C{i % 10}", label=f"n_c={n_c}, m={m}, L={L}")
@@ -65,8 +66,9 @@ def draw_sensitivity(records: Records, path: Path, claim: str, threshold: float)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 4.2), dpi=120)
     for i, ((m, L), rs) in enumerate(_groups(records[claim], ("m", "L")).items()):
-        sens = seed_curve(rs, "p", "sensitivity_top")
-        err = seed_curve(rs, "p", "error_over_chance")
+        rows = tidy(rs)
+        sens = seed_curve(rows, "p", "sensitivity_top")
+        err = seed_curve(rows, "p", "error_over_chance")
         ax.errorbar(sens.x, sens.mean, yerr=np.nan_to_num(sens.sem), marker="o", ms=3.5, lw=1.2, capsize=1.5,
                     color=f"C{i}", label=f"m={m}: sensitivity S_{{L,1}}")
         ax.plot(err.x, err.mean, ls="--", marker=".", lw=1, color=f"C{i}", label=f"m={m}: test error / chance")
@@ -85,7 +87,7 @@ def _p_stars(groups: dict[tuple, list[dict[str, Any]]], threshold: float) -> lis
     est = ThresholdCrossing(threshold=threshold, y="error_over_chance", n_boot=300)
     out = []
     for (n_c, m, L), rs in groups.items():
-        meas = est.fit(rs)
+        meas = est.fit(tidy(rs))
         if math.isfinite(meas.value):
             out.append((_scale(n_c, m, L), meas.value, meas.low, meas.high))
     return out
@@ -116,14 +118,15 @@ def draw_p_star(records: Records, path: Path, cnn_claims: Sequence[str], fcn_cla
     save(fig, path)
 
 
-def figures(cnn_claims: Sequence[str], sensitivity_claim: str, fcn_claims: Sequence[str], threshold: float) -> list[Figure]:
-    """The three RHM figures over the named claims of a suite."""
-    cnn, fcn = tuple(cnn_claims), tuple(fcn_claims)
+def figures(cnn: Sequence[Claim], sensitivity: Claim, fcn: Sequence[Claim], threshold: float) -> list[Figure]:
+    """The three RHM figures over the given claims (deep-CNN sample complexities, sensitivity, shallow FCN)."""
+    cnn, fcn = tuple(cnn), tuple(fcn)
+    cnn_names, fcn_names = [c.name for c in cnn], [c.name for c in fcn]
     return [
         Figure("rhm_collapse", "test error / chance against P / (n_c m^L), every deep-CNN group", cnn,
-               lambda r, p: draw_collapse(r, p, cnn, threshold)),
-        Figure("rhm_sensitivity", "synonymic sensitivity S_{L,1} and test error against P, per m", (sensitivity_claim,),
-               lambda r, p: draw_sensitivity(r, p, sensitivity_claim, threshold)),
+               lambda r, p: draw_collapse(r, p, cnn_names, threshold)),
+        Figure("rhm_sensitivity", "synonymic sensitivity S_{L,1} and test error against P, per m", (sensitivity,),
+               lambda r, p: draw_sensitivity(r, p, sensitivity.name, threshold)),
         Figure("rhm_p_star", "P* against n_c m^L, deep CNN and shallow FCN, with the predicted slope 1", cnn + fcn,
-               lambda r, p: draw_p_star(r, p, cnn, fcn, threshold)),
+               lambda r, p: draw_p_star(r, p, cnn_names, fcn_names, threshold)),
     ]
