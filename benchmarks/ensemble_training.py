@@ -1,10 +1,10 @@
-"""Training throughput: E networks trained as one batched model (simulate.training.train_ensemble)
+"""Training throughput: E networks trained as one batched model (scalingcheck.simulate.learners.training.train_ensemble)
 against the per-model loop (E calls of train_one), same work, same process.
 
 Every model runs exactly --steps SGD steps (the loss threshold is set unreachably low), so both
 paths do the same arithmetic; the script checks that they end at the same training losses. A second
 table compares the two ways of evaluating a stacked ensemble (forward + backward): the native
-batched matmuls of Network.apply_ensemble (what train_ensemble uses) and torch.func.vmap(net.apply).
+batched matmuls of Network.apply on stacked parameters (what train_ensemble uses) and torch.func.vmap(net.apply).
 """
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def main() -> None:
 
         n = 50
         t_v = best_of(lambda: [step(vapply) for _ in range(n)], args.repeat) / n
-        t_n = best_of(lambda: [step(net.apply_ensemble) for _ in range(n)], args.repeat) / n
+        t_n = best_of(lambda: [step(net.apply) for _ in range(n)], args.repeat) / n
         print(f"{h:>5} | {t_v * 1e3:>10.2f} {t_n * 1e3:>12.2f} {t_v / t_n:>6.2f}x")
 
 

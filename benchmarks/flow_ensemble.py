@@ -1,9 +1,9 @@
 """Gradient-flow throughput: E alpha-trick networks integrated as one batched model
-(simulate.gradient_flow.train_flow_ensemble) against the per-model loop (E calls of train_flow),
+(scalingcheck.simulate.learners.gradient_flow.train_flow_ensemble) against the per-model loop (E calls of train_flow),
 at the sizes of the feature/lazy claims, in the same process.
 
 Each model runs until its margins are met (as in the claims) with the claims' integrator
-(compare.feature_lazy_claims.flow); the script checks that both paths end with the same step
+(scalingcheck.compare.studies.feature_lazy.claims.flow); the script checks that both paths end with the same step
 counts, and prints wall times and their ratio. In the batched path a model that has met its
 margins leaves the batch, so the ensemble runs as long as its slowest member.
 """

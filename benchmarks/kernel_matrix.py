@@ -1,4 +1,4 @@
-"""Laplace Gram matrix: simulate.kernels (torch) against scipy cdist + numpy exp, same data, same process."""
+"""Laplace Gram matrix: scalingcheck.simulate.learners.kernels (torch) against scipy cdist + numpy exp, same data, same process."""
 from __future__ import annotations
 
 import argparse

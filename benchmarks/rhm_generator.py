@@ -1,4 +1,4 @@
-"""RHM generator throughput: simulate.data.rhm (vectorised torch) against a per-sample Python reference.
+"""RHM generator throughput: scalingcheck.simulate.data.rhm (vectorised torch) against a per-sample Python reference.
 
 Both draw uniform members (a class and one production choice per internal
 node) and expand them into input tokens; the reference does it one sample at

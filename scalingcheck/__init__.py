@@ -1,1 +1,114 @@
-"""scalingcheck: check the scaling laws of deep-learning theory against simulation (placeholder, filled below)."""
+"""scalingcheck: check the scaling laws of deep-learning theory against simulation.
+
+The public API, in one place. Every name below is importable from
+``scalingcheck`` directly (``from scalingcheck import PowerLawFit``); it is
+loaded on first use, so ``import scalingcheck`` stays light (no torch until a
+simulation name is touched). The three layers are subpackages:
+``scalingcheck.theory`` (sympy predictions), ``scalingcheck.simulate`` (torch
+data models, networks, learners, runs) and ``scalingcheck.compare`` (estimators,
+claims, studies, reports); imports go one way, compare -> theory and
+compare -> simulate.
+
+Predictions (``scalingcheck.theory``)
+    Prediction, Provenance, Relation, get_prediction, prediction_names
+
+Data models (``scalingcheck.simulate.data``); ``sample(n, seed, ...) -> (x, y)``
+    DataModel, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel
+
+Networks (``scalingcheck.simulate.networks``); ``init(seed)``, ``apply(params, x)``, ``features(params, x)``
+    Network, HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU, stack_params, unstack_params
+
+Learners (``scalingcheck.simulate.learners``)
+    Kernel, Laplace, ExpPower, ReluNTK, TrainConfig, TrainResult, train_one, train_ensemble,
+    FlowConfig, train_flow, train_flow_ensemble, empirical_ntk
+
+Observables (``scalingcheck.simulate.observables``)
+    sensitivity, LayerSensitivity, SynonymResampling, compression_ratio
+
+Specs and runs (``scalingcheck.simulate.runs``, ``scalingcheck.simulate.experiments``)
+    Spec, run, run_batch, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec, AlphaTrainingSpec,
+    RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec
+
+Stores and sweeps
+    Store, MemoryStore, SQLiteStore, open_store, Sweep, SweepUnion, execute, collect,
+    SerialExecutor, ProcessExecutor, DaskExecutor, default_device, set_threads
+
+Estimators (``scalingcheck.compare.estimators``); ``fit(rows) -> Measurement`` on tidy rows
+    tidy, PowerLawFit, RateFit, ThresholdCrossing, CrossingScaling, CrossingRatio, SeedMean,
+    Measurement, Exponent, Level, Crossing
+
+Targets (``scalingcheck.compare.targets``): registry formulas as estimators need them
+    ClosedForm, ScalingExponent, Rate, Ratio, SpectralBiasExponent, Constant
+
+Claims, studies and suites (``scalingcheck.compare``)
+    Claim, Tolerance, Verdict, Outcome, evaluate_all, Study, Scale, register_study, studies,
+    get_study, get_suite, suite_names, Figure, write_report, read_results, provenance
+
+Example::
+
+    from scalingcheck import get_prediction
+    get_prediction("beta_lazy").evaluate(d=2)      # 0.5
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, tuple[str, str]] = {}
+
+
+def _export(module: str, *names: str, **renamed: str) -> None:
+    for name in names:
+        _EXPORTS[name] = (module, name)
+    for public, private in renamed.items():
+        _EXPORTS[public] = (module, private)
+
+
+_export("scalingcheck.theory.prediction", "Prediction", "Provenance", "Relation")
+_export("scalingcheck.theory.registry", get_prediction="get", prediction_names="names")
+_export("scalingcheck.simulate.data", "DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel",
+        "SparseRandomHierarchyModel")
+_export("scalingcheck.simulate.networks", "Network", "HierarchicalCNN", "LocallyConnected", "ShallowFCN", "TwoLayerReLU",
+        "stack_params", "unstack_params")
+_export("scalingcheck.simulate.learners.kernels", "Kernel", "Laplace", "ExpPower", "ReluNTK")
+_export("scalingcheck.simulate.learners.training", "TrainConfig", "TrainResult", "train_one", "train_ensemble")
+_export("scalingcheck.simulate.learners.gradient_flow", "FlowConfig", "train_flow", "train_flow_ensemble")
+_export("scalingcheck.simulate.learners.ntk", "empirical_ntk")
+_export("scalingcheck.simulate.observables.sensitivity", "sensitivity", "LayerSensitivity")
+_export("scalingcheck.simulate.observables.perturbations", "SynonymResampling")
+_export("scalingcheck.simulate.observables.compression", "compression_ratio")
+_export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch")
+_export("scalingcheck.simulate.experiments.kernel_methods", "KernelSVCSpec", "KernelRegressionSpec", "SpectrumSpec")
+_export("scalingcheck.simulate.experiments.feature_lazy", "AlphaTrainingSpec")
+_export("scalingcheck.simulate.experiments.rhm", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec")
+_export("scalingcheck.simulate.runs.store", "Store", "MemoryStore", "SQLiteStore", "open_store")
+_export("scalingcheck.simulate.runs.sweep", "Sweep", "SweepUnion", "execute", "collect", "SerialExecutor",
+        "ProcessExecutor", "DaskExecutor")
+_export("scalingcheck.simulate.runs.device", "default_device", "set_threads")
+_export("scalingcheck.compare.records", "tidy")
+_export("scalingcheck.compare.estimators", "PowerLawFit", "RateFit", "ThresholdCrossing", "CrossingScaling",
+        "CrossingRatio", "SeedMean", "Measurement", "Exponent", "Level", "Crossing")
+_export("scalingcheck.compare.targets", "ClosedForm", "ScalingExponent", "Rate", "Ratio", "SpectralBiasExponent",
+        "Constant")
+_export("scalingcheck.compare.claim", "Claim", "Tolerance", "Verdict", "Outcome", "evaluate_all")
+_export("scalingcheck.compare.studies", "Study", "Scale", "studies", "get_study", register_study="register")
+_export("scalingcheck.compare.suites", "get_suite", "suite_names")
+_export("scalingcheck.compare.figures", "Figure")
+_export("scalingcheck.compare.report", "write_report", "read_results")
+_export("scalingcheck.compare.provenance", "provenance")
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'scalingcheck' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -26,34 +26,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from ..runs.checks import check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
 
-__all__ = ["DataModel", "check_dimension", "check_count", "check_nonnegative_int"]
-
-
-def check_nonnegative_int(value: Any, name: str) -> int:
-    """Return `value` as an int, or raise ``ValueError`` unless it is an integer >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name}={value!r} must be a non-negative integer (0, 1, 2, ...)")
-    return int(value)
-
-
-def check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """Return `value` as an int, or raise ``ValueError`` unless it is an integer >= `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
-def check_dimension(d: Any, name: str = "d") -> int:
-    """Validate an input dimension: an integer >= 1."""
-    return check_count(d, name, 1)
-
-
-def _check_dtype(dtype: Any) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype={dtype!r} must be a floating torch dtype (torch.float32 or torch.float64)")
-    return dtype
+__all__ = ["DataModel"]
 
 
 class DataModel:
@@ -109,10 +85,10 @@ class DataModel:
         ``self.label(x)``. The first ``n`` points of a call with a larger ``n``
         and the same ``seed``/``stream`` are identical (nested sets).
         """
-        n = check_nonnegative_int(n, "n")
-        seed = check_nonnegative_int(seed, "seed")
-        stream = check_nonnegative_int(stream, "stream")
-        dtype = _check_dtype(dtype)
+        n = check_int(n, "n", 0)
+        seed = check_seed(seed)
+        stream = check_int(stream, "stream", 0)
+        dtype = check_dtype(dtype)
         dev = resolve_device(device)
         ss = np.random.SeedSequence([seed, stream])
         if self.n_substreams:

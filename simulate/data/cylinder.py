@@ -15,7 +15,8 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from .base import DataModel, check_dimension
+from ..runs.checks import check_int
+from .base import DataModel
 
 __all__ = ["Cylinder"]
 
@@ -33,11 +34,9 @@ class Cylinder(DataModel):
     d_par: int
 
     def __post_init__(self) -> None:
-        d = check_dimension(self.d, "d")
-        if isinstance(self.d_par, bool) or not isinstance(self.d_par, (int, np.integer)) or not 2 <= self.d_par <= d:
-            raise ValueError(f"d_par={self.d_par!r} must be an integer with 2 <= d_par <= d={d}")
+        d = check_int(self.d, "d", 1)
         object.__setattr__(self, "d", d)
-        object.__setattr__(self, "d_par", int(self.d_par))
+        object.__setattr__(self, "d_par", check_int(self.d_par, "d_par", 2, d))
 
     @property
     def threshold(self) -> float:

@@ -11,14 +11,14 @@ degrees of freedom), a uniformly random sign, and x_2, ..., x_d ~ N(0, 1).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import torch
 
-from .base import DataModel, check_dimension
+from ..runs.checks import check_float, check_int
+from .base import DataModel
 
 __all__ = ["DepletedStripe"]
 
@@ -37,11 +37,8 @@ class DepletedStripe(DataModel):
     chi: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "d", check_dimension(self.d, "d"))
-        if isinstance(self.chi, bool) or not isinstance(self.chi, (int, float, np.floating, np.integer)) \
-                or not math.isfinite(self.chi) or self.chi < 0:
-            raise ValueError(f"chi={self.chi!r} must be a finite number >= 0")
-        object.__setattr__(self, "chi", float(self.chi))
+        object.__setattr__(self, "d", check_int(self.d, "d", 1))
+        object.__setattr__(self, "chi", check_float(self.chi, "chi", 0.0))
 
     def _draw(self, n: int, rng: list[np.random.Generator]) -> np.ndarray:
         g_rng, sign_rng, rest_rng = rng

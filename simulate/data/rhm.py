@@ -59,8 +59,8 @@ from typing import Any, ClassVar, NamedTuple, Sequence
 import numpy as np
 import torch
 
+from ..runs.checks import check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
-from .base import check_count, check_nonnegative_int
 
 __all__ = ["RandomHierarchyModel", "RHMRules"]
 
@@ -90,12 +90,12 @@ class RHMRules(NamedTuple):
 
 def check_rhm_parameters(n_c: Any, v: Any, m: Any, s: Any, L: Any, rules_seed: Any) -> tuple[int, ...]:
     """Validate RHM parameters; return them as Python ints (raises ``ValueError``)."""
-    n_c = check_count(n_c, "n_c", 1)
-    v = check_count(v, "v", 1)
-    m = check_count(m, "m", 1)
-    s = check_count(s, "s", 2)
-    L = check_count(L, "L", 1)
-    rules_seed = check_nonnegative_int(rules_seed, "rules_seed")
+    n_c = check_int(n_c, "n_c", 1)
+    v = check_int(v, "v", 1)
+    m = check_int(m, "m", 1)
+    s = check_int(s, "s", 2)
+    L = check_int(L, "L", 1)
+    rules_seed = check_seed(rules_seed, "rules_seed")
     if m > v ** (s - 1):
         raise ValueError(f"m={m} > v**(s-1)={v ** (s - 1)}: the RHM needs m <= v**(s-1) (v={v}, s={s})")
     if n_c * m > v**s:
@@ -107,21 +107,6 @@ def check_rhm_parameters(n_c: Any, v: Any, m: Any, s: Any, L: Any, rules_seed: A
 
 def _seed_rng(*entropy: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(list(entropy)))
-
-
-def _check_level(level: Any, L: int) -> int:
-    if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level <= L - 1:
-        raise ValueError(f"level={level!r} must be an integer with 0 <= level <= L-1={L - 1}")
-    return int(level)
-
-
-def _check_dtype(dtype: Any) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype={dtype!r} must be a floating torch dtype (torch.float32 or torch.float64)")
-    return dtype
-
-
-# --------------------------------------------------------------------- rules
 
 
 def _distinct_tuples(rng: np.random.Generator, count: int, v: int, s: int) -> np.ndarray:
@@ -335,9 +320,9 @@ class _IndexedHierarchy:
         stream of uniform draws (indices when ``p_max < 2**63``, else the
         digits of members drawn directly, duplicate rows rejected).
         """
-        p = check_nonnegative_int(p, "p")
-        n_test = check_nonnegative_int(n_test, "n_test")
-        seed = check_nonnegative_int(seed, "seed")
+        p = check_int(p, "p", 0)
+        n_test = check_int(n_test, "n_test", 0)
+        seed = check_seed(seed)
         total = p + n_test
         p_max = self.p_max
         if total > p_max:
@@ -384,7 +369,7 @@ class _IndexedHierarchy:
         tokens = self.tokens(*members)  # type: ignore[attr-defined]
         y = members[0]
         if one_hot:
-            return self._one_hot(tokens, _check_dtype(dtype)), y
+            return self._one_hot(tokens, check_dtype(dtype)), y
         return tokens, y
 
 
@@ -447,7 +432,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
 
     def level_slice(self, level: int) -> slice:
         """Columns of ``choices`` that belong to the nodes of `level` (0 <= level <= L-1)."""
-        level = _check_level(level, self.L)
+        level = check_int(level, "level", 0, self.L - 1)
         start = (self.s**level - 1) // (self.s - 1)
         return slice(start, start + self.s**level)
 
@@ -533,7 +518,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
         """One-hot encoding [n, v, s**L] of tokens [n, s**L]."""
         tokens = self._check_tokens(tokens)
         _check_range(tokens, self.v, "tokens")
-        return self._one_hot(tokens, _check_dtype(dtype))
+        return self._one_hot(tokens, check_dtype(dtype))
 
     def sample_choices(
         self, n: int, seed: int, *, stream: int = 0, device: str | torch.device | None = None
@@ -543,9 +528,9 @@ class RandomHierarchyModel(_IndexedHierarchy):
         Same ``(seed, stream)``, same members; the first n of a larger draw
         are the members of a smaller one (nested).
         """
-        n = check_nonnegative_int(n, "n")
-        seed = check_nonnegative_int(seed, "seed")
-        stream = check_nonnegative_int(stream, "stream")
+        n = check_int(n, "n", 0)
+        seed = check_seed(seed)
+        stream = check_int(stream, "stream", 0)
         ss = np.random.SeedSequence([seed, stream, _TAG_SAMPLE])
         rc, rh = (np.random.default_rng(c) for c in ss.spawn(2))
         dev = resolve_device(device)
@@ -568,7 +553,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
         Returns ``x`` one-hot [n, v, s**L] of `dtype` (int64 tokens [n, s**L]
         when ``one_hot=False``) and ``y`` int64 classes [n]. Nested in `n`.
         """
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         classes, choices = self.sample_choices(n, seed, stream=stream, device=device)
         tokens = self._tree(classes, choices, keep=False)[-1]
         return (self._one_hot(tokens, dtype) if one_hot else tokens), classes
@@ -621,8 +606,8 @@ class RandomHierarchyModel(_IndexedHierarchy):
         choices = _as_long(choices, "choices")
         if choices.ndim != 2 or choices.shape[1] != self.n_nodes:
             raise ValueError(f"choices must be [n, n_nodes={self.n_nodes}], got {tuple(choices.shape)}")
-        level = _check_level(level, self.L)
-        seed = check_nonnegative_int(seed, "seed")
+        level = check_int(level, "level", 0, self.L - 1)
+        seed = check_seed(seed)
         start = self.level_slice(level).start
         rng = _seed_rng(seed, _TAG_RESAMPLE)
         new = rng.integers(0, self.m, size=(choices.shape[0], self.n_nodes - start), dtype=np.int64)

@@ -34,15 +34,13 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from ..runs.checks import check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
-from .base import check_nonnegative_int
 from .rhm import (
     _TAG_POSITIONS,
     _TAG_SAMPLE,
     RandomHierarchyModel,
     _as_long,
-    _check_dtype,
-    _check_level,
     _check_range,
     _IndexedHierarchy,
     _lookup,
@@ -77,7 +75,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         values = check_rhm_parameters(*(getattr(self, k) for k in names))
         for k, val in zip(names, values):
             object.__setattr__(self, k, val)
-        object.__setattr__(self, "s0", check_nonnegative_int(self.s0, "s0"))
+        object.__setattr__(self, "s0", check_int(self.s0, "s0", 0))
 
     # -- sizes
     @property
@@ -176,7 +174,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         """One-hot encoding [n, v+1, input_dim] of tokens [n, input_dim]."""
         tokens = self._check_tokens(tokens)
         _check_range(tokens, self.v + 1, "tokens")
-        return self._one_hot(tokens, _check_dtype(dtype))
+        return self._one_hot(tokens, check_dtype(dtype))
 
     def sample_choices(
         self, n: int, seed: int, *, stream: int = 0, device: str | torch.device | None = None
@@ -203,7 +201,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """`n` iid uniform samples: ``x`` one-hot [n, v+1, input_dim] (int64 tokens if
         ``one_hot=False``) and ``y`` int64 classes [n]. Nested in `n`."""
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         members = self.sample_choices(n, seed, stream=stream, device=device)
         tokens = self._generate(*members, keep=False)[-1]
         return (self._one_hot(tokens, dtype) if one_hot else tokens), members[0]
@@ -287,8 +285,8 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         positions = _as_long(positions, "positions")
         if positions.ndim != 3 or positions.shape[1:] != (self.n_nodes, self.s):
             raise ValueError(f"positions must be [n, n_nodes={self.n_nodes}, s={self.s}], got {tuple(positions.shape)}")
-        level = _check_level(level, self.L)
-        seed = check_nonnegative_int(seed, "seed")
+        level = check_int(level, "level", 0, self.L - 1)
+        seed = check_seed(seed)
         start = self.dense.level_slice(level).start
         rng = _seed_rng(seed, _TAG_POSITIONS)
         new = rng.integers(0, self.s0 + 1, size=(positions.shape[0], self.n_nodes - start, self.s), dtype=np.int64)

@@ -25,12 +25,15 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..data.base import DataModel, check_count
-from ..runs.device import resolve_device
-from ..learners.gradient_flow import FlowConfig, train_flow
-from ..networks.two_layer import TwoLayerReLU, compression_ratio
+from ..data.base import DataModel
+from ..runs.checks import check_bool, check_float, check_instance, check_int, require
+from ..runs.device import check_device, resolve_device
+from ..learners.gradient_flow import FlowConfig, train_flow_ensemble
+from ..networks.base import stack_params, unstack_params
+from ..networks.two_layer import TwoLayerReLU
+from ..observables.compression import compression_ratio
 from ..learners.ntk import jacobian, label_projection, relative_change
-from ..runs.spec import Spec, require
+from ..runs.spec import Spec
 from ..learners.svc import fit_svc
 
 __all__ = ["AlphaTrainingSpec"]
@@ -45,14 +48,17 @@ class AlphaTrainingSpec(Spec):
     is 1/width; the NTK-scaled value is alpha / sqrt(width), also recorded),
     ``width``, ``n_test``, ``flow`` (:class:`FlowConfig`), ``ntk_points``
     (training points on which the NTK change is measured), ``frozen_kernels``,
-    ``svc_c``, ``pca_components``, ``device``.
+    ``svc_c``, ``pca_components``, ``device`` (None: CUDA when present).
 
     Training set ``data.sample(p, seed, stream=0)`` (nested in p), test set
     ``stream=1``; the network is initialised with ``seed``. Float64 throughout.
+    The seeds of one spec flow together as one batched model (``batch_limit``),
+    each with its own adaptive step; the records are those of seed-by-seed runs.
     """
 
     kind: ClassVar[str] = "alpha_training"
     version: ClassVar[int] = 1
+    batch_limit: ClassVar[int] = 8
 
     data: DataModel
     p: int
@@ -64,20 +70,18 @@ class AlphaTrainingSpec(Spec):
     frozen_kernels: bool = False
     svc_c: float = 1e6
     pca_components: int = 8
-    device: str = "cpu"
+    device: str | None = None
 
     def __post_init__(self) -> None:
-        require(isinstance(self.data, DataModel), f"data must be a simulate.data model (Stripe, Cylinder), got {self.data!r}")
+        check_instance(self.data, "data", DataModel, "a data model (Stripe, Cylinder)")
         require(self.d_par < self.data.d, f"data must have uninformative directions: d_par={self.d_par} < d={self.data.d}")
         for name, low in (("p", 2), ("width", 1), ("n_test", 1), ("ntk_points", 2), ("pca_components", 1)):
-            object.__setattr__(self, name, check_count(getattr(self, name), name, low))
-        alpha = self.alpha
-        require(isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and math.isfinite(alpha) and alpha > 0,
-                f"alpha={alpha!r} must be a finite number > 0")
-        object.__setattr__(self, "alpha", float(alpha))
-        require(isinstance(self.flow, FlowConfig), f"flow must be a FlowConfig, got {type(self.flow).__name__}")
-        require(self.svc_c > 0, f"svc_c={self.svc_c!r} must be > 0")
-        require(isinstance(self.frozen_kernels, bool), f"frozen_kernels={self.frozen_kernels!r} must be True or False")
+            object.__setattr__(self, name, check_int(getattr(self, name), name, low))
+        object.__setattr__(self, "alpha", check_float(self.alpha, "alpha", 0.0, low_open=True))
+        check_instance(self.flow, "flow", FlowConfig, "a FlowConfig")
+        object.__setattr__(self, "svc_c", check_float(self.svc_c, "svc_c", 0.0, low_open=True))
+        check_bool(self.frozen_kernels, "frozen_kernels")
+        check_device(self.device)
 
     @property
     def d_par(self) -> int:
@@ -99,15 +103,26 @@ class AlphaTrainingSpec(Spec):
         return float(self.p) ** 1.5 * self.width
 
     def _run(self, seed: int) -> dict[str, Any]:
+        return self._run_batch([seed])[0]
+
+    def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
         dev = resolve_device(self.device)
         dt = torch.float64
-        x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt)
-        xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=dt)
         net = TwoLayerReLU(d=self.data.d, width=self.width)
-        init = net.init(seed, device=dev, dtype=dt)
+        train = [self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt) for seed in seeds]
+        inits = [net.init(seed, device=dev, dtype=dt) for seed in seeds]
         d_par = self.d_par
-        params, result = train_flow(net, init, x, y, self.alpha, self.scaled_flow(),
-                                    observe=lambda p: compression_ratio(p["w"], d_par))
+        stacked, results = train_flow_ensemble(
+            net, stack_params(inits), torch.stack([x for x, _ in train]), torch.stack([y for _, y in train]),
+            self.alpha, self.scaled_flow(), observe=lambda p: compression_ratio(p["w"], d_par))
+        return [self._measure(net, init, params, x, y, seed, result, dev)
+                for seed, init, params, (x, y), result in zip(seeds, inits, unstack_params(stacked), train, results)]
+
+    def _measure(self, net, init, params, x, y, seed, result, dev) -> dict[str, Any]:
+        """The record of one trained model: test error, compression, NTK change (and frozen kernels)."""
+        dt = torch.float64
+        xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=dt)
+        d_par = self.d_par
         with torch.no_grad():
             out_test = self.alpha * (net.apply(params, xt) - net.apply(init, xt))
         # Jacobians on the training points, once per parameter set: the NTK change uses the first

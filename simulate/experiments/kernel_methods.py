@@ -8,18 +8,18 @@ draw the data, call them and return one record per run.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 
-from ..data.base import DataModel, check_count
+from ..data.base import DataModel
+from ..runs.checks import check_float, check_instance, check_int
 from ..learners.kernels import Kernel
-from ..learners.krr import _check_ridge, krr_coefficients, predict_in_chunks
+from ..learners.krr import krr_coefficients, predict_in_chunks
 from ..learners.spectrum import kernel_spectrum
 from ..learners.svc import fit_svc
-from ..runs.device import resolve_device
+from ..runs.device import check_device, resolve_device
 from ..runs.spec import Spec
 
 __all__ = ["KernelRegressionSpec", "KernelSVCSpec", "SpectrumSpec"]
@@ -27,18 +27,11 @@ __all__ = ["KernelRegressionSpec", "KernelSVCSpec", "SpectrumSpec"]
 
 def check_learning_spec(data: Any, kernel: Any, p: Any, n_test: Any, device: Any) -> None:
     """Shared field checks of the kernel-method specs (KRR, SVC)."""
-    if not isinstance(data, DataModel):
-        raise ValueError(f"data must be a simulate.data model (Stripe, Cylinder, DepletedStripe, ...), got {data!r}")
-    if not isinstance(kernel, Kernel):
-        raise ValueError(f"kernel must be a simulate.kernels kernel (Laplace, ExpPower, ReluNTK), got {kernel!r}")
-    check_count(p, "p", 1)
-    check_count(n_test, "n_test", 1)
-    if not isinstance(device, str):
-        raise ValueError(f"device={device!r} must be a string such as 'cpu' or 'cuda'")
-    try:
-        torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device; use 'cpu' or 'cuda'") from exc
+    check_instance(data, "data", DataModel, "a data model (Stripe, Cylinder, DepletedStripe, ...)")
+    check_instance(kernel, "kernel", Kernel, "a kernel (Laplace, ExpPower, ReluNTK)")
+    check_int(p, "p", 1)
+    check_int(n_test, "n_test", 1)
+    check_device(device)
 
 
 @dataclass(frozen=True)
@@ -66,13 +59,13 @@ class KernelRegressionSpec(Spec):
     p: int
     ridge: float = 0.0
     n_test: int = 10000
-    device: str = "cpu"
+    device: str | None = None
 
     def __post_init__(self) -> None:
         check_learning_spec(self.data, self.kernel, self.p, self.n_test, self.device)
         object.__setattr__(self, "p", int(self.p))
         object.__setattr__(self, "n_test", int(self.n_test))
-        object.__setattr__(self, "ridge", _check_ridge(self.ridge))
+        object.__setattr__(self, "ridge", check_float(self.ridge, "ridge", 0.0))
 
     def cost(self) -> float:
         return float(self.p) ** 3 / 1000 + float(self.p) * self.n_test
@@ -119,16 +112,13 @@ class KernelSVCSpec(Spec):
     p: int
     n_test: int = 10000
     C: float = 1e6
-    device: str = "cpu"
+    device: str | None = None
 
     def __post_init__(self) -> None:
         check_learning_spec(self.data, self.kernel, self.p, self.n_test, self.device)
         object.__setattr__(self, "p", int(self.p))
         object.__setattr__(self, "n_test", int(self.n_test))
-        C = self.C
-        if isinstance(C, bool) or not isinstance(C, (int, float)) or not math.isfinite(C) or C <= 0:
-            raise ValueError(f"C={C!r} must be a finite number > 0")
-        object.__setattr__(self, "C", float(C))
+        object.__setattr__(self, "C", check_float(self.C, "C", 0.0, low_open=True))
 
     def cost(self) -> float:
         return float(self.p) ** 2 + float(self.p) * self.n_test
@@ -164,16 +154,13 @@ class SpectrumSpec(Spec):
     data: DataModel
     kernel: Kernel
     n: int
-    device: str = "cpu"
+    device: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.data, DataModel):
-            raise ValueError(f"data must be a simulate.data model, got {self.data!r}")
-        if not isinstance(self.kernel, Kernel):
-            raise ValueError(f"kernel must be a simulate.kernels kernel, got {self.kernel!r}")
-        object.__setattr__(self, "n", check_count(self.n, "n", 1))
-        if not isinstance(self.device, str):
-            raise ValueError(f"device={self.device!r} must be a string such as 'cpu' or 'cuda'")
+        check_instance(self.data, "data", DataModel, "a data model (Stripe, Cylinder, DepletedStripe, ...)")
+        check_instance(self.kernel, "kernel", Kernel, "a kernel (Laplace, ExpPower, ReluNTK)")
+        object.__setattr__(self, "n", check_int(self.n, "n", 1))
+        check_device(self.device)
 
     def cost(self) -> float:
         return float(self.n) ** 3 / 100

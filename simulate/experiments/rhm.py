@@ -1,14 +1,19 @@
-"""Learning the Random Hierarchy Model with a network: one learning-curve point per run.
+"""Random Hierarchy Model experiments: learning curves of networks, and input-class correlations.
 
 Cagnetta et al., arXiv:2307.02129: a deep CNN whose filters match the patches
 of the hierarchy learns the RHM with P* ~ n_c m^L training points; a shallow
-fully connected net needs P* ~ P_max.
+fully connected net needs P* ~ P_max; the class-conditional input
+frequencies carry a signal that P samples resolve from P_c ~ n_c m^L on.
+Tomasini & Wyart, arXiv:2404.10727: the sparse RHM.
 
-A run draws a grammar (``rules_seed``, or the run seed when None), a training
-set of ``p`` members and a disjoint test set of ``n_test`` members
-(:meth:`RandomHierarchyModel.split`: test set first, training sets nested in
-p), initialises the network with the run seed, trains it on cross-entropy
-(:func:`simulate.training.train_one`) and measures the test error.
+:class:`RHMLearningSpec` draws a grammar (``rules_seed``, or the run seed when
+None), a training set of ``p`` members and a disjoint test set of ``n_test``
+members (:meth:`RandomHierarchyModel.split`: test set first, training sets
+nested in p), initialises the network with the run seed, trains it on
+cross-entropy (:mod:`..learners.training`) and measures the test error. The
+seeds of one spec train together as one batched model (``batch_limit``), each
+with its own grammar, data and initialisation; the records are those of
+seed-by-seed runs.
 """
 from __future__ import annotations
 
@@ -20,14 +25,20 @@ import torch
 
 from ..data.rhm import RandomHierarchyModel, grammar_seed, rhm_for_run
 from ..data.sparse_rhm import SparseRandomHierarchyModel
-from ..runs.device import resolve_device
+from ..learners.training import TrainConfig, train_ensemble
 from ..networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
-from ..observables.sensitivity import synonymic_sensitivity
+from ..observables.perturbations import SynonymResampling
 from ..observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
-from ..runs.spec import Spec, require
-from ..learners.training import TrainConfig, train_one
+from ..observables.sensitivity import sensitivity
+from ..runs.checks import check_choice, check_instance, check_int, require
+from ..runs.device import check_device, resolve_device
+from ..runs.spec import Spec
+
+__all__ = ["RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec", "NETWORKS"]
 
 NETWORKS = ("cnn", "lcn", "fcn")
+SENSITIVITY_SAMPLES = 1024
+"""Test members on which the synonymic sensitivity is measured (the first ones)."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class RHMLearningSpec(Spec):
     ``rules_seed`` (None: a new grammar per run seed); ``sensitivity_level``
     (None, or l in 1..L counted from the input: also measure the synonymic
     sensitivity S_{k,l} of the trained network on up to 1024 test members,
-    :mod:`simulate.rhm_sensitivity`); ``device``.
+    :mod:`..observables.sensitivity`); ``device`` (None: CUDA when present).
 
     Returns ``{"p", "n_c", "v", "m", "s", "L", "net", "width", "test_error",
     "test_loss", "train_loss", "train_error", "steps", "converged", "diverged",
@@ -52,6 +63,7 @@ class RHMLearningSpec(Spec):
 
     kind: ClassVar[str] = "rhm_learning"
     version: ClassVar[int] = 1
+    batch_limit: ClassVar[int] = 8
 
     n_c: int
     v: int
@@ -65,24 +77,23 @@ class RHMLearningSpec(Spec):
     train: TrainConfig = field(default_factory=TrainConfig)
     rules_seed: int | None = None
     sensitivity_level: int | None = None
-    device: str = "cpu"
+    device: str | None = None
 
     def __post_init__(self) -> None:
         rhm = self.model(0)  # validates the RHM parameters
-        require(self.net in NETWORKS, f"net={self.net!r}; allowed: {', '.join(NETWORKS)}")
+        check_choice(self.net, "net", NETWORKS)
         for name in ("p", "width", "n_test"):
-            value = getattr(self, name)
-            require(isinstance(value, int) and value >= 1, f"{name}={value!r} must be an integer >= 1")
+            check_int(getattr(self, name), name, 1)
         require(
             self.p + self.n_test <= rhm.p_max,
             f"p + n_test = {self.p + self.n_test} exceeds the dataset size P_max = {rhm.p_max} "
             f"(n_c={self.n_c}, m={self.m}, s={self.s}, L={self.L})",
         )
-        require(isinstance(self.train, TrainConfig), f"train must be a TrainConfig, got {type(self.train).__name__}")
-        require(
-            self.sensitivity_level is None or (isinstance(self.sensitivity_level, int) and 1 <= self.sensitivity_level <= self.L),
-            f"sensitivity_level={self.sensitivity_level!r} must be None or an integer in 1..L={self.L}",
-        )
+        check_instance(self.train, "train", TrainConfig, "a TrainConfig")
+        require(self.train.loss == "cross_entropy", f"train.loss={self.train.loss!r}: the RHM is learnt on cross_entropy")
+        if self.sensitivity_level is not None:
+            check_int(self.sensitivity_level, "sensitivity_level", 1, self.L)
+        check_device(self.device)
 
     def model(self, seed: int) -> RandomHierarchyModel:
         """The RHM of a run with this seed."""
@@ -97,36 +108,44 @@ class RHMLearningSpec(Spec):
             return LocallyConnected(channels, self.n_c, patch, self.L, self.width)
         return ShallowFCN(channels, self.n_c, rhm.input_dim, self.width)
 
-    def _inputs(self, rhm: Any, idx: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, tuple]:
-        """One-hot inputs, classes, and the members' production choices (for the sensitivity)."""
-        members = rhm.choices_from_indices(idx, device=device)
-        return rhm.one_hot(rhm.tokens(*members)), members[0], members
-
     def cost(self) -> float:
         return float(self.p) * self.width
 
-    def _run(self, seed: int) -> dict[str, Any]:
-        dev = resolve_device(self.device)
+    def _data(self, seed: int, dev: torch.device) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(rhm, x, y, x_test, y_test) of one seed: one-hot inputs and classes."""
         rhm = self.model(seed)
         train_idx, test_idx = rhm.split(self.p, self.n_test, seed)
+        (x, y), (x_test, y_test) = ((rhm.one_hot(rhm.tokens(*members)), members[0]) for members in
+                                    (rhm.choices_from_indices(i, device=dev) for i in (train_idx, test_idx)))
+        return rhm, x, y, x_test, y_test
 
-        x, y, _ = self._inputs(rhm, train_idx, dev)
-        x_test, test_classes, test_members = self._inputs(rhm, test_idx, dev)
+    def _run(self, seed: int) -> dict[str, Any]:
+        return self._run_batch([seed])[0]
+
+    def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
+        dev = resolve_device(self.device)
+        data = [self._data(seed, dev) for seed in seeds]
         net = self.network()
-        params = net.init(seed, device=dev, dtype=torch.float32)
-        params, result = train_one(net, params, x, y, seed=seed, config=self.train, x_test=x_test, y_test=test_classes)
-        record = result.as_record()
-        out = {
-            "p": self.p, "n_c": self.n_c, "v": self.v, "m": self.m, "s": self.s, "L": self.L,
-            "net": self.net, "width": self.width, **record,
-            "error_over_chance": record["test_error"] / (1.0 - 1.0 / self.n_c),
-        }
-        if self.sensitivity_level is not None:
-            k = min(1024, len(test_idx))
-            choices = test_members[1]
-            sens = synonymic_sensitivity(net, params, rhm, test_classes[:k], choices[:k], self.sensitivity_level, seed)
-            out.update(sensitivity=sens, sensitivity_top=sens[self.L - 1] if self.net != "fcn" else sens[0])
-        return out
+        stacked = lambda j: torch.stack([d[j] for d in data])  # noqa: E731
+        params, results = train_ensemble(net, net.init_ensemble(seeds, device=dev, dtype=torch.float32),
+                                         stacked(1), stacked(2), seeds=seeds, config=self.train,
+                                         x_test=stacked(3), y_test=stacked(4))
+        records = []
+        for i, (seed, (rhm, _, _, x_test, _), result) in enumerate(zip(seeds, data, results)):
+            record = result.as_record()
+            out = {
+                "p": self.p, "n_c": self.n_c, "v": self.v, "m": self.m, "s": self.s, "L": self.L,
+                "net": self.net, "width": self.width, **record,
+                "error_over_chance": record["test_error"] / (1.0 - 1.0 / self.n_c),
+            }
+            if self.sensitivity_level is not None:
+                own = {k: v[i] for k, v in params.items()}
+                x = x_test[:SENSITIVITY_SAMPLES]
+                moved = SynonymResampling(rhm, self.sensitivity_level)(x, seed)
+                ratio = sensitivity(net, own, x, moved, reference="shifted").ratio
+                out.update(sensitivity=list(ratio), sensitivity_top=ratio[self.L - 1] if self.net != "fcn" else ratio[0])
+            records.append(out)
+        return records
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,7 @@ class SparseRHMLearningSpec(RHMLearningSpec):
     s0: int = 1
 
     def __post_init__(self) -> None:
-        require(isinstance(self.s0, int) and self.s0 >= 0, f"s0={self.s0!r} must be an integer >= 0")
+        check_int(self.s0, "s0", 0)
         require(self.sensitivity_level is None, "sensitivity_level is not supported on the sparse RHM; leave it None")
         super().__post_init__()
 
@@ -154,8 +173,8 @@ class SparseRHMLearningSpec(RHMLearningSpec):
     def cost(self) -> float:
         return float(self.p) * self.width * (self.s0 + 1) ** self.L
 
-    def _run(self, seed: int) -> dict[str, Any]:
-        return {**super()._run(seed), "s0": self.s0, "s0_plus_1": self.s0 + 1}
+    def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
+        return [{**r, "s0": self.s0, "s0_plus_1": self.s0 + 1} for r in super()._run_batch(seeds)]
 
 
 @dataclass(frozen=True)
@@ -166,7 +185,7 @@ class RHMCorrelationSpec(Spec):
     samples) and ``rules_seed``: ``None`` (default) draws a new grammar for
     every run seed, so that averages over seeds are over grammars too; an
     integer fixes the grammar and the seed only draws the samples. Returns ``{"p", "n_c", "m", "L", "v", "s", "signal",
-    "noise", "noise_to_signal"}``.
+    "noise", "noise_to_signal"}``. Computed on the CPU (counting, no network).
     """
 
     kind: ClassVar[str] = "rhm_correlations"
@@ -182,7 +201,7 @@ class RHMCorrelationSpec(Spec):
 
     def __post_init__(self) -> None:
         self.model(0)  # validates the RHM parameters
-        require(isinstance(self.p, int) and self.p >= 1, f"p={self.p!r} must be an integer >= 1")
+        check_int(self.p, "p", 1)
 
     def model(self, seed: int) -> RandomHierarchyModel:
         """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
@@ -194,7 +213,7 @@ class RHMCorrelationSpec(Spec):
     def _run(self, seed: int) -> dict[str, Any]:
         rhm = self.model(seed)
         exact = exact_frequencies(rhm)
-        tokens, classes = rhm.sample(self.p, seed, one_hot=False)
+        tokens, classes = rhm.sample(self.p, seed, one_hot=False, device="cpu")
         emp = empirical_frequencies(tokens, classes, self.n_c, self.v)
         sig = signal(exact)
         noise = float(self.v * (emp - exact).pow(2).mean().sqrt())

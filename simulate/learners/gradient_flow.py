@@ -27,8 +27,9 @@ where every ReLU is off can never be fitted), or when it has taken
 :func:`train_flow_ensemble` integrates E models (one spec, E parameter sets,
 E training sets of one size P, one alpha each) as one batched model, each
 with its own step size; a stopped model leaves the batch. :func:`train_flow`
-is the same for one model, and the ensemble reproduces it model by model
-(tests/simulate/test_feature_lazy.py).
+is the same for one model (an ensemble of one); f_0 and the final outputs are
+computed model by model, so that a model's record does not depend on the
+models it was batched with (tests/simulate/test_feature_lazy.py).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from ..networks.base import Network, Params, stack_params, unstack_params
+from ..runs.checks import check_choice, check_float, check_int
 
 __all__ = ["FlowConfig", "FlowResult", "train_flow", "train_flow_ensemble", "alpha_outputs", "LOSSES"]
 
@@ -82,21 +84,15 @@ class FlowConfig:
     tau: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss={self.loss!r}; allowed: {', '.join(LOSSES)}")
-        for name in ("softness", "max_dout", "max_dgrad", "dt0", "min_dt"):
-            value = getattr(self, name)
-            unbounded = name in ("max_dout", "max_dgrad") and value == math.inf
-            if not (isinstance(value, (int, float)) and (math.isfinite(value) or unbounded) and value > 0):
-                raise ValueError(f"{name}={value!r} must be a finite number > 0" + (" or inf" if name.startswith("max_d") else ""))
-        if not self.grow > 1:
-            raise ValueError(f"grow={self.grow!r} must be > 1")
-        if not 0 < self.shrink < 1:
-            raise ValueError(f"shrink={self.shrink!r} must lie in (0, 1)")
-        if not (isinstance(self.tau, (int, float)) and math.isfinite(self.tau) and self.tau >= 0):
-            raise ValueError(f"tau={self.tau!r} must be a finite number >= 0")
-        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
-            raise ValueError(f"max_steps={self.max_steps!r} must be an integer >= 1")
+        check_choice(self.loss, "loss", LOSSES)
+        for name in ("softness", "dt0", "min_dt"):
+            check_float(getattr(self, name), name, 0.0, low_open=True)
+        for name in ("max_dout", "max_dgrad"):
+            check_float(getattr(self, name), name, 0.0, low_open=True, allow_inf=True)
+        check_float(self.grow, "grow", 1.0, low_open=True)
+        check_float(self.shrink, "shrink", 0.0, 1.0, low_open=True, high_open=True)
+        check_float(self.tau, "tau", 0.0)
+        check_int(self.max_steps, "max_steps", 1)
 
 
 @dataclass
@@ -131,7 +127,12 @@ def _point_loss(z: torch.Tensor, config: FlowConfig) -> torch.Tensor:
 
 def alpha_outputs(net: Network, params: Params, x: torch.Tensor, f0: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """``F = alpha (f - f_0)`` of stacked models: params [E, ...], x [E, P, d], f0 [E, P], alpha [E]."""
-    return alpha.unsqueeze(-1) * (net._forward(params, x) - f0)
+    return alpha.unsqueeze(-1) * (net.apply(params, x) - f0)
+
+
+def _each(values: Params, i: int) -> Params:
+    """Model i of stacked parameters, kept stacked (an ensemble of one)."""
+    return {k: v[i : i + 1] for k, v in values.items()}
 
 
 def _loss_and_grad(net, params, x, y, f0, alpha, config):
@@ -165,7 +166,7 @@ def train_flow_ensemble(
 
     Parameters
     ----------
-    net : the network spec (its ``_forward`` takes stacked parameters).
+    net : the network spec (scalar output, e.g. :class:`TwoLayerReLU`).
     params : stacked initial parameters [E, ...]; they also define ``f_0``.
     x, y : training inputs [E, P, d] and labels [E, P] in {-1, +1}.
     alpha : the output scale, one for all models or one per model (> 0).
@@ -175,7 +176,9 @@ def train_flow_ensemble(
 
     Returns the final stacked parameters and one :class:`FlowResult` per model.
     """
-    e = net.check_params(params, ensemble=True)
+    e = net.ensemble_size(params)
+    if e is None:
+        raise ValueError("params must be stacked [E, ...] (stack_params); use train_flow for one model")
     if x.ndim < 2 or x.shape[0] != e or y.shape != x.shape[:2]:
         raise ValueError(f"x must be [E={e}, P, ...] and y [E={e}, P], got {list(x.shape)} and {list(y.shape)}")
     alpha_t = torch.as_tensor(alpha, dtype=x.dtype, device=x.device).expand(e).clone()
@@ -183,8 +186,8 @@ def train_flow_ensemble(
         raise ValueError(f"alpha={alpha!r} must be finite and > 0")
     y = y.to(x.dtype)
     params = {k: v.detach().clone() for k, v in params.items()}
-    with torch.no_grad():
-        f0 = net._forward(params, x)
+    with torch.no_grad():  # model by model: each model's numbers do not depend on the batch it is in
+        f0 = torch.cat([net.apply(_each(params, i), x[i : i + 1]) for i in range(e)])
     loss, out, grad = _loss_and_grad(net, params, x, y, f0, alpha_t, config)
     dt = torch.full((e,), float(config.dt0), dtype=x.dtype, device=x.device)
     t = torch.zeros(e, dtype=x.dtype, device=x.device)
@@ -246,6 +249,10 @@ def train_flow_ensemble(
     for i in range(e):
         if final is not None and (not traces[i] or traces[i][-1][0] != float(t[i])):
             traces[i].append((float(t[i]), float(final[i])))
+        with torch.no_grad():  # the final outputs and loss of model i alone (as in a batch of one)
+            out_i = alpha_outputs(net, _each(params, i), x[i : i + 1], f0[i : i + 1], alpha_t[i : i + 1])
+            loss[i] = (_point_loss(y[i : i + 1] * out_i, config).mean(dim=-1) / alpha_t[i : i + 1])[0]
+            out[i] = out_i[0]
         z = y[i] * out[i]
         results.append(FlowResult(
             converged=bool(margin_ok[i]), stalled=bool(stalled[i]), steps=int(steps[i]), rejected=int(rejected[i]),
@@ -266,7 +273,8 @@ def train_flow(
     observe: Callable[[Params], torch.Tensor] | None = None,
 ) -> tuple[Params, FlowResult]:
     """:func:`train_flow_ensemble` for one model: params of one model, x [P, d], y [P]."""
-    net.check_params(params)
+    if net.ensemble_size(params) is not None:
+        raise ValueError("params are stacked [E, ...]: use train_flow_ensemble")
     stacked, results = train_flow_ensemble(
         net, stack_params([params]), x.unsqueeze(0), y.unsqueeze(0), alpha, config, observe
     )

@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 
 import torch
 
+from ..runs.checks import check_float
+
 __all__ = ["Kernel", "Laplace", "ExpPower", "ReluNTK", "pairwise_distances"]
 
 
@@ -65,12 +67,6 @@ def pairwise_distances(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.
     return _distances(x, y, same)
 
 
-def _check_positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}={value!r} must be a finite number > 0")
-    return float(value)
-
-
 class Kernel:
     """Base of all kernels (mix into a frozen dataclass): ``kernel(x, y) -> [n, m]``."""
 
@@ -94,7 +90,7 @@ class Laplace(Kernel):
     sigma: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma", _check_positive(self.sigma, "sigma"))
+        object.__setattr__(self, "sigma", check_float(self.sigma, "sigma", 0.0, low_open=True))
 
     @property
     def cusp_exponent(self) -> float:
@@ -120,11 +116,8 @@ class ExpPower(Kernel):
     xi: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma", _check_positive(self.sigma, "sigma"))
-        xi = self.xi
-        if isinstance(xi, bool) or not isinstance(xi, (int, float)) or not (0 < xi <= 2):
-            raise ValueError(f"xi={xi!r} must be a number with 0 < xi <= 2")
-        object.__setattr__(self, "xi", float(xi))
+        object.__setattr__(self, "sigma", check_float(self.sigma, "sigma", 0.0, low_open=True))
+        object.__setattr__(self, "xi", check_float(self.xi, "xi", 0.0, 2.0, low_open=True))
 
     @property
     def cusp_exponent(self) -> float:

@@ -13,23 +13,16 @@ warning says so.
 """
 from __future__ import annotations
 
-import math
 import warnings
-from typing import Any
 
 import torch
 
+from ..runs.checks import check_float
 from .kernels import Kernel
 
 __all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks"]
 
 _CHUNK_ELEMENTS = 1 << 23  # ~64 MB of float64 per test-kernel chunk
-
-
-def _check_ridge(ridge: Any) -> float:
-    if isinstance(ridge, bool) or not isinstance(ridge, (int, float)) or not math.isfinite(ridge) or ridge < 0:
-        raise ValueError(f"ridge={ridge!r} must be a finite number >= 0")
-    return float(ridge)
 
 
 def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> torch.Tensor:
@@ -44,7 +37,7 @@ def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> to
     Cholesky (``torch.linalg.cholesky_ex``) is tried first; if it fails, an
     LU solve (``torch.linalg.solve``) is used and a ``RuntimeWarning`` issued.
     """
-    ridge = _check_ridge(ridge)
+    ridge = check_float(ridge, "ridge", 0.0)
     if not isinstance(k_train, torch.Tensor) or k_train.ndim != 2 or k_train.shape[0] != k_train.shape[1]:
         raise ValueError(f"k_train must be a square tensor [p, p], got {getattr(k_train, 'shape', type(k_train))}")
     p = k_train.shape[0]

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import torch
 
-from ..data.base import DataModel, check_count, check_nonnegative_int
+from ..data.base import DataModel
+from ..runs.checks import check_instance, check_int, check_seed
 from ..runs.device import resolve_device
 from .kernels import Kernel
 
@@ -49,12 +50,10 @@ def kernel_spectrum(
         eigenfunctions normalised to (1/n) sum_i phi_k(x_i)^2 = 1; the sign of
         each eigenvector is chosen so that c_k >= 0.
     """
-    if not isinstance(data, DataModel):
-        raise ValueError(f"data must be a simulate.data model, got {data!r}")
-    if not isinstance(kernel, Kernel):
-        raise ValueError(f"kernel must be a simulate.kernels kernel, got {kernel!r}")
-    n = check_count(n, "n", 1)
-    seed = check_nonnegative_int(seed, "seed")
+    check_instance(data, "data", DataModel, "a data model (Stripe, Cylinder, DepletedStripe, ...)")
+    check_instance(kernel, "kernel", Kernel, "a kernel (Laplace, ExpPower, ReluNTK)")
+    n = check_int(n, "n", 1)
+    seed = check_seed(seed)
     dev = resolve_device(device)
     x, y = data.sample(n, seed, stream=0, device=dev, dtype=torch.float64)
     gram = kernel(x).to(torch.float64)

@@ -1,10 +1,20 @@
-"""Training of the networks of :mod:`simulate.networks` on cross-entropy, one model or E at once.
+"""Training of the networks of :mod:`..networks` by SGD or Adam: one loop, E models at once.
 
-Semantics (both entry points):
+:func:`train_ensemble` trains E models of one network spec on E training sets
+of one size P as one batched model (stacked parameters, batched matmuls);
+:func:`train_one` is the same loop for an ensemble of one. Each model's
+numbers do not depend on the others it is batched with.
 
-* loss: mean cross-entropy of the logits; optimiser SGD with momentum
-  (default 0.9, the torch convention ``buf = momentum * buf + grad``,
-  ``p -= lr_eff * buf``) or Adam (``torch.optim.Adam``'s update);
+Semantics:
+
+* loss: ``"cross_entropy"`` (mean cross-entropy of the logits, integer class
+  labels in [0, n_out)) or ``"hinge"`` (mean of max(0, 1 - y f) for a
+  scalar-output network, labels in {-1, +1}); the classification error counts
+  argmax(logits) != y, or y f <= 0;
+* optimiser: SGD with momentum (default 0.9, the torch convention
+  ``buf = momentum * buf + grad``, ``p -= lr_eff * buf``) or Adam
+  (``torch.optim.Adam``'s update); weight decay adds ``weight_decay * p`` to the
+  gradient of the parameters whose names start with one of ``decay_params``;
 * mini-batches: each model owns a ``torch.Generator`` seeded with its seed;
   every epoch draws ``torch.randperm(P)`` from it and takes consecutive
   chunks of ``batch_size`` (the last chunk of an epoch may be smaller);
@@ -13,20 +23,15 @@ Semantics (both entry points):
   the loss on the *full* training set is computed; a model whose loss is
   below ``loss_threshold`` stops there (``converged``), a model whose loss is
   not finite stops there (``diverged``), and every model stops at
-  ``max_steps``;
+  ``max_steps``; a stopped model is set aside and leaves the batch, so that
+  it costs nothing more;
 * learning-rate scaling for the mean-field readout ``beta^T h / H``: the
   gradient of the output with respect to any weight carries a factor 1/H, so
   with SGD one step changes the output by O(lr / H). The effective SGD rate
   is therefore ``lr * H`` (``H = net.width``), which keeps the change of the
   output per step O(lr) at every width (as in the reference code of
   arXiv:2307.02129). Adam normalises the gradient per coordinate, which
-  already removes the 1/H, so Adam uses ``lr`` as given.
-
-:func:`train_ensemble` trains E models of one spec on E training sets of the
-same size P as one batched model (stacked parameters, batched matmuls); a
-model that has stopped is frozen: its parameters are set aside and it is
-removed from the batch (so that it costs nothing more). It reproduces
-:func:`train_one` run on each model with the same seed, up to float rounding.
+  already removes the 1/H, and a standard readout has no 1/H: both use ``lr``.
 """
 from __future__ import annotations
 
@@ -37,10 +42,12 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 
-from ..networks.base import Network, Params, check_seed
+from ..networks.base import Network, Params, stack_params, unstack_params
+from ..runs.checks import check_choice, check_float, check_int, check_seed
 
-__all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr"]
+__all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr", "LOSSES"]
 
+LOSSES = ("cross_entropy", "hinge")
 _EVAL_ROWS = 1 << 14  # rows per model per forward pass when evaluating the full training / test set
 
 
@@ -51,13 +58,16 @@ class TrainConfig:
     Parameters
     ----------
     optimizer : ``"sgd"`` (with momentum) or ``"adam"``.
-    lr : base learning rate > 0. SGD uses ``lr * net.width`` (mean-field scaling), Adam ``lr``.
+    lr : base learning rate > 0. SGD with a mean-field readout uses ``lr * net.width``, otherwise ``lr``.
     momentum : SGD momentum in [0, 1).
     batch_size : mini-batch size >= 1 (``>= P``: full batch).
     loss_threshold : stop a model once its full training loss is below this (> 0).
     max_steps : step budget >= 0.
     eval_every : steps between full-training-loss checks (>= 1); None: once per epoch.
     adam_betas, adam_eps : Adam's (beta1, beta2) in [0, 1) and epsilon > 0.
+    loss : ``"cross_entropy"`` or ``"hinge"`` (scalar-output networks, labels +-1).
+    weight_decay : >= 0, added as ``weight_decay * p`` to the gradient of the decayed parameters.
+    decay_params : name prefixes of the decayed parameters (``("w",)``: the weights, not biases or readout).
 
     Defaults (SGD, lr 0.3, i.e. 0.3 * H effective, batch 32, momentum 0.9) were chosen on an RHM
     with v = n_c = 8, m = 4, s = 2, L = 3, H = 64 and 256, P = 1024 and 4096: every run reached
@@ -76,22 +86,28 @@ class TrainConfig:
     eval_every: int | None = None
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
+    loss: str = "cross_entropy"
+    weight_decay: float = 0.0
+    decay_params: tuple[str, ...] = ("w",)
 
     def __post_init__(self) -> None:
-        if self.optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer={self.optimizer!r} must be 'sgd' or 'adam'")
-        _check_float(self.lr, "lr", low=0.0, low_open=True)
-        _check_float(self.momentum, "momentum", low=0.0, high=1.0)
-        _check_int(self.batch_size, "batch_size", 1)
-        _check_float(self.loss_threshold, "loss_threshold", low=0.0, low_open=True)
-        _check_int(self.max_steps, "max_steps", 0)
+        check_choice(self.optimizer, "optimizer", ("sgd", "adam"))
+        check_float(self.lr, "lr", 0.0, low_open=True)
+        check_float(self.momentum, "momentum", 0.0, 1.0, high_open=True)
+        check_int(self.batch_size, "batch_size", 1)
+        check_float(self.loss_threshold, "loss_threshold", 0.0, low_open=True)
+        check_int(self.max_steps, "max_steps", 0)
         if self.eval_every is not None:
-            _check_int(self.eval_every, "eval_every", 1)
+            check_int(self.eval_every, "eval_every", 1)
         if not (isinstance(self.adam_betas, tuple) and len(self.adam_betas) == 2):
             raise ValueError(f"adam_betas={self.adam_betas!r} must be a tuple (beta1, beta2)")
         for i, b in enumerate(self.adam_betas):
-            _check_float(b, f"adam_betas[{i}]", low=0.0, high=1.0)
-        _check_float(self.adam_eps, "adam_eps", low=0.0, low_open=True)
+            check_float(b, f"adam_betas[{i}]", 0.0, 1.0, high_open=True)
+        check_float(self.adam_eps, "adam_eps", 0.0, low_open=True)
+        check_choice(self.loss, "loss", LOSSES)
+        check_float(self.weight_decay, "weight_decay", 0.0)
+        if not (isinstance(self.decay_params, tuple) and all(isinstance(n, str) for n in self.decay_params)):
+            raise ValueError(f"decay_params={self.decay_params!r} must be a tuple of parameter-name prefixes")
 
     def steps_per_epoch(self, p: int) -> int:
         return math.ceil(p / min(self.batch_size, p))
@@ -125,51 +141,47 @@ class TrainResult:
 
 
 def effective_lr(net: Network, config: TrainConfig) -> float:
-    """The rate the update uses: ``lr * width`` for SGD (mean-field readout), ``lr`` for Adam."""
-    return config.lr * net.width if config.optimizer == "sgd" else config.lr
+    """The rate the update uses: ``lr * width`` for SGD with a mean-field readout, else ``lr``."""
+    return config.lr * net.width if config.optimizer == "sgd" and net.readout == "mean_field" else config.lr
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return value
-
-
-def _check_float(value: Any, name: str, low: float, high: float | None = None, low_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and (high is None or value < high)
-    if not ok:
-        rng = f"{'>' if low_open else '>='} {low:g}" + (f" and < {high:g}" if high is not None else "")
-        raise ValueError(f"{name}={value!r} must be a finite number {rng}")
-    return float(value)
-
-
-def _check_data(net: Network, x: Any, y: Any, lead: tuple[int, ...], name: str, ref: torch.Tensor):
+def _check_data(net: Network, config: TrainConfig, x: Any, y: Any, lead: tuple[int, ...], name: str, ref: torch.Tensor):
     """Validate (x, y) and move them to the device and dtype of the parameters `ref`."""
     names = "".join(f"{n}, " for n in lead)
-    if not isinstance(x, torch.Tensor) or x.ndim != len(lead) + 3 or tuple(x.shape[: len(lead)]) != lead \
-            or tuple(x.shape[-2:]) != (net.v, net.d):
+    shape = net.input_description
+    n = len(net.input_shape)
+    if not isinstance(x, torch.Tensor) or x.ndim != len(lead) + 1 + n or tuple(x.shape[: len(lead)]) != lead \
+            or tuple(x.shape[x.ndim - n:]) != net.input_shape:
         got = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x{name} must be a tensor [{names}P, v={net.v}, d={net.d}], got {got}")
-    p = x.shape[-3]
+        raise ValueError(f"x{name} must be a tensor [{names}P, {shape}], got {got}")
+    p = x.shape[len(lead)]
     if p < 1:
         raise ValueError(f"x{name} must hold at least one sample, got P=0")
     if not isinstance(y, torch.Tensor) or tuple(y.shape) != (*lead, p):
         got = list(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
         raise ValueError(f"y{name} must be a tensor [{names}P={p}], got {got}")
+    x = x.to(device=ref.device, dtype=ref.dtype)
+    if config.loss == "hinge":
+        if not net.scalar:
+            raise ValueError(f"loss='hinge' needs a scalar-output network; {type(net).__name__} has {net.n_out} outputs")
+        if y.numel() and not bool(((y == 1) | (y == -1)).all()):
+            raise ValueError(f"y{name} must hold labels -1 or +1 for the hinge loss")
+        return x, y.to(device=ref.device, dtype=ref.dtype)
+    if net.scalar:
+        raise ValueError(f"loss='cross_entropy' needs class logits; {type(net).__name__} has a scalar output (use 'hinge')")
     if y.dtype.is_floating_point or y.dtype == torch.bool or y.dtype.is_complex:
-        raise ValueError(f"y{name} must hold integer class labels in [0, n_c={net.n_c}), got dtype {y.dtype}")
-    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= net.n_c):
-        raise ValueError(f"y{name} must hold class labels in [0, n_c={net.n_c}), got range "
+        raise ValueError(f"y{name} must hold integer class labels in [0, n_c={net.n_out}), got dtype {y.dtype}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= net.n_out):
+        raise ValueError(f"y{name} must hold class labels in [0, n_c={net.n_out}), got range "
                          f"[{int(y.min())}, {int(y.max())}]")
-    return x.to(device=ref.device, dtype=ref.dtype), y.to(device=ref.device, dtype=torch.int64)
+    return x, y.to(device=ref.device, dtype=torch.int64)
 
 
-def _prepare_params(net: Network, params: Params, ensemble: bool) -> tuple[Params, int | None]:
-    e = net.check_params(params, ensemble=ensemble)
+def _prepare_params(net: Network, params: Params) -> tuple[Params, int | None]:
+    e = net.ensemble_size(params)
     dtypes = {t.dtype for t in params.values()}
     devices = {t.device for t in params.values()}
     if len(dtypes) != 1 or len(devices) != 1 or not next(iter(dtypes)).is_floating_point:
@@ -177,7 +189,7 @@ def _prepare_params(net: Network, params: Params, ensemble: bool) -> tuple[Param
     return {k: t.detach().clone().requires_grad_(True) for k, t in params.items()}, e
 
 
-# --------------------------------------------------------------------------- pieces shared by both paths
+# --------------------------------------------------------------------------- pieces of the loop
 
 
 class _Batches:
@@ -198,12 +210,13 @@ class _Batches:
 
 
 class _Optimizer:
-    """SGD with momentum or Adam, elementwise on (possibly stacked) tensors."""
+    """SGD with momentum or Adam, elementwise on stacked tensors (with optional weight decay)."""
 
-    def __init__(self, params: list[torch.Tensor], lr: float, config: TrainConfig):
+    def __init__(self, names: list[str], params: list[torch.Tensor], lr: float, config: TrainConfig):
         self.lr = lr
         self.config = config
         self.t = 0
+        self.decayed = [config.weight_decay > 0 and name.startswith(config.decay_params) for name in names]
         self.state = [torch.zeros_like(p) for p in params]
         self.state2 = [torch.zeros_like(p) for p in params] if config.optimizer == "adam" else None
 
@@ -218,6 +231,8 @@ class _Optimizer:
         cfg = self.config
         self.t += 1
         for i, (p, g) in enumerate(zip(params, grads)):
+            if self.decayed[i]:
+                g = g + cfg.weight_decay * p
             if cfg.optimizer == "sgd":
                 buf = self.state[i].mul_(cfg.momentum).add_(g) if self.t > 1 else self.state[i].copy_(g)
                 update = buf * self.lr
@@ -230,101 +245,39 @@ class _Optimizer:
             p.sub_(update)
 
 
-def _loss_per_model(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over the batch axis (-2 of the logits) for every leading index."""
-    n_c = logits.shape[-1]
-    ce = F.cross_entropy(logits.reshape(-1, n_c), y.reshape(-1), reduction="none")
-    return ce.view(y.shape).mean(dim=-1)
+def _losses(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    """Per-sample losses, shaped like `y` (outputs: logits [..., n, n_c] or scalars [..., n])."""
+    if loss == "hinge":
+        return torch.relu(1 - y * out)
+    n_c = out.shape[-1]
+    return F.cross_entropy(out.reshape(-1, n_c), y.reshape(-1), reduction="none").view(y.shape)
+
+
+def _wrong(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    return (y * out <= 0) if loss == "hinge" else (out.argmax(dim=-1) != y)
 
 
 @torch.no_grad()
-def evaluate(net: Network, params: Params, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(mean cross-entropy, classification error) of one model ([] tensors) or of E stacked models ([E]).
+def evaluate(net: Network, params: Params, x: torch.Tensor, y: torch.Tensor,
+             loss: str = "cross_entropy") -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean loss, classification error) of one model ([] tensors) or of E stacked models ([E]).
 
-    Single model: `x` [n, v, d], `y` [n]. Stacked: `x` [E, n, v, d], `y` [E, n]. Evaluated in chunks.
+    Single model: `x` [n, *input_shape], `y` [n]. Stacked: `x` [E, n, ...], `y` [E, n]. Evaluated in chunks.
     """
-    n = x.shape[-3]
-    loss = torch.zeros(x.shape[:-3], dtype=torch.float64, device=x.device)
-    wrong = torch.zeros(x.shape[:-3], dtype=torch.float64, device=x.device)
+    lead = y.ndim - 1
+    n = y.shape[-1]
+    total = torch.zeros(y.shape[:-1], dtype=torch.float64, device=x.device)
+    wrong = torch.zeros(y.shape[:-1], dtype=torch.float64, device=x.device)
     for start in range(0, n, _EVAL_ROWS):
-        xc, yc = x[..., start : start + _EVAL_ROWS, :, :], y[..., start : start + _EVAL_ROWS]
-        logits = net._forward(params, xc)
-        n_c = logits.shape[-1]
-        ce = F.cross_entropy(logits.reshape(-1, n_c), yc.reshape(-1), reduction="none").view(yc.shape)
-        loss += ce.sum(dim=-1, dtype=torch.float64)
-        wrong += (logits.argmax(dim=-1) != yc).sum(dim=-1, dtype=torch.float64)
-    return loss / n, wrong / n
+        index = (slice(None),) * lead + (slice(start, start + _EVAL_ROWS),)
+        xc, yc = x[index], y[index]
+        out = net.apply(params, xc)
+        total += _losses(out, yc, loss).sum(dim=-1, dtype=torch.float64)
+        wrong += _wrong(out, yc, loss).sum(dim=-1, dtype=torch.float64)
+    return total / n, wrong / n
 
 
-# --------------------------------------------------------------------------- entry points
-
-
-def train_one(
-    net: Network,
-    params: Params,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    seed: int,
-    config: TrainConfig | None = None,
-    x_test: torch.Tensor | None = None,
-    y_test: torch.Tensor | None = None,
-) -> tuple[Params, TrainResult]:
-    """Train one model; return its final parameters (new tensors) and a :class:`TrainResult`.
-
-    Parameters
-    ----------
-    net : the network spec.
-    params : its parameters (``net.init(...)``); not modified.
-    x, y : training set, inputs [P, v, d] (cast to the parameters' dtype and device), labels [P] in [0, n_c).
-    seed : seeds the generator of the mini-batch order.
-    config : hyperparameters (:class:`TrainConfig`; default ``TrainConfig()``).
-    x_test, y_test : optional held-out set [n, v, d], [n] for the test loss and error.
-    """
-    config = TrainConfig() if config is None else config
-    if not isinstance(config, TrainConfig):
-        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
-    seed = check_seed(seed)
-    params, _ = _prepare_params(net, params, ensemble=False)
-    ref = next(iter(params.values()))
-    x, y = _check_data(net, x, y, (), "", ref)
-    if (x_test is None) != (y_test is None):
-        raise ValueError("x_test and y_test must be given together")
-    if x_test is not None:
-        x_test, y_test = _check_data(net, x_test, y_test, (), "_test", ref)
-
-    p = x.shape[0]
-    batches = _Batches(p, config.batch_size, seed)
-    interval = config.check_interval(p)
-    tensors = list(params.values())
-    opt = _Optimizer(tensors, effective_lr(net, config), config)
-    t = 0
-    converged = diverged = False
-    while True:
-        if t % interval == 0 or t == config.max_steps:
-            loss = float(evaluate(net, params, x, y)[0])
-            if not math.isfinite(loss):
-                diverged = True
-                break
-            if loss < config.loss_threshold:
-                converged = True
-                break
-            if t == config.max_steps:
-                break
-        idx = batches.indices(t).to(x.device)
-        batch_loss = _loss_per_model(net._forward(params, x[idx]), y[idx])
-        grads = torch.autograd.grad(batch_loss, tensors)
-        opt.step(tensors, grads)
-        t += 1
-
-    final = {k: v.detach() for k, v in params.items()}
-    train_loss, train_error = evaluate(net, final, x, y)
-    test_loss = test_error = None
-    if x_test is not None:
-        tl, te = evaluate(net, final, x_test, y_test)
-        test_loss, test_error = float(tl), float(te)
-    result = TrainResult(converged, diverged, t, float(train_loss), float(train_error), test_loss, test_error)
-    return final, result
+# --------------------------------------------------------------------------- the loop
 
 
 def train_ensemble(
@@ -338,16 +291,16 @@ def train_ensemble(
     x_test: torch.Tensor | None = None,
     y_test: torch.Tensor | None = None,
 ) -> tuple[Params, list[TrainResult]]:
-    """Train E models at once; same semantics as E calls of :func:`train_one`.
+    """Train E models at once; each as it would be trained alone (:func:`train_one`).
 
     Parameters
     ----------
     net : the network spec (shared by the E models).
     params : stacked parameters [E, ...] (``net.init_ensemble(seeds)`` or :func:`stack_params`); not modified.
-    xs, ys : E training sets of one size P: inputs [E, P, v, d], labels [E, P].
-    seeds : E seeds, model e's mini-batch order is that of ``train_one(..., seed=seeds[e])``.
-    config : hyperparameters, shared (:class:`TrainConfig`).
-    x_test, y_test : optional held-out set, shared [n, v, d], [n] or per model [E, n, v, d], [E, n].
+    xs, ys : E training sets of one size P: inputs [E, P, *input_shape], labels [E, P].
+    seeds : E seeds; model e's mini-batch order comes from ``seeds[e]``.
+    config : hyperparameters, shared (:class:`TrainConfig`; default ``TrainConfig()``).
+    x_test, y_test : optional held-out set, shared [n, ...], [n] or per model [E, n, ...], [E, n].
 
     Returns the final stacked parameters and one :class:`TrainResult` per model. Each
     model stops on its own: once it has converged or diverged its parameters are
@@ -356,21 +309,23 @@ def train_ensemble(
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
-    params, e = _prepare_params(net, params, ensemble=True)
+    params, e = _prepare_params(net, params)
+    if e is None:
+        raise ValueError("params must be stacked [E, ...] (net.init_ensemble or stack_params); use train_one for one model")
     seeds = list(seeds)
     if len(seeds) != e:
         raise ValueError(f"seeds must hold one seed per model (E={e}), got {len(seeds)}")
     seeds = [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
     ref = next(iter(params.values()))
-    xs, ys = _check_data(net, xs, ys, (e,), "s", ref)
+    xs, ys = _check_data(net, config, xs, ys, (e,), "s", ref)
     if (x_test is None) != (y_test is None):
         raise ValueError("x_test and y_test must be given together")
     if x_test is not None:
-        if isinstance(x_test, torch.Tensor) and x_test.ndim == 3:
-            x_test, y_test = _check_data(net, x_test, y_test, (), "_test", ref)
+        if isinstance(x_test, torch.Tensor) and x_test.ndim == 1 + len(net.input_shape):
+            x_test, y_test = _check_data(net, config, x_test, y_test, (), "_test", ref)
             x_test, y_test = x_test.expand(e, *x_test.shape), y_test.expand(e, *y_test.shape)
         else:
-            x_test, y_test = _check_data(net, x_test, y_test, (e,), "_test", ref)
+            x_test, y_test = _check_data(net, config, x_test, y_test, (e,), "_test", ref)
 
     p = xs.shape[1]
     interval = config.check_interval(p)
@@ -383,12 +338,12 @@ def train_ensemble(
     live = list(range(e))
     batches = [_Batches(p, config.batch_size, s) for s in seeds]
     tensors = list(params.values())
-    opt = _Optimizer(tensors, effective_lr(net, config), config)
+    opt = _Optimizer(list(params), tensors, effective_lr(net, config), config)
     xl, yl = xs, ys
     t = 0
     while True:
         if t % interval == 0 or t == config.max_steps:
-            loss = evaluate(net, params, xl, yl)[0].tolist()
+            loss = evaluate(net, params, xl, yl, config.loss)[0].tolist()
             keep = []
             for j, i in enumerate(live):
                 if not math.isfinite(loss[j]):
@@ -413,14 +368,14 @@ def train_ensemble(
                 batches = [batches[j] for j in keep]
         rows = torch.arange(len(live), device=xs.device)[:, None]
         idx = torch.stack([b.indices(t) for b in batches]).to(xs.device)  # [E_live, B]
-        batch_loss = _loss_per_model(net._forward(params, xl[rows, idx]), yl[rows, idx]).sum()
+        batch_loss = _losses(net.apply(params, xl[rows, idx]), yl[rows, idx], config.loss).mean(dim=-1).sum()
         grads = torch.autograd.grad(batch_loss, tensors)
         opt.step(tensors, grads)
         t += 1
 
-    train_loss, train_error = evaluate(net, final, xs, ys)
+    train_loss, train_error = evaluate(net, final, xs, ys, config.loss)
     if x_test is not None:
-        tl, te = evaluate(net, final, x_test, y_test)
+        tl, te = evaluate(net, final, x_test, y_test, config.loss)
         test = list(zip(tl.tolist(), te.tolist()))
     else:
         test = [(None, None)] * e
@@ -429,3 +384,43 @@ def train_ensemble(
         for i in range(e)
     ]
     return final, results
+
+
+def train_one(
+    net: Network,
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    seed: int,
+    config: TrainConfig | None = None,
+    x_test: torch.Tensor | None = None,
+    y_test: torch.Tensor | None = None,
+) -> tuple[Params, TrainResult]:
+    """Train one model (an ensemble of one); return its final parameters and a :class:`TrainResult`.
+
+    Parameters
+    ----------
+    net : the network spec.
+    params : its parameters (``net.init(...)``); not modified.
+    x, y : training set, inputs [P, *input_shape] (cast to the parameters' dtype and device), labels [P].
+    seed : seeds the generator of the mini-batch order.
+    config : hyperparameters (:class:`TrainConfig`; default ``TrainConfig()``).
+    x_test, y_test : optional held-out set [n, ...], [n] for the test loss and error.
+    """
+    config = TrainConfig() if config is None else config
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    if net.ensemble_size(params) is not None:
+        raise ValueError("params are stacked [E, ...]: use train_ensemble")
+    seed = check_seed(seed)
+    ref = next(iter(params.values()))
+    x, y = _check_data(net, config, x, y, (), "", ref)  # one model's shapes in the messages
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test must be given together")
+    if x_test is not None:
+        x_test, y_test = _check_data(net, config, x_test, y_test, (), "_test", ref)
+    test = {} if x_test is None else {"x_test": x_test.unsqueeze(0), "y_test": y_test.unsqueeze(0)}
+    final, results = train_ensemble(net, stack_params([params]), x.unsqueeze(0), y.unsqueeze(0), seeds=[seed],
+                                    config=config, **test)
+    return unstack_params(final)[0], results[0]

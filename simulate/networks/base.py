@@ -1,27 +1,30 @@
-"""The shared interface of networks: a frozen-dataclass spec, ``init`` and a pure ``apply``.
+"""The feature-map interface of every network: a frozen-dataclass spec, ``init``, ``apply`` and ``features``.
 
 A network is described by a hashable, JSON-able frozen dataclass (it can sit
-inside a run spec and be serialised with :func:`simulate.spec.to_dict`). The
+inside a run spec and be serialised with :func:`..runs.spec.to_dict`). The
 spec holds no tensors; parameters live in a plain ``dict[str, Tensor]``:
 
 * ``net.init(seed, device, dtype) -> params`` draws the parameters from a
   ``torch.Generator`` seeded with `seed` (on the CPU, in float64, then cast),
   so that a seed gives the same network on every device and in every dtype;
-* ``net.apply(params, x) -> logits`` is a pure function of the parameters and
-  the input ``x`` [batch, v, d] (one-hot channels first), returning
-  ``[batch, n_c]``.
+* ``net.apply(params, x)`` is a pure function: inputs ``[batch, *input_shape]``
+  (1D one-hot sequences ``[v, d]``, real vectors ``[d]``, images ``[C, n, n]``)
+  to outputs ``[batch, n_out]``, or ``[batch]`` for a scalar-output network;
+* ``net.features(params, x)`` gives the post-activation features of every
+  hidden layer (layer 1 first), each ``[batch, channels, *positions]``.
 
-``apply`` is written with matmuls over the trailing axes, so it also
-evaluates E independent models at once: stack their parameters along a new
-leading axis (:func:`stack_params` or :meth:`Network.init_ensemble`) and pass
-inputs ``[E, batch, v, d]`` (:meth:`Network.apply_ensemble`); this lowers to
-batched matmuls. ``torch.func.vmap(net.apply)`` gives the same numbers.
+Parameters stacked along a new leading axis (:func:`stack_params`,
+:meth:`Network.init_ensemble`) describe E independent models: ``apply`` and
+``features`` then take inputs ``[E, batch, *input_shape]`` and return a leading
+E axis. Subclasses write their forward pass with matmuls over the trailing
+axes, so this lowers to batched matmuls; ``torch.func.vmap(net.apply)`` gives
+the same numbers.
 
-Parametrisation (all three networks): weights standard normal at
-initialisation, each hidden layer divides its pre-activation by
-sqrt(fan_in), and the readout is ``beta^T h / H`` (mean-field scaling: the
-output at initialisation is O(1/sqrt(H)); see :mod:`simulate.training` for
-the matching learning-rate scaling).
+Readouts: ``"mean_field"`` divides the last layer's contribution by the width
+H (the output at initialisation is O(1/sqrt(H)); the SGD learning rate is
+scaled by H to match, :mod:`..learners.training`); ``"standard"`` divides it by
+sqrt(H) (NTK scaling). Weights are standard normal at initialisation and
+every hidden pre-activation is divided by sqrt(fan_in).
 """
 from __future__ import annotations
 
@@ -31,30 +34,12 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 import torch
 
+from ..runs.checks import check_bool, check_choice, check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
 
-__all__ = ["Network", "stack_params", "unstack_params", "check_int", "check_dtype"]
+__all__ = ["Network", "stack_params", "unstack_params"]
 
 Params = dict[str, torch.Tensor]
-
-
-def check_int(value: Any, name: str, minimum: int) -> int:
-    """Return `value` as an int, or raise ``ValueError`` naming `name` unless it is an integer >= `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
-def check_dtype(dtype: Any) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype={dtype!r} must be a floating torch dtype (torch.float32 or torch.float64)")
-    return dtype
-
-
-def check_seed(seed: Any, name: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"{name}={seed!r} must be a non-negative integer")
-    return int(seed)
 
 
 def stack_params(params: Sequence[Params]) -> Params:
@@ -77,39 +62,59 @@ def unstack_params(stacked: Params) -> list[Params]:
     return [{k: v[i] for k, v in stacked.items()} for i in range(e)]
 
 
+READOUTS = ("mean_field", "standard")
+
+
 class Network:
     """Base of the network specs (mix into a frozen dataclass).
 
-    Subclasses define ``kind``, the fields ``v``, ``n_c``, ``width``,
-    :meth:`param_shapes` (an ordered dict name -> shape, the order in which
-    parameters are drawn), :attr:`d` and ``_forward(params, x, lead)`` where
-    ``lead`` is the number of leading ensemble axes (0 or 1).
+    Subclasses define ``kind``, the field ``width`` (H of the last hidden
+    layer) and ``readout`` (one of :data:`READOUTS`), the properties
+    :attr:`input_shape` and :attr:`n_out`, :meth:`param_shapes` (an ordered
+    dict name -> shape, the order in which parameters are drawn) and
+    ``_forward(params, x, features)``, which returns the outputs, or with
+    ``features=True`` the list of hidden features; ``x`` may carry one leading
+    ensemble axis. ``scalar = True`` makes the output ``[..., batch]``.
     """
 
     kind: ClassVar[str] = "network"
-    v: int
-    n_c: int
+    scalar: ClassVar[bool] = False
     width: int
-
-    d: int  # input length: a field or a property of the subclass
+    readout: str = "mean_field"
 
     # -- interface -----------------------------------------------------------
+    @property
+    def input_shape(self) -> tuple[int, ...]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @property
+    def n_out(self) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
     def param_shapes(self) -> dict[str, tuple[int, ...]]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def _forward(self, params: Params, x: torch.Tensor, hidden: bool = False) -> Any:  # pragma: no cover
+    def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     # -- shared --------------------------------------------------------------
+    def _check_readout(self) -> None:
+        check_choice(self.readout, "readout", READOUTS)
+
+    @property
+    def readout_scale(self) -> float:
+        """1/H (mean field) or 1/sqrt(H) (standard): the factor of the last layer's contribution."""
+        return 1.0 / self.width if self.readout == "mean_field" else 1.0 / math.sqrt(self.width)
+
     def n_params(self) -> int:
         return sum(math.prod(s) for s in self.param_shapes().values())
 
-    def init(self, seed: int, device: str | torch.device | None = "cpu", dtype: torch.dtype = torch.float32) -> Params:
+    def init(self, seed: int, device: str | torch.device | None = None, dtype: torch.dtype = torch.float32) -> Params:
         """Parameters drawn i.i.d. standard normal with ``torch.Generator().manual_seed(seed)``.
 
         Drawn on the CPU in float64 in the order of :meth:`param_shapes`, then
-        moved to `device` and cast to `dtype`: a seed gives the same network
-        everywhere (up to rounding).
+        moved to `device` (``None``: CUDA when present, else CPU) and cast to
+        `dtype`: a seed gives the same network everywhere (up to rounding).
         """
         seed = check_seed(seed)
         dev = resolve_device(device)
@@ -121,60 +126,67 @@ class Network:
         }
 
     def init_ensemble(
-        self, seeds: Iterable[int], device: str | torch.device | None = "cpu", dtype: torch.dtype = torch.float32
+        self, seeds: Iterable[int], device: str | torch.device | None = None, dtype: torch.dtype = torch.float32
     ) -> Params:
         """Stacked parameters [E, ...] of E models, model e initialised with ``init(seeds[e])``."""
         return stack_params([self.init(s, device, dtype) for s in seeds])
 
-    def check_params(self, params: Params, ensemble: bool = False) -> int | None:
-        """Validate parameter names and shapes; return E for stacked parameters, else None."""
+    def ensemble_size(self, params: Params) -> int | None:
+        """Validate parameter names and shapes; ``None`` for one model, E for stacked parameters [E, ...]."""
         shapes = self.param_shapes()
         if not isinstance(params, dict) or set(params) != set(shapes):
             got = sorted(params) if isinstance(params, dict) else type(params).__name__
             raise ValueError(f"params must be a dict with keys {sorted(shapes)}, got {got}")
-        e = None
+        first = next(iter(shapes))
+        ensemble = params[first].ndim == len(shapes[first]) + 1
+        e = params[first].shape[0] if ensemble else None
         for name, shape in shapes.items():
             t = params[name]
             want = tuple(shape)
             got = tuple(t.shape[1:]) if ensemble else tuple(t.shape)
-            if got != want or (ensemble and t.ndim != len(want) + 1):
+            if got != want or t.ndim != len(want) + int(ensemble):
                 lead = "[E, ...]" if ensemble else ""
                 raise ValueError(f"params[{name!r}] must have shape {lead}{list(want)}, got {list(t.shape)}")
-            if ensemble:
-                if e is not None and t.shape[0] != e:
-                    raise ValueError(f"params[{name!r}] has ensemble size {t.shape[0]}, others {e}")
-                e = t.shape[0]
+            if ensemble and t.shape[0] != e:
+                raise ValueError(f"params[{name!r}] has ensemble size {t.shape[0]}, others {e}")
         return e
 
-    def _check_x(self, x: Any, lead: tuple[int, ...]) -> None:
+    @property
+    def input_description(self) -> str:
+        """The input shape in words for error messages (``"v=8, d=16"``)."""
+        return ", ".join(map(str, self.input_shape))
+
+    def check_x(self, x: Any, lead: tuple[int, ...] = ()) -> None:
+        """Validate inputs ``[*lead, batch, *input_shape]`` (a floating tensor)."""
         names = "".join(f"{n}, " for n in lead)
-        want = f"[{names}batch, v={self.v}, d={self.d}]"
+        want = f"[{names}batch, {self.input_description}]"
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
             got = f"dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be a floating tensor {want} (one-hot as float), got {got}")
-        if x.ndim != len(lead) + 3 or tuple(x.shape[: len(lead)]) != lead or tuple(x.shape[-2:]) != (self.v, self.d):
+            raise ValueError(f"x must be a floating tensor {want} (one-hot inputs as float), got {got}")
+        n = len(self.input_shape)
+        if x.ndim != len(lead) + 1 + n or tuple(x.shape[: len(lead)]) != lead or tuple(x.shape[x.ndim - n:]) != self.input_shape:
             raise ValueError(f"x must have shape {want}, got {list(x.shape)}")
 
+    def _lead(self, params: Params, x: torch.Tensor) -> None:
+        e = self.ensemble_size(params)
+        self.check_x(x, () if e is None else (e,))
+
     def apply(self, params: Params, x: torch.Tensor) -> torch.Tensor:
-        """Logits [batch, n_c] of one model for inputs `x` [batch, v, d] (pure function)."""
-        self._check_x(x, ())
+        """Outputs ``[batch, n_out]`` (``[batch]`` when scalar) of one model for inputs ``[batch, *input_shape]``;
+        with stacked parameters [E, ...] and inputs ``[E, batch, ...]``, a leading E axis (pure function)."""
+        self._lead(params, x)
         return self._forward(params, x)
 
-    def apply_ensemble(self, params: Params, x: torch.Tensor) -> torch.Tensor:
-        """Logits [E, batch, n_c] of E stacked models; `x` is [E, batch, v, d] (one input set per model)."""
-        e = self.check_params(params, ensemble=True)
-        self._check_x(x, (e,))
-        return self._forward(params, x)
+    def features(self, params: Params, x: torch.Tensor) -> list[torch.Tensor]:
+        """Post-activation features of every hidden layer, each ``[(E,) batch, channels, *positions]``, layer 1 first."""
+        self._lead(params, x)
+        return self._forward(params, x, features=True)
 
-    def hidden(self, params: Params, x: torch.Tensor) -> list[torch.Tensor]:
-        """Post-ReLU activations of every hidden layer, each [..., batch, H, positions] (layer 1 first)."""
-        if x.ndim == 3:
-            self._check_x(x, ())
-        return self._forward(params, x, hidden=True)
-
-    def readout(self, h: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
-        """Mean-field readout: average over positions, ``@ beta / H``. `h` is [..., batch, positions, H]."""
-        return torch.matmul(h.mean(dim=-2), beta) / self.width
+    def _readout_positions(self, h: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+        """Readout of channels-last features [..., batch, positions, H]: average over positions, ``@ beta``, scaled."""
+        if self.readout == "mean_field":
+            return torch.matmul(h.mean(dim=-2), beta) / self.width
+        return torch.matmul(h.mean(dim=-2), beta) / math.sqrt(self.width)
 
 
 def patches(h: torch.Tensor, s: int) -> torch.Tensor:
@@ -204,6 +216,7 @@ class HierarchicalNetwork(Network):
     L: int
     width: int
     bias: bool = False
+    readout: str = "mean_field"
 
     def __post_init__(self) -> None:
         check_int(self.v, "v", 1)
@@ -211,9 +224,22 @@ class HierarchicalNetwork(Network):
         check_int(self.s, "s", 2)
         check_int(self.L, "L", 1)
         check_int(self.width, "width", 1)
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias={self.bias!r} must be True or False")
+        check_bool(self.bias, "bias")
+        self._check_readout()
 
     @property
     def d(self) -> int:
+        """Input length s**L."""
         return self.s**self.L
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.v, self.d)
+
+    @property
+    def input_description(self) -> str:
+        return f"v={self.v}, d={self.d}"
+
+    @property
+    def n_out(self) -> int:
+        return self.n_c

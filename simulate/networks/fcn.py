@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import Network, Params, check_int
+from ..runs.checks import check_bool, check_int
+from .base import Network, Params
 
 __all__ = ["ShallowFCN"]
 
@@ -24,6 +25,7 @@ class ShallowFCN(Network):
     """Two-layer fully connected net on inputs [batch, v, d] with `width` hidden units.
 
     Parameters: ``w1`` [H, v * d], ``b1`` [H] when `bias`, ``beta`` [H, n_c].
+    Features: the hidden layer, [batch, H].
     """
 
     kind: ClassVar[str] = "shallow_fcn"
@@ -32,14 +34,27 @@ class ShallowFCN(Network):
     d: int
     width: int
     bias: bool = False
+    readout: str = "mean_field"
 
     def __post_init__(self) -> None:
         check_int(self.v, "v", 1)
         check_int(self.n_c, "n_c", 2)
         check_int(self.d, "d", 1)
         check_int(self.width, "width", 1)
-        if not isinstance(self.bias, bool):
-            raise ValueError(f"bias={self.bias!r} must be True or False")
+        check_bool(self.bias, "bias")
+        self._check_readout()
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.v, self.d)
+
+    @property
+    def input_description(self) -> str:
+        return f"v={self.v}, d={self.d}"
+
+    @property
+    def n_out(self) -> int:
+        return self.n_c
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         shapes: dict[str, tuple[int, ...]] = {"w1": (self.width, self.v * self.d)}
@@ -48,12 +63,12 @@ class ShallowFCN(Network):
         shapes["beta"] = (self.width, self.n_c)
         return shapes
 
-    def _forward(self, params: Params, x: torch.Tensor, hidden: bool = False) -> Any:
+    def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         w = params["w1"]
         pre = torch.matmul(x.flatten(-2), w.transpose(-1, -2)) / math.sqrt(w.shape[-1])  # [..., batch, H]
         if self.bias:
             pre = pre + params["b1"].unsqueeze(-2)
         h = torch.relu(pre)
-        if hidden:
-            return [h.unsqueeze(-1)]
-        return self.readout(h.unsqueeze(-2), params["beta"])
+        if features:
+            return [h]
+        return self._readout_positions(h.unsqueeze(-2), params["beta"])

@@ -48,7 +48,7 @@ class LocallyConnected(HierarchicalNetwork):
         shapes["beta"] = (self.width, self.n_c)
         return shapes
 
-    def _forward(self, params: Params, x: torch.Tensor, hidden: bool = False) -> Any:
+    def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         h = x.transpose(-1, -2)  # channels last: [..., batch, d, v]
         layers = []
         for k in range(1, self.L + 1):
@@ -60,6 +60,6 @@ class LocallyConnected(HierarchicalNetwork):
                 pre = pre + params[f"b{k}"].unsqueeze(-3)
             h = torch.relu(pre)
             layers.append(h)
-        if hidden:
+        if features:
             return [a.transpose(-1, -2) for a in layers]
-        return self.readout(h, params["beta"])
+        return self._readout_positions(h, params["beta"])

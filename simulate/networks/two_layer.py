@@ -7,7 +7,7 @@ arXiv:2007.11471). Inputs are ``[..., batch, d]`` real vectors (the stripe
 and cylinder models), the output is ``[..., batch]``. Like the networks of
 :mod:`simulate.networks.base`, the spec holds no tensors, parameters are a
 ``dict`` (``w`` [h, d], ``b`` [h], ``beta`` [h]) and leading axes of the
-parameters evaluate E models at once (:meth:`TwoLayerReLU.apply_ensemble`).
+parameters evaluate E models at once (stacked parameters, inputs [E, batch, d]).
 """
 from __future__ import annotations
 
@@ -17,59 +17,53 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import Network, Params, check_int
+from ..runs.checks import check_int
+from .base import Network, Params
 
-__all__ = ["TwoLayerReLU", "compression_ratio"]
+__all__ = ["TwoLayerReLU"]
 
 
 @dataclass(frozen=True)
 class TwoLayerReLU(Network):
-    """``f(x) = beta . relu(w x / sqrt(d) + b) / width`` for inputs [..., batch, d]; `width` hidden units."""
+    """``f(x) = beta . relu(w x / sqrt(d) + b) / width`` for inputs [..., batch, d]; `width` hidden units.
+
+    Scalar output [..., batch]; features: the hidden layer [..., batch, width]. ``readout="standard"``
+    divides by sqrt(width) instead (the NTK scaling of the analytic :class:`ReluNTK` kernel).
+    """
 
     kind: ClassVar[str] = "two_layer_relu"
+    scalar: ClassVar[bool] = True
     d: int
     width: int
+    readout: str = "mean_field"
 
     def __post_init__(self) -> None:
         check_int(self.d, "d", 1)
         check_int(self.width, "width", 1)
+        self._check_readout()
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.d,)
+
+    @property
+    def input_description(self) -> str:
+        return f"d={self.d}"
+
+    @property
+    def n_out(self) -> int:
+        return 1
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         return {"w": (self.width, self.d), "b": (self.width,), "beta": (self.width,)}
-
-    def _check_x(self, x: Any, lead: tuple[int, ...]) -> None:
-        want = "[" + "".join(f"{n}, " for n in lead) + f"batch, d={self.d}]"
-        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise ValueError(f"x must be a floating tensor {want}, got {type(x).__name__}")
-        if x.ndim != len(lead) + 2 or tuple(x.shape[: len(lead)]) != lead or x.shape[-1] != self.d:
-            raise ValueError(f"x must have shape {want}, got {list(x.shape)}")
 
     def pre_activations(self, params: Params, x: torch.Tensor) -> torch.Tensor:
         """``w x / sqrt(d) + b``, [..., batch, width]."""
         return torch.matmul(x, params["w"].transpose(-1, -2)) / math.sqrt(self.d) + params["b"].unsqueeze(-2)
 
-    def _forward(self, params: Params, x: torch.Tensor, hidden: bool = False) -> Any:
+    def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         h = torch.relu(self.pre_activations(params, x))
-        if hidden:
+        if features:
             return [h]
-        return torch.matmul(h, params["beta"].unsqueeze(-1)).squeeze(-1) / self.width
-
-    def apply(self, params: Params, x: torch.Tensor) -> torch.Tensor:
-        """Output [batch] of one model for inputs `x` [batch, d] (pure function)."""
-        self._check_x(x, ())
-        return self._forward(params, x)
-
-
-def compression_ratio(w: torch.Tensor, d_par: int) -> torch.Tensor:
-    """lambda = (|w_par| / sqrt(d_par)) / (|w_perp| / sqrt(d - d_par)) of first-layer weights [..., h, d].
-
-    Frobenius norms of the weights restricted to the informative coordinates
-    (the first `d_par`) and to the uninformative ones, each per direction
-    (THEORY.md section 1). Returns a tensor of the leading shape.
-    """
-    d = w.shape[-1]
-    if not 1 <= d_par < d:
-        raise ValueError(f"d_par={d_par} must satisfy 1 <= d_par < d={d} (lambda needs uninformative directions)")
-    par = w[..., :d_par].pow(2).sum(dim=(-1, -2)) / d_par
-    perp = w[..., d_par:].pow(2).sum(dim=(-1, -2)) / (d - d_par)
-    return torch.sqrt(par / perp)
+        out = torch.matmul(h, params["beta"].unsqueeze(-1)).squeeze(-1)
+        return out / self.width if self.readout == "mean_field" else out / math.sqrt(self.width)

@@ -1,14 +1,39 @@
-"""Device, dtype and thread settings for torch computations."""
+"""Devices and threads for torch computations: one rule for data, networks and specs alike.
+
+``device=None`` everywhere means :func:`default_device`: CUDA when present,
+else the CPU. A spec stores the device it was given (``None`` by default), so
+that the same spec runs on whatever the machine has; its records say which
+device ran them.
+"""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import torch
+
+__all__ = ["default_device", "resolve_device", "check_device", "set_threads"]
 
 
 def default_device() -> torch.device:
     """CUDA when present, else CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_device(device: Any, name: str = "device") -> str | None:
+    """A device as a spec stores it: ``None`` or a string naming a torch device ('cpu', 'cuda', 'cuda:1').
+
+    Only the name is checked (a spec may be built on a machine without the device it will run on).
+    """
+    if device is None:
+        return None
+    if not isinstance(device, str):
+        raise ValueError(f"{name}={device!r} must be None or a string such as 'cpu' or 'cuda'")
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"{name}={device!r} is not a torch device; use 'cpu' or 'cuda'") from exc
+    return device
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:

@@ -3,11 +3,17 @@
 A run is a pure function of a spec and a seed::
 
     record = run(spec, seed)
+    records = run_batch(spec, seeds)      # several seeds at once, one record each
 
 Every experiment spec subclasses :class:`Spec`, sets a class-level ``kind``
 (a stable name) and ``version`` (bump it when the meaning of a run changes,
 so that stale cached records are not reused), and implements
 ``_run(seed) -> dict`` returning a flat dict of JSON-serialisable values.
+
+A spec that can run several seeds as one batched model (E networks trained
+together) sets ``batch_limit`` > 1 and implements ``_run_batch(seeds)``; its
+records must be those of ``_run`` seed by seed (tests/simulate/test_batched_runs.py).
+Sweeps group the seeds of such a spec into batches of at most ``batch_limit``.
 
 Specs nest: a field may hold another frozen dataclass (a data model, a
 kernel). `to_dict` serialises the whole tree with a ``"kind"`` tag on every
@@ -22,6 +28,8 @@ import json
 import math
 import time
 from typing import Any, ClassVar
+
+from .checks import check_seed
 
 CODE_SALT = "scalingcheck-1"
 """Global salt of the cache key; bump to invalidate every stored record."""
@@ -58,9 +66,15 @@ class Spec:
 
     kind: ClassVar[str] = "spec"
     version: ClassVar[int] = 1
+    batch_limit: ClassVar[int] = 1
+    """Most seeds one call of ``_run_batch`` takes (1: the spec runs one seed at a time)."""
 
     def _run(self, seed: int) -> dict[str, Any]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
+        """Records of several seeds; the default runs them one after the other."""
+        return [self._run(seed) for seed in seeds]
 
     def cost(self) -> float:
         """Rough relative cost of one run; sweeps start the most expensive runs first."""
@@ -84,29 +98,56 @@ def run_key(spec: Spec, seed: int) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed={seed!r} must be a non-negative integer")
-    return int(seed)
+def _provenance(spec: Spec, seed: int, seconds: float, batch: int) -> dict[str, Any]:
+    out = {"kind": spec.kind, "seed": seed, "key": spec.key(seed), "seconds": seconds}
+    if batch > 1:
+        out["batch"] = batch
+    if hasattr(spec, "device"):
+        from .device import resolve_device
+
+        out["device"] = str(resolve_device(spec.device))
+    return out
+
+
+def _check(spec: Any) -> None:
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a scalingcheck.simulate.runs.spec.Spec, got {type(spec).__name__}")
 
 
 def run(spec: Spec, seed: int) -> dict[str, Any]:
     """Execute one run and return its record.
 
     The record is the dict returned by the spec's ``_run`` plus provenance:
-    ``kind``, ``seed``, ``key`` and ``seconds`` (wall time).
+    ``kind``, ``seed``, ``key``, ``seconds`` (wall time) and, for specs with a
+    ``device`` field, the device that ran it.
     """
     seed = check_seed(seed)
-    if not isinstance(spec, Spec):
-        raise TypeError(f"spec must be a simulate.spec.Spec, got {type(spec).__name__}")
+    _check(spec)
     start = time.perf_counter()
     out = dict(spec._run(seed))
-    out.update(kind=spec.kind, seed=seed, key=spec.key(seed), seconds=time.perf_counter() - start)
+    out.update(_provenance(spec, seed, time.perf_counter() - start, 1))
     json.dumps(out, allow_nan=True)  # fail here, not in the store, if a value is not serialisable
     return out
 
 
-def require(condition: bool, message: str) -> None:
-    """Raise ``ValueError(message)`` unless `condition`: parameter checks in specs."""
-    if not condition:
-        raise ValueError(message)
+def run_batch(spec: Spec, seeds: list[int]) -> list[dict[str, Any]]:
+    """Execute the runs of several seeds at once (the spec's ``_run_batch``); one record per seed.
+
+    ``seconds`` is the batch's wall time shared equally, and ``batch`` the number
+    of seeds run together (when more than one).
+    """
+    seeds = [check_seed(s) for s in seeds]
+    _check(spec)
+    if not seeds:
+        return []
+    if len(seeds) > max(1, spec.batch_limit):
+        raise ValueError(f"{len(seeds)} seeds exceed the batch limit {spec.batch_limit} of {type(spec).__name__}")
+    start = time.perf_counter()
+    records = [dict(r) for r in (spec._run_batch(seeds) if len(seeds) > 1 else [spec._run(seeds[0])])]
+    if len(records) != len(seeds):
+        raise RuntimeError(f"{type(spec).__name__}._run_batch returned {len(records)} records for {len(seeds)} seeds")
+    share = (time.perf_counter() - start) / len(seeds)
+    for seed, record in zip(seeds, records):
+        record.update(_provenance(spec, seed, share, len(seeds)))
+        json.dumps(record, allow_nan=True)
+    return records

@@ -3,9 +3,13 @@
 A :class:`Sweep` is a base spec, a grid over some of its fields and a list
 of seeds; `execute` runs every (spec, seed) point that the store does not
 hold yet, writing each record as soon as it is done, so an interrupted sweep
-resumes where it stopped.
+resumes where it stopped. The missing seeds of a spec whose ``batch_limit``
+exceeds 1 are run in batches (E networks trained as one batched model, one
+record per seed); every other point runs alone.
 
-Executors (where the runs happen) share one method, ``map_unordered``:
+Executors (where the runs happen) share one method, ``map_unordered(fn,
+tasks)``, which calls ``fn(spec, seeds)`` for each task and yields the results
+as they complete:
 
 * :class:`SerialExecutor`: in this process (tests, debugging);
 * :class:`ProcessExecutor`: local worker processes, torch threads set per
@@ -17,16 +21,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import itertools
+import math
 import multiprocessing
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .progress import progress_bar
-from .spec import Spec, check_seed, run
+from .checks import check_seed
+from .spec import Spec, run_batch
 from .store import Store
 
 Point = tuple[Spec, int]
+Task = tuple[Spec, tuple[int, ...]]
+"""One call of a worker: a spec and the seeds it runs (one, or a batch)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +93,16 @@ class SweepUnion:
         return sum(len(s) for s in self.sweeps)
 
 
-def _execute(spec: Spec, seed: int, threads: int | None = None) -> tuple[Spec, int, dict[str, Any]]:
+def _execute(spec: Spec, seeds: tuple[int, ...], threads: int | None = None) -> tuple[Spec, tuple[int, ...], Any]:
+    """Run one task; its records, or the exception that stopped it (reported by `execute`)."""
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
-    return spec, seed, run(spec, seed)
+    try:
+        return spec, seeds, run_batch(spec, list(seeds))
+    except Exception as exc:  # the other tasks go on; `execute` stores what succeeded
+        return spec, seeds, exc
 
 
 def _init_worker(threads: int) -> None:
@@ -108,9 +120,9 @@ def _init_worker(threads: int) -> None:
 class SerialExecutor:
     """Runs every point in the calling process, in order."""
 
-    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Point]) -> Iterator[Any]:
-        for spec, seed in items:
-            yield fn(spec, seed)
+    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
+        for spec, seeds in items:
+            yield fn(spec, seeds)
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
@@ -127,7 +139,7 @@ class ProcessExecutor:
         self.workers = max(1, int(workers if workers is not None else cores))
         self.threads = max(1, int(threads))
 
-    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Point]) -> Iterator[Any]:
+    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
         if not items:
             return
         ctx = multiprocessing.get_context("spawn")
@@ -138,7 +150,7 @@ class ProcessExecutor:
             initargs=(self.threads,),
         )
         try:
-            futures = [pool.submit(fn, spec, seed) for spec, seed in items]
+            futures = [pool.submit(fn, spec, seeds) for spec, seeds in items]
             for fut in cf.as_completed(futures):
                 yield fut.result()
         except BaseException:  # Ctrl-C, SIGTERM (see compare.cli) or the caller stopped
@@ -166,10 +178,10 @@ class DaskExecutor:
         self.client = client
         self.threads = threads
 
-    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Point]) -> Iterator[Any]:
+    def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
         from dask.distributed import as_completed
 
-        futures = [self.client.submit(fn, spec, seed, self.threads, pure=False) for spec, seed in items]
+        futures = [self.client.submit(fn, spec, seeds, self.threads, pure=False) for spec, seeds in items]
         try:
             for fut in as_completed(futures):
                 yield fut.result()
@@ -192,12 +204,33 @@ class SweepResult:
     cached: int
 
 
+def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
+    """Group (spec, seed) points into tasks: the seeds of one spec in batches of at most its ``batch_limit``
+    (as equal as possible), every other point alone; the most expensive tasks first."""
+    by_spec: dict[Spec, list[int]] = {}
+    for spec, seed in points:
+        by_spec.setdefault(spec, []).append(seed)
+    tasks: list[Task] = []
+    for spec, seeds in by_spec.items():
+        limit = max(1, spec.batch_limit) if batch else 1
+        chunks = math.ceil(len(seeds) / limit)
+        size, extra = divmod(len(seeds), chunks)
+        start = 0
+        for i in range(chunks):
+            stop = start + size + (i < extra)
+            tasks.append((spec, tuple(seeds[start:stop])))
+            start = stop
+    tasks.sort(key=lambda task: -task[0].cost() * len(task[1]))  # longest first: fewer idle workers at the end
+    return tasks
+
+
 def execute(
     runs: Sweep | Iterable[Point],
     store: Store,
     executor: Any | None = None,
     progress: bool | None = None,
     desc: str = "runs",
+    batch: bool = True,
 ) -> SweepResult:
     """Compute every run not yet in `store`, writing each record as it finishes.
 
@@ -209,11 +242,13 @@ def execute(
         Where records are read from and written to.
     executor:
         ``None`` -> :class:`ProcessExecutor` with default settings when more
-        than one run is missing, else in-process. Worker processes are
+        than one task is missing, else in-process. Worker processes are
         spawned: a script that calls this must guard its entry point with
         ``if __name__ == "__main__":`` (or pass ``SerialExecutor()``).
     progress:
         Show a progress bar (``None``: only on a terminal).
+    batch:
+        Run the seeds of batchable specs together (``False``: one seed per task).
 
     Raises
     ------
@@ -225,21 +260,21 @@ def execute(
     for spec, seed in points:
         unique.setdefault(spec.key(seed), (spec, seed))
     missing = [p for k, p in unique.items() if store.get(k) is None]
-    missing.sort(key=lambda point: -point[0].cost())  # longest first: fewer idle workers at the end
+    tasks = plan(missing, batch)
     if executor is None:
-        executor = ProcessExecutor() if len(missing) > 1 else SerialExecutor()
+        executor = ProcessExecutor() if len(tasks) > 1 else SerialExecutor()
     computed = 0
     failures: list[str] = []
     bar = progress_bar(len(missing), desc, enabled=progress)
     try:
-        iterator = executor.map_unordered(_execute_safely, missing)
-        for spec, seed, outcome in iterator:
+        for spec, seeds, outcome in executor.map_unordered(_execute, tasks):
             if isinstance(outcome, BaseException):
-                failures.append(f"{spec.kind} seed={seed}: {type(outcome).__name__}: {outcome}")
+                failures += [f"{spec.kind} seed={seed}: {type(outcome).__name__}: {outcome}" for seed in seeds]
             else:
-                store.put(spec, seed, outcome)
-                computed += 1
-            bar.update(1)
+                for seed, record in zip(seeds, outcome):
+                    store.put(spec, seed, record)
+                computed += len(seeds)
+            bar.update(len(seeds))
     finally:
         bar.close()
     if failures:
@@ -250,13 +285,6 @@ def execute(
         assert rec is not None
         records.append(rec)
     return SweepResult(points, records, computed, len(unique) - len(missing))
-
-
-def _execute_safely(spec: Spec, seed: int, threads: int | None = None) -> tuple[Spec, int, Any]:
-    try:
-        return _execute(spec, seed, threads)
-    except Exception as exc:  # reported by `execute`, after the other runs are stored
-        return spec, seed, exc
 
 
 def collect(runs: Sweep | Iterable[Point], store: Store) -> list[dict[str, Any] | None]:

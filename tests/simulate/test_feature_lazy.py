@@ -9,7 +9,7 @@ from scalingcheck.simulate.data.stripe import Stripe
 from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
 from scalingcheck.simulate.learners.gradient_flow import FlowConfig, train_flow, train_flow_ensemble
 from scalingcheck.simulate.networks import TwoLayerReLU, stack_params, unstack_params
-from scalingcheck.simulate.networks.two_layer import compression_ratio
+from scalingcheck.simulate.observables.compression import compression_ratio
 from scalingcheck.simulate.learners.ntk import empirical_ntk, label_projection, relative_change
 from scalingcheck.simulate.runs.spec import run
 
@@ -26,7 +26,7 @@ def test_two_layer_output_matches_the_formula_and_the_ensemble():
     ])
     torch.testing.assert_close(net.apply(params, x), by_hand)
     other = net.init(2, dtype=F64)
-    both = net.apply_ensemble(stack_params([params, other]), torch.stack([x, x]))
+    both = net.apply(stack_params([params, other]), torch.stack([x, x]))
     torch.testing.assert_close(both[1], net.apply(other, x))
     with pytest.raises(ValueError, match=r"x must have shape \[batch, d=3\]"):
         net.apply(params, torch.zeros(7, 4, dtype=F64))

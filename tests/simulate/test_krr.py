@@ -91,7 +91,7 @@ def test_spec_record_keys_and_determinism():
 
 def test_spec_canonical_json_is_stable():
     expected = (
-        '{"data":{"chi":1.0,"d":2,"kind":"depleted_stripe"},"device":"cpu",'
+        '{"data":{"chi":1.0,"d":2,"kind":"depleted_stripe"},"device":null,'
         '"kernel":{"kind":"laplace","sigma":2.0},"kind":"krr","n_test":500,"p":200,"ridge":0.001}'
     )
     assert canonical_json(SPEC) == expected

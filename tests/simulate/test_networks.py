@@ -44,8 +44,9 @@ def test_shapes_dtype_and_seeding(net):
     assert all(torch.equal(p32[k], params[k].float()) for k in params)
     assert not torch.equal(net.init(4)["beta"], p32["beta"])
     # every hidden layer has width channels
-    for h in net.hidden(params, x):
+    for h in net.features(params, x):
         assert h.shape[:2] == (11, net.width) and (h >= 0).all()
+    assert net.input_shape == (net.v, net.d) and net.n_out == net.n_c and not net.scalar
 
 
 @pytest.mark.parametrize("net", NETS, ids=lambda n: f"{n.kind}-bias{n.bias}")
@@ -60,8 +61,12 @@ def test_ensemble_apply_equals_per_model_and_vmap(net):
     e = 3
     stacked = net.init_ensemble(range(e), dtype=torch.float64)
     xs = torch.stack([one_hot(6, net.v, net.d, i, torch.float64) for i in range(e)])
-    out = net.apply_ensemble(stacked, xs)
+    out = net.apply(stacked, xs)
     assert out.shape == (e, 6, net.n_c)
+    features = net.features(stacked, xs)
+    for i in range(e):
+        for f, f_i in zip(features, net.features(net.init(i, dtype=torch.float64), xs[i])):
+            torch.testing.assert_close(f[i], f_i)
     for i, p in enumerate(unstack_params(stacked)):
         torch.testing.assert_close(out[i], net.apply(net.init(i, dtype=torch.float64), xs[i]))
         torch.testing.assert_close(out[i], net.apply(p, xs[i]))
@@ -96,11 +101,11 @@ def test_receptive_field(cls):
     net = cls(v=4, n_c=2, s=2, L=3, width=16, bias=True)
     p = net.init(0, dtype=torch.float64)
     x = one_hot(1, 4, 8, 0, torch.float64)
-    base = net.hidden(p, x)
+    base = net.features(p, x)
     for i in range(8):
         x2 = x.clone()
         x2[0, :, i] = torch.roll(x2[0, :, i], 1)  # another symbol at position i
-        for k, (h, h2) in enumerate(zip(base, net.hidden(p, x2)), start=1):
+        for k, (h, h2) in enumerate(zip(base, net.features(p, x2)), start=1):
             changed = (h - h2).abs().amax(dim=(0, 1)) > 0  # [positions]
             allowed = torch.zeros_like(changed)
             allowed[i // 2**k] = True
@@ -142,7 +147,7 @@ def test_mean_field_output_scale(make, depth):
     c = (4 * 2**depth) ** -0.5
     for h in (16, 256):
         net = make(h)
-        out = net.apply_ensemble(net.init_ensemble(range(200)), x.expand(200, *x.shape))
+        out = net.apply(net.init_ensemble(range(200)), x.expand(200, *x.shape))
         measured = out.pow(2).mean().sqrt().item() * math.sqrt(h)
         assert measured == pytest.approx(c, rel=0.2), (h, measured, c)
 
@@ -163,11 +168,25 @@ def test_mean_field_output_scale(make, depth):
     (lambda: HierarchicalCNN(3, 2, 2, 2, 4).apply(HierarchicalCNN(3, 2, 2, 2, 4).init(0), torch.zeros(5, 3, 4,
                                                                                                   dtype=torch.long)),
      "floating"),
-    (lambda: HierarchicalCNN(3, 2, 2, 2, 4).apply_ensemble(HierarchicalCNN(3, 2, 2, 2, 4).init(0),
-                                                           torch.zeros(1, 5, 3, 4)),
-     r"params\['w1'\] must have shape \[E, ...\]"),
+    (lambda: HierarchicalCNN(3, 2, 2, 2, 4).apply(HierarchicalCNN(3, 2, 2, 2, 4).init_ensemble([0, 1]),
+                                                  torch.zeros(1, 5, 3, 4)),
+     r"x must have shape \[2, batch, v=3, d=4\]"),
+    (lambda: HierarchicalCNN(3, 2, 2, 2, 4).apply({**HierarchicalCNN(3, 2, 2, 2, 4).init_ensemble([0, 1]),
+                                                   "beta": torch.zeros(3, 4, 2)}, torch.zeros(2, 5, 3, 4)),
+     r"params\['beta'\] has ensemble size 3, others 2"),
+    (lambda: HierarchicalCNN(3, 2, 2, 2, 4, readout="ntk"), "readout='ntk'; allowed: mean_field, standard"),
     (lambda: stack_params([]), "at least one"),
 ])
 def test_bad_arguments_raise_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("net", [HierarchicalCNN(v=4, n_c=3, s=2, L=2, width=9, readout="standard"),
+                                 ShallowFCN(v=4, n_c=3, d=4, width=9, readout="standard")], ids=["cnn", "fcn"])
+def test_standard_readout_is_the_mean_field_one_times_sqrt_width(net):
+    """beta^T h / sqrt(H) = sqrt(H) * beta^T h / H: the two readouts differ by exactly sqrt(H)."""
+    mean_field = dataclasses.replace(net, readout="mean_field")
+    p = net.init(0, dtype=torch.float64)
+    x = one_hot(5, 4, 4, 0, torch.float64)
+    torch.testing.assert_close(net.apply(p, x), mean_field.apply(p, x) * 3.0)

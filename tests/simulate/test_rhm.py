@@ -167,7 +167,7 @@ def test_validation_messages(params, message):
 
 
 def test_sparse_validation_and_method_arguments():
-    with pytest.raises(ValueError, match=r"s0=-1 must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"s0=-1 must be an integer >= 0"):
         SparseRandomHierarchyModel(2, 3, 2, 2, 2, s0=-1)
     with pytest.raises(ValueError, match=r"m=9 > v\*\*\(s-1\)=8"):
         SparseRandomHierarchyModel(2, 8, 9, 2, 2, s0=1)
@@ -176,7 +176,7 @@ def test_sparse_validation_and_method_arguments():
         model.tokens_from_indices([16])
     with pytest.raises(ValueError, match=r"p \+ n_test = 10 \+ 7 = 17 > p_max=16"):
         model.split(10, 7, seed=0)
-    with pytest.raises(ValueError, match=r"level=2 must be an integer with 0 <= level <= L-1=1"):
+    with pytest.raises(ValueError, match=r"level=2 must be an integer with 0 <= level <= 1"):
         model.resample_synonyms(torch.zeros(1, 3, dtype=torch.int64), 2, seed=0)
     with pytest.raises(ValueError, match=r"choices must lie in \[0, 2\)"):
         model.tokens(torch.tensor([0]), torch.tensor([[0, 2, 0]]))

@@ -4,7 +4,8 @@ import torch
 from scalingcheck.simulate.data.rhm import RandomHierarchyModel
 from scalingcheck.simulate.networks import HierarchicalCNN
 from scalingcheck.simulate.experiments.rhm import RHMLearningSpec
-from scalingcheck.simulate.observables.sensitivity import synonymic_sensitivity
+from scalingcheck.simulate.observables.perturbations import SynonymResampling
+from scalingcheck.simulate.observables.sensitivity import sensitivity
 from scalingcheck.simulate.runs.spec import run
 from scalingcheck.simulate.learners.training import TrainConfig
 
@@ -32,14 +33,15 @@ def test_sensitivity_is_zero_without_synonyms_and_positive_with_them():
     net = HierarchicalCNN(4, 2, 2, 2, 8)
     params = net.init(0, dtype=torch.float64)
     single = RandomHierarchyModel(2, 4, 1, 2, 2, rules_seed=3)
-    classes, choices = single.sample_choices(256, 0)
-    assert synonymic_sensitivity(net, params, single, classes, choices, 1, 0) == [0.0, 0.0, 0.0]
+    x = single.sample(256, 0, device="cpu", dtype=torch.float64)[0]
+    s = sensitivity(net, params, x, SynonymResampling(single, 1)(x, 0))
+    assert s.ratio == (0.0, 0.0, 0.0) and s.numerator == (0.0, 0.0, 0.0) and all(d > 0 for d in s.denominator)
     rhm = RandomHierarchyModel(2, 4, 2, 2, 2, rules_seed=3)
-    classes, choices = rhm.sample_choices(256, 0)
-    s = synonymic_sensitivity(net, params, rhm, classes, choices, 1, 0)
-    assert all(v > 0.05 for v in s)
+    x = rhm.sample(256, 0, device="cpu", dtype=torch.float64)[0]
+    s = sensitivity(net, params, x, SynonymResampling(rhm, 1)(x, 0))
+    assert all(v > 0.05 for v in s.ratio)
     with pytest.raises(ValueError, match="level=3"):
-        synonymic_sensitivity(net, params, rhm, classes, choices, 3, 0)
+        SynonymResampling(rhm, 3)
 
 
 def test_sparse_learning_run():

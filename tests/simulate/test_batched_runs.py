@@ -1,0 +1,70 @@
+"""Batched seeds: a spec that runs several seeds as one batched model yields, per seed, the record of a lone run."""
+import math
+
+import pytest
+import torch
+
+from scalingcheck.simulate.data import Stripe
+from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
+from scalingcheck.simulate.experiments.rhm import RHMLearningSpec, SparseRHMLearningSpec
+from scalingcheck.simulate.learners.gradient_flow import FlowConfig
+from scalingcheck.simulate.learners.training import TrainConfig
+from scalingcheck.simulate.runs.spec import run, run_batch
+from scalingcheck.simulate.runs.store import MemoryStore
+from scalingcheck.simulate.runs.sweep import SerialExecutor, Sweep, execute, plan
+from tests.toy import PowerLawToy
+
+torch.set_num_threads(1)
+
+TIMING = ("seconds", "batch")
+
+
+def same(a, b):
+    return {k: v for k, v in a.items() if k not in TIMING} == {k: v for k, v in b.items() if k not in TIMING}
+
+
+SPECS = [
+    RHMLearningSpec(4, 8, 3, 2, 3, p=128, width=16, n_test=128, train=TrainConfig(lr=0.1), sensitivity_level=1),
+    RHMLearningSpec(4, 8, 2, 2, 3, p=64, width=16, n_test=64, net="fcn", train=TrainConfig(lr=0.1)),
+    SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, net="lcn", width=16, n_test=64, train=TrainConfig(lr=0.1), s0=1),
+    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e-2, width=16, n_test=256, frozen_kernels=True,
+                      flow=FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)),
+    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e3, width=16, n_test=256,
+                      flow=FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=["rhm-cnn-sensitivity", "rhm-fcn", "sparse-lcn", "flow-feature", "flow-lazy"])
+def test_batch_records_equal_lone_runs(spec):
+    seeds = [0, 1, 2]
+    batch = run_batch(spec, seeds)
+    assert [r["seed"] for r in batch] == seeds and all(r["batch"] == 3 for r in batch)
+    for seed, record in zip(seeds, batch):
+        alone = run(spec, seed)
+        assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}
+        assert record["key"] == spec.key(seed)
+
+
+def test_batch_limit_is_enforced():
+    with pytest.raises(ValueError, match="exceed the batch limit 8"):
+        run_batch(SPECS[0], list(range(9)))
+    with pytest.raises(ValueError, match="exceed the batch limit 1"):
+        run_batch(PowerLawToy(), [0, 1])
+
+
+def test_plan_batches_the_seeds_of_batchable_specs_evenly():
+    spec = SPECS[0]
+    tasks = plan([(spec, s) for s in range(12)] + [(PowerLawToy(p=8), 0), (PowerLawToy(p=8), 1)])
+    batched = [seeds for s, seeds in tasks if s is spec]
+    assert sorted(len(b) for b in batched) == [6, 6] and sorted(sum(batched, ())) == list(range(12))
+    assert sorted(len(seeds) for s, seeds in tasks if s != spec) == [1, 1]
+    assert all(len(seeds) == 1 for _, seeds in plan([(spec, s) for s in range(4)], batch=False))
+
+
+def test_sweep_stores_the_same_records_batched_or_not():
+    sweep = Sweep.over(SPECS[1], seeds=range(3), p=[32, 64])
+    batched, single = MemoryStore(), MemoryStore()
+    execute(sweep, batched, executor=SerialExecutor(), progress=False)
+    execute(sweep, single, executor=SerialExecutor(), progress=False, batch=False)
+    for spec, seed in sweep.points():
+        assert same(batched.get(spec.key(seed)), single.get(spec.key(seed)))
