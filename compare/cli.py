@@ -140,8 +140,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         papers = ", ".join(f"arXiv:{p}" for p in study.papers)
         print(f"study {study.name}: {study.title} ({papers}); scales: {', '.join(study.scales)}")
     for name in suite_names():
-        print(f"suite {name}:")
-        for claim in get_suite(name):
+        claims = get_suite(name)
+        distinct = {spec.key(seed) for claim in claims for spec, seed in claim.runs()}
+        print(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
+              "(a run that several claims share is counted once here, and with each claim below)")
+        for claim in claims:
             print(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
     return 0
 

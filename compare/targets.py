@@ -132,8 +132,30 @@ def _variable(prediction: Prediction, wrt: str) -> tuple[sp.Expr, sp.Symbol]:
     return expr, free[0]
 
 
+class _Derivative(_RegistryTarget):
+    """A derivative of a registry formula in `wrt`, taken by sympy (``_symbolic``), evaluated at `params`."""
+
+    name: str
+    wrt: str
+    params: Params
+    what: str = "derivative"
+
+    @classmethod
+    def of(cls, name: str, wrt: str, **params: float):
+        """The target, validated now (unknown name, parameter or a missing value fail at construction)."""
+        target = cls(name, wrt, tuple(sorted(params.items())))
+        target.value(None)
+        return target
+
+    def _symbolic(self) -> sp.Expr:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def value(self, store: Store | None) -> float:
+        return self._at_params(self._symbolic(), f"{self.what} in {self.wrt}")
+
+
 @dataclass(frozen=True)
-class ScalingExponent(_RegistryTarget):
+class ScalingExponent(_Derivative):
     """Exponent of registry prediction `name` with respect to `wrt`: d ln f / d ln wrt.
 
     `wrt` is a parameter (``"m"``: ``n_c m^L`` gives L) or an expression of one
@@ -146,12 +168,7 @@ class ScalingExponent(_RegistryTarget):
     name: str
     wrt: str
     params: Params
-
-    @classmethod
-    def of(cls, name: str, wrt: str, **params: float) -> "ScalingExponent":
-        target = cls(name, wrt, tuple(sorted(params.items())))
-        target.value(None)  # validate now
-        return target
+    what = "exponent"
 
     def _symbolic(self) -> sp.Expr:
         pred = self.prediction
@@ -162,16 +179,13 @@ class ScalingExponent(_RegistryTarget):
             exponent = exponent / (q * sp.diff(g, q) / g)
         return sp.simplify(exponent)
 
-    def value(self, store: Store | None) -> float:
-        return self._at_params(self._symbolic(), f"exponent in {self.wrt}")
-
     def describe(self) -> str:
         wrt = self.wrt if self.wrt in self._symbols() else f"({self.wrt})"
         return f"d log({self.prediction.text()}) / d log {wrt} = {self._symbolic()} at {_args(self.params)}"
 
 
 @dataclass(frozen=True)
-class Rate(_RegistryTarget):
+class Rate(_Derivative):
     """Rate of registry prediction `name` in the parameter `wrt` on a semi-log scale: d ln f / d wrt.
 
     ``pooling_diffeo_strided = F^-k`` in k gives -ln F: the slope of ln D_k against k. Where the
@@ -181,12 +195,7 @@ class Rate(_RegistryTarget):
     name: str
     wrt: str
     params: Params
-
-    @classmethod
-    def of(cls, name: str, wrt: str, **params: float) -> "Rate":
-        target = cls(name, wrt, tuple(sorted(params.items())))
-        target.value(None)
-        return target
+    what = "rate"
 
     def _symbolic(self) -> sp.Expr:
         pred = self.prediction
@@ -195,9 +204,6 @@ class Rate(_RegistryTarget):
             raise ValueError(f"{self.name} has no parameter {self.wrt!r}; parameters: {', '.join(symbols)}")
         expr = pred.full_expr()
         return sp.simplify(sp.diff(sp.log(expr), symbols[self.wrt]))
-
-    def value(self, store: Store | None) -> float:
-        return self._at_params(self._symbolic(), f"rate in {self.wrt}")
 
     def describe(self) -> str:
         return f"d ln({self.prediction.text()}) / d {self.wrt} = {self._symbolic()} at {_args(self.params)}"

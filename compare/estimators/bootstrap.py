@@ -23,12 +23,13 @@ every estimator on the same draws and the same rule.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 from scipy.stats import t as student_t
 
-__all__ = ["seed_bootstrap", "bootstrap_interval", "student_interval", "check_settings", "MIN_REPLICATES"]
+__all__ = ["seed_bootstrap", "bootstrap_interval", "student_interval", "check_settings", "Bootstrapped", "MIN_REPLICATES"]
 
 MIN_REPLICATES = 10
 """Fewest finite bootstrap replicates for an interval."""
@@ -40,6 +41,21 @@ def check_settings(confidence: float, n_boot: int) -> None:
         raise ValueError(f"confidence={confidence!r} must lie in (0, 1)")
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < MIN_REPLICATES:
         raise ValueError(f"n_boot={n_boot!r} must be an integer >= {MIN_REPLICATES}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bootstrapped:
+    """The bootstrap settings every bootstrapping estimator shares (keyword-only fields)."""
+
+    n_boot: int = 2000
+    """Resamples of the seeds."""
+    confidence: float = 0.95
+    """Level of the interval."""
+    seed: int = 0
+    """Seed of the bootstrap's own generator."""
+
+    def __post_init__(self) -> None:
+        check_settings(self.confidence, self.n_boot)
 
 
 def seed_bootstrap(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .bootstrap import bootstrap_interval, check_settings, seed_bootstrap
+from .bootstrap import Bootstrapped, bootstrap_interval, seed_bootstrap
 from .curves import groups, seed_curve, seed_mean, seed_table
 from .measurement import Crossing, Curve, Exponent, Level
 
@@ -43,18 +43,12 @@ def crossing(x, y, threshold: float) -> float:
 
 
 @dataclass(frozen=True)
-class ThresholdCrossing:
+class ThresholdCrossing(Bootstrapped):
     """P*: where the seed-averaged `y` first falls to `threshold` along `x`."""
 
     threshold: float
     x: str = "p"
     y: str = "test_error"
-    n_boot: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_settings(self.confidence, self.n_boot)
 
     def columns(self) -> tuple[str, ...]:
         return (self.x, self.y)
@@ -82,21 +76,15 @@ class ThresholdCrossing:
 
 
 @dataclass(frozen=True)
-class CrossingScaling:
+class CrossingScaling(Bootstrapped):
     """Exponent of P* against the sweep parameter `group` (slope of log P* vs log group)."""
 
     threshold: float
     group: str
     x: str = "p"
     y: str = "test_error"
-    n_boot: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
     name: str = "P*"
     """What the crossing is called in notes and plots (e.g. "alpha*" for a crossing along alpha)."""
-
-    def __post_init__(self) -> None:
-        check_settings(self.confidence, self.n_boot)
 
     def columns(self) -> tuple[str, ...]:
         return (self.x, self.y, self.group)
@@ -143,7 +131,7 @@ class CrossingScaling:
 
 
 @dataclass(frozen=True)
-class CrossingRatio:
+class CrossingRatio(Bootstrapped):
     """log2 of the ratio of two crossings of the same runs, averaged over the groups of `group`.
 
     For each value of `group`: P_a = crossing of `y_a` through `threshold_a`,
@@ -159,12 +147,6 @@ class CrossingRatio:
     y_b: str
     threshold_b: float
     x: str = "p"
-    n_boot: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        check_settings(self.confidence, self.n_boot)
 
     def columns(self) -> tuple[str, ...]:
         return (self.x, self.y_a, self.y_b, self.group)

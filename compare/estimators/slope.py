@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .bootstrap import bootstrap_interval, check_settings, seed_bootstrap
+from .bootstrap import Bootstrapped, bootstrap_interval, seed_bootstrap
 from .curves import seed_curve, seed_mean, seed_table
 from .measurement import Curve, Exponent
 
@@ -45,7 +45,7 @@ def loglog_slope(x, y) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class _SlopeFit:
+class _SlopeFit(Bootstrapped):
     """Shared fields and fit of :class:`PowerLawFit` and :class:`RateFit`."""
 
     semilog: ClassVar[bool] = False
@@ -55,14 +55,11 @@ class _SlopeFit:
     window: tuple[float, float] = (0.0, math.inf)
     exponent: str = "decay"
     group: str | None = None
-    n_boot: int = 2000
-    confidence: float = 0.95
-    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.exponent not in ("decay", "growth"):
             raise ValueError(f"exponent={self.exponent!r}; allowed: 'decay', 'growth'")
-        check_settings(self.confidence, self.n_boot)
+        super().__post_init__()
         lo, hi = self.window
         if not (lo < hi and (self.semilog or lo >= 0)):
             bound = "low < high" if self.semilog else "0 <= low < high"

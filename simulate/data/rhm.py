@@ -71,11 +71,11 @@ _ENUMERATE_MAX = 10**6
 _DIRECT_MAX = 2**22  # decoding looks tuples up in a direct table of v**s entries up to this size
 # Tags mixed into the seed sequences, so that rules, samples, splits and
 # re-draws made with equal seeds are independent of each other.
-_TAG_RULES = 0x52484D01
-_TAG_SAMPLE = 0x52484D02
-_TAG_SPLIT = 0x52484D03
-_TAG_RESAMPLE = 0x52484D04
-_TAG_POSITIONS = 0x52484D05
+TAG_RULES = 0x52484D01
+TAG_SAMPLE = 0x52484D02
+TAG_SPLIT = 0x52484D03
+TAG_RESAMPLE = 0x52484D04
+TAG_POSITIONS = 0x52484D05
 
 
 class RHMRules(NamedTuple):
@@ -105,7 +105,7 @@ def check_rhm_parameters(n_c: Any, v: Any, m: Any, s: Any, L: Any, rules_seed: A
     return n_c, v, m, s, L, rules_seed
 
 
-def _seed_rng(*entropy: int) -> np.random.Generator:
+def seed_rng(*entropy: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(list(entropy)))
 
 
@@ -119,7 +119,7 @@ def _distinct_tuples(rng: np.random.Generator, count: int, v: int, s: int) -> np
     return digits
 
 
-class _Tables(NamedTuple):
+class LookupTables(NamedTuple):
     flat: tuple[torch.Tensor, ...]  # flat[l]: [n_parents(l) * m, s], row parent*m + choice
     keys: tuple[torch.Tensor, ...]  # keys[l]: sorted codes of the tuples of level l
     values: tuple[torch.Tensor, ...]  # values[l]: parent*m + choice of each key
@@ -130,7 +130,7 @@ class _Tables(NamedTuple):
 
 @functools.lru_cache(maxsize=64)
 def _rules(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int) -> RHMRules:
-    ss = np.random.SeedSequence([rules_seed, _TAG_RULES])
+    ss = np.random.SeedSequence([rules_seed, TAG_RULES])
     rngs = [np.random.default_rng(child) for child in ss.spawn(L)]
     top = torch.from_numpy(_distinct_tuples(rngs[0], n_c * m, v, s).reshape(n_c, m, s))
     lower = tuple(torch.from_numpy(_distinct_tuples(rngs[k], v * m, v, s).reshape(v, m, s)) for k in range(1, L))
@@ -138,7 +138,7 @@ def _rules(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int) -> RHMRule
 
 
 @functools.lru_cache(maxsize=64)
-def _tables(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int, device: str) -> _Tables:
+def lookup_tables(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int, device: str) -> LookupTables:
     rules = _rules(n_c, v, m, s, L, rules_seed)
     powers = torch.tensor([v ** (s - 1 - j) for j in range(s)], dtype=torch.int64)
     flat, keys, values, direct = [], [], [], []
@@ -153,10 +153,10 @@ def _tables(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int, device: s
             d = torch.full((v**s,), -1, dtype=torch.int64)
             d[codes] = torch.arange(codes.numel())
             direct.append(d.to(device))
-    return _Tables(tuple(flat), tuple(keys), tuple(values), powers.to(device), v, tuple(direct) if direct else None)
+    return LookupTables(tuple(flat), tuple(keys), tuple(values), powers.to(device), v, tuple(direct) if direct else None)
 
 
-def _lookup(tab: _Tables, depth: int, children: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def lookup(tab: LookupTables, depth: int, children: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """For s-tuples ``children`` [..., s] produced at `depth`: (found [...], parent*m + choice [...]).
 
     A tuple holding an entry outside [v] (an undecodable child) is not found;
@@ -262,7 +262,7 @@ def _unique_rows_first(rows: np.ndarray) -> np.ndarray:
     return np.unique(rows, axis=0, return_index=True)[1]
 
 
-class _IndexedHierarchy:
+class IndexedHierarchy:
     """Shared machinery of the dense and sparse models: dataset indices, splits, one-hot."""
 
     n_channels: int  # one-hot channels
@@ -327,7 +327,7 @@ class _IndexedHierarchy:
         p_max = self.p_max
         if total > p_max:
             raise ValueError(f"p + n_test = {p} + {n_test} = {total} > p_max={p_max}: the dataset has only p_max distinct members")
-        rng = _seed_rng(seed, _TAG_SPLIT)
+        rng = seed_rng(seed, TAG_SPLIT)
         radices = self._radices()
         if p_max <= _PERMUTE_MAX or 2 * total > p_max:
             order = rng.permutation(p_max)[:total].astype(np.int64)
@@ -373,7 +373,7 @@ class _IndexedHierarchy:
         return tokens, y
 
 
-def _as_long(x: Any, name: str, device: torch.device | None = None) -> torch.Tensor:
+def as_long(x: Any, name: str, device: torch.device | None = None) -> torch.Tensor:
     if isinstance(x, np.ndarray) and x.dtype == object:
         raise ValueError(f"{name} must be an integer array")
     t = torch.as_tensor(x, device=device)
@@ -382,7 +382,7 @@ def _as_long(x: Any, name: str, device: torch.device | None = None) -> torch.Ten
     return t.to(torch.int64)
 
 
-def _check_range(t: torch.Tensor, high: int, name: str) -> None:
+def check_range(t: torch.Tensor, high: int, name: str) -> None:
     if t.numel() and (int(t.min()) < 0 or int(t.max()) >= high):
         raise ValueError(f"{name} must lie in [0, {high}), got values in [{int(t.min())}, {int(t.max())}]")
 
@@ -391,7 +391,7 @@ def _check_range(t: torch.Tensor, high: int, name: str) -> None:
 
 
 @dataclass(frozen=True)
-class RandomHierarchyModel(_IndexedHierarchy):
+class RandomHierarchyModel(IndexedHierarchy):
     """Random Hierarchy Model (arXiv:2307.02129); see the module docstring for conventions.
 
     Fields: ``n_c`` classes (>= 1), vocabulary ``v`` (>= 1), ``m`` synonyms
@@ -449,19 +449,20 @@ class RandomHierarchyModel(_IndexedHierarchy):
         r = _rules(*self._key())
         return RHMRules(r.top.clone(), tuple(t.clone() for t in r.lower))
 
-    def _tables(self, device: torch.device) -> _Tables:
-        return _tables(*self._key(), str(device))
+    def tables(self, device: torch.device) -> LookupTables:
+        """Lookup tables of the rules on `device` (cached; shared with the sparse variant)."""
+        return lookup_tables(*self._key(), str(device))
 
     # -- members <-> indices
-    def _check_members(self, classes: Any, choices: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        classes = _as_long(classes, "classes")
-        choices = _as_long(choices, "choices", classes.device)
+    def check_members(self, classes: Any, choices: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        classes = as_long(classes, "classes")
+        choices = as_long(choices, "choices", classes.device)
         if classes.ndim != 1 or choices.ndim != 2 or choices.shape != (classes.shape[0], self.n_nodes):
             raise ValueError(
                 f"classes must be [n] and choices [n, n_nodes={self.n_nodes}], got {tuple(classes.shape)} and {tuple(choices.shape)}"
             )
-        _check_range(classes, self.n_c, "classes")
-        _check_range(choices, self.m, "choices")
+        check_range(classes, self.n_c, "classes")
+        check_range(choices, self.m, "choices")
         return classes, choices
 
     def choices_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -472,7 +473,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
 
     def indices_from_choices(self, classes: Any, choices: Any) -> np.ndarray:
         """Inverse of :meth:`choices_from_indices`: numpy int64 indices (object past int64)."""
-        classes, choices = self._check_members(classes, choices)
+        classes, choices = self.check_members(classes, choices)
         digits = torch.cat([classes[:, None], choices], 1).cpu().numpy()
         return indices_from_digits(digits, self._radices())
 
@@ -482,11 +483,11 @@ class RandomHierarchyModel(_IndexedHierarchy):
 
         Level 0 is the class, level L the input tokens (= :meth:`tokens`).
         """
-        classes, choices = self._check_members(classes, choices)
+        classes, choices = self.check_members(classes, choices)
         return self._tree(classes, choices)
 
     def _tree(self, classes: torch.Tensor, choices: torch.Tensor, keep: bool = True) -> list[torch.Tensor]:
-        tab = self._tables(classes.device)
+        tab = self.tables(classes.device)
         n, s, m = classes.shape[0], self.s, self.m
         sym = classes[:, None]
         out = [sym]
@@ -507,7 +508,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
 
     def tokens(self, classes: Any, choices: Any) -> torch.Tensor:
         """Input tokens int64 [n, s**L] (values in [v]) of the members (classes [n], choices [n, n_nodes])."""
-        classes, choices = self._check_members(classes, choices)
+        classes, choices = self.check_members(classes, choices)
         return self._tree(classes, choices, keep=False)[-1]
 
     def tokens_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
@@ -517,7 +518,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
     def one_hot(self, tokens: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """One-hot encoding [n, v, s**L] of tokens [n, s**L]."""
         tokens = self._check_tokens(tokens)
-        _check_range(tokens, self.v, "tokens")
+        check_range(tokens, self.v, "tokens")
         return self._one_hot(tokens, check_dtype(dtype))
 
     def sample_choices(
@@ -531,7 +532,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
         n = check_int(n, "n", 0)
         seed = check_seed(seed)
         stream = check_int(stream, "stream", 0)
-        ss = np.random.SeedSequence([seed, stream, _TAG_SAMPLE])
+        ss = np.random.SeedSequence([seed, stream, TAG_SAMPLE])
         rc, rh = (np.random.default_rng(c) for c in ss.spawn(2))
         dev = resolve_device(device)
         classes = torch.from_numpy(rc.integers(0, self.n_c, size=n, dtype=np.int64)).to(dev)
@@ -567,7 +568,7 @@ class RandomHierarchyModel(_IndexedHierarchy):
             t = t.argmax(1)
         if t.ndim != 2 or t.shape[1] != self.input_dim:
             raise ValueError(f"tokens must be [n, input_dim={self.input_dim}], got {tuple(t.shape)}")
-        return _as_long(t, "tokens")
+        return as_long(t, "tokens")
 
     def parse(self, tokens: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Invert the rules: tokens [n, s**L] (or one-hot [n, v, s**L]) -> ``(classes, choices)``.
@@ -576,12 +577,12 @@ class RandomHierarchyModel(_IndexedHierarchy):
         """
         t = self._check_tokens(tokens)
         t = torch.where((t >= 0) & (t < self.v), t, -1)
-        tab = self._tables(t.device)
+        tab = self.tables(t.device)
         n, s, m = t.shape[0], self.s, self.m
         choices = torch.empty(n, self.n_nodes, dtype=torch.int64, device=t.device)
         cur = t
         for depth in range(self.L - 1, -1, -1):
-            found, value = _lookup(tab, depth, cur.view(n, s**depth, s))
+            found, value = lookup(tab, depth, cur.view(n, s**depth, s))
             start = (s**depth - 1) // (s - 1)
             choices[:, start : start + s**depth] = torch.where(found, value % m, -1)
             cur = torch.where(found, value // m, -1)
@@ -603,13 +604,13 @@ class RandomHierarchyModel(_IndexedHierarchy):
         (a redrawn choice equals the old one with probability 1/m).
         Returns a new tensor on the device of `choices`.
         """
-        choices = _as_long(choices, "choices")
+        choices = as_long(choices, "choices")
         if choices.ndim != 2 or choices.shape[1] != self.n_nodes:
             raise ValueError(f"choices must be [n, n_nodes={self.n_nodes}], got {tuple(choices.shape)}")
         level = check_int(level, "level", 0, self.L - 1)
         seed = check_seed(seed)
         start = self.level_slice(level).start
-        rng = _seed_rng(seed, _TAG_RESAMPLE)
+        rng = seed_rng(seed, TAG_RESAMPLE)
         new = rng.integers(0, self.m, size=(choices.shape[0], self.n_nodes - start), dtype=np.int64)
         out = choices.clone()
         out[:, start:] = torch.from_numpy(new).to(choices.device)

@@ -37,14 +37,14 @@ import torch
 from ..runs.checks import check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
 from .rhm import (
-    _TAG_POSITIONS,
-    _TAG_SAMPLE,
+    TAG_POSITIONS,
+    TAG_SAMPLE,
     RandomHierarchyModel,
-    _as_long,
-    _check_range,
-    _IndexedHierarchy,
-    _lookup,
-    _seed_rng,
+    as_long,
+    check_range,
+    IndexedHierarchy,
+    lookup,
+    seed_rng,
     check_rhm_parameters,
     digits_from_indices,
     indices_from_digits,
@@ -54,7 +54,7 @@ __all__ = ["SparseRandomHierarchyModel"]
 
 
 @dataclass(frozen=True)
-class SparseRandomHierarchyModel(_IndexedHierarchy):
+class SparseRandomHierarchyModel(IndexedHierarchy):
     """Sparse RHM (arXiv:2404.10727): RHM parameters plus ``s0 >= 0`` empty positions per sub-patch.
 
     Tokens take values in ``[v + 1]``; ``v`` (:attr:`empty`) is the empty symbol.
@@ -112,12 +112,12 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         return [self.n_c] + [self.m] * self.n_nodes + [self.s0 + 1] * (self.s * self.n_nodes)
 
     # -- members <-> indices
-    def _check_members(self, classes: Any, choices: Any, positions: Any) -> tuple[torch.Tensor, ...]:
-        classes, choices = self.dense._check_members(classes, choices)
-        positions = _as_long(positions, "positions", classes.device)
+    def check_members(self, classes: Any, choices: Any, positions: Any) -> tuple[torch.Tensor, ...]:
+        classes, choices = self.dense.check_members(classes, choices)
+        positions = as_long(positions, "positions", classes.device)
         if positions.shape != (classes.shape[0], self.n_nodes, self.s):
             raise ValueError(f"positions must be [n, n_nodes={self.n_nodes}, s={self.s}], got {tuple(positions.shape)}")
-        _check_range(positions, self.s0 + 1, "positions")
+        check_range(positions, self.s0 + 1, "positions")
         return classes, choices, positions
 
     def choices_from_indices(
@@ -131,14 +131,14 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
 
     def indices_from_choices(self, classes: Any, choices: Any, positions: Any) -> np.ndarray:
         """Inverse of :meth:`choices_from_indices`: numpy int64 indices (object past int64)."""
-        classes, choices, positions = self._check_members(classes, choices, positions)
+        classes, choices, positions = self.check_members(classes, choices, positions)
         digits = torch.cat([classes[:, None], choices, positions.reshape(classes.shape[0], -1)], 1).cpu().numpy()
         return indices_from_digits(digits, self._radices())
 
     # -- generation
     def _generate(self, classes: torch.Tensor, choices: torch.Tensor, positions: torch.Tensor, keep: bool) -> list[torch.Tensor]:
         dense = self.dense
-        tab = dense._tables(classes.device)
+        tab = dense.tables(classes.device)
         n, s, m, B = classes.shape[0], self.s, self.m, self.patch
         offsets = torch.arange(s, device=classes.device) * (self.s0 + 1)
         sym = classes[:, None]
@@ -160,11 +160,11 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
 
         Level 0 is the class; levels >= 1 hold symbols in [v] or the empty symbol v.
         """
-        return self._generate(*self._check_members(classes, choices, positions), keep=True)
+        return self._generate(*self.check_members(classes, choices, positions), keep=True)
 
     def tokens(self, classes: Any, choices: Any, positions: Any) -> torch.Tensor:
         """Input tokens int64 [n, (s*(s0+1))**L] with values in [v+1] (v = empty)."""
-        return self._generate(*self._check_members(classes, choices, positions), keep=False)[-1]
+        return self._generate(*self.check_members(classes, choices, positions), keep=False)[-1]
 
     def tokens_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
         """Input tokens of the members with dataset indices `idx`."""
@@ -173,7 +173,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
     def one_hot(self, tokens: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """One-hot encoding [n, v+1, input_dim] of tokens [n, input_dim]."""
         tokens = self._check_tokens(tokens)
-        _check_range(tokens, self.v + 1, "tokens")
+        check_range(tokens, self.v + 1, "tokens")
         return self._one_hot(tokens, check_dtype(dtype))
 
     def sample_choices(
@@ -184,7 +184,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         Classes and choices are those of ``self.dense.sample_choices`` with the same arguments.
         """
         classes, choices = self.dense.sample_choices(n, seed, stream=stream, device=device)
-        ss = np.random.SeedSequence([seed, stream, _TAG_SAMPLE, _TAG_POSITIONS])
+        ss = np.random.SeedSequence([seed, stream, TAG_SAMPLE, TAG_POSITIONS])
         rng = np.random.default_rng(ss)
         pos = rng.integers(0, self.s0 + 1, size=(n, self.n_nodes, self.s), dtype=np.int64)
         return classes, choices, torch.from_numpy(pos).to(classes.device)
@@ -215,7 +215,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
             t = t.argmax(1)
         if t.ndim != 2 or t.shape[1] != self.input_dim:
             raise ValueError(f"tokens must be [n, input_dim={self.input_dim}], got {tuple(t.shape)}")
-        return _as_long(t, "tokens")
+        return as_long(t, "tokens")
 
     def remove_empty(self, tokens: Any) -> torch.Tensor:
         """The informative tokens [n, s**L] of each row, in order (ValueError unless each row has s**L)."""
@@ -236,7 +236,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         t = self._check_tokens(tokens)
         E, s, m, B, q = self.empty, self.s, self.m, self.patch, self.s0 + 1
         t = torch.where((t >= 0) & (t <= E), t, -1)
-        tab = self.dense._tables(t.device)
+        tab = self.dense.tables(t.device)
         n = t.shape[0]
         choices = torch.full((n, self.n_nodes), -1, dtype=torch.int64, device=t.device)
         positions = torch.full((n, self.n_nodes, s), -1, dtype=torch.int64, device=t.device)
@@ -249,7 +249,7 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
             empty_block = (count == 0).all(-1)
             child = torch.where(informative, blocks, 0).sum(-1)  # the informative symbol where count == 1
             pos = informative.to(torch.int8).argmax(-1)
-            found, value = _lookup(tab, depth, child)
+            found, value = lookup(tab, depth, child)
             found &= (count == 1).all(-1)
             # informative blocks, in order, are the nodes of this level
             nonempty = ~empty_block
@@ -282,13 +282,13 @@ class SparseRandomHierarchyModel(_IndexedHierarchy):
         sequences of levels 0..level are unchanged; the informative symbols
         (the dense tree) are unchanged at every level.
         """
-        positions = _as_long(positions, "positions")
+        positions = as_long(positions, "positions")
         if positions.ndim != 3 or positions.shape[1:] != (self.n_nodes, self.s):
             raise ValueError(f"positions must be [n, n_nodes={self.n_nodes}, s={self.s}], got {tuple(positions.shape)}")
         level = check_int(level, "level", 0, self.L - 1)
         seed = check_seed(seed)
         start = self.dense.level_slice(level).start
-        rng = _seed_rng(seed, _TAG_POSITIONS)
+        rng = seed_rng(seed, TAG_POSITIONS)
         new = rng.integers(0, self.s0 + 1, size=(positions.shape[0], self.n_nodes - start, self.s), dtype=np.int64)
         out = positions.clone()
         out[:, start:] = torch.from_numpy(new).to(positions.device)

@@ -34,7 +34,7 @@ from ..runs.checks import check_choice, check_instance, check_int, require
 from ..runs.device import check_device, resolve_device
 from ..runs.spec import Spec
 
-__all__ = ["RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec", "NETWORKS"]
+__all__ = ["RHMSpec", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec", "NETWORKS"]
 
 NETWORKS = ("cnn", "lcn", "fcn")
 SENSITIVITY_SAMPLES = 1024
@@ -42,7 +42,26 @@ SENSITIVITY_SAMPLES = 1024
 
 
 @dataclass(frozen=True)
-class RHMLearningSpec(Spec):
+class RHMSpec(Spec):
+    """The fields every RHM experiment shares: ``n_c, v, m, s, L``, the number ``p`` of samples, and the
+    grammar (``rules_seed``; None: a new grammar per run seed, so that averages over seeds are over
+    grammars too)."""
+
+    n_c: int
+    v: int
+    m: int
+    s: int
+    L: int
+    p: int
+    rules_seed: int | None = None
+
+    def model(self, seed: int) -> RandomHierarchyModel:
+        """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
+        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
+
+
+@dataclass(frozen=True)
+class RHMLearningSpec(RHMSpec):
     """Train one network on P members of an RHM and measure its test error.
 
     Fields: the RHM parameters ``n_c, v, m, s, L``; ``p`` training points;
@@ -65,17 +84,10 @@ class RHMLearningSpec(Spec):
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 8
 
-    n_c: int
-    v: int
-    m: int
-    s: int
-    L: int
-    p: int
     net: str = "cnn"
     width: int = 64
     n_test: int = 2048
     train: TrainConfig = field(default_factory=TrainConfig)
-    rules_seed: int | None = None
     sensitivity_level: int | None = None
     device: str | None = None
 
@@ -94,10 +106,6 @@ class RHMLearningSpec(Spec):
         if self.sensitivity_level is not None:
             check_int(self.sensitivity_level, "sensitivity_level", 1, self.L)
         check_device(self.device)
-
-    def model(self, seed: int) -> RandomHierarchyModel:
-        """The RHM of a run with this seed."""
-        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
 
     def network(self) -> Network:
         rhm = self.model(0)
@@ -178,7 +186,7 @@ class SparseRHMLearningSpec(RHMLearningSpec):
 
 
 @dataclass(frozen=True)
-class RHMCorrelationSpec(Spec):
+class RHMCorrelationSpec(RHMSpec):
     """Signal and sampling noise of the input-class correlations at P samples.
 
     Fields: the RHM parameters (``n_c, v, m, s, L``), ``p`` (the number of
@@ -191,21 +199,9 @@ class RHMCorrelationSpec(Spec):
     kind: ClassVar[str] = "rhm_correlations"
     version: ClassVar[int] = 1
 
-    n_c: int
-    v: int
-    m: int
-    s: int
-    L: int
-    p: int
-    rules_seed: int | None = None
-
     def __post_init__(self) -> None:
         self.model(0)  # validates the RHM parameters
         check_int(self.p, "p", 1)
-
-    def model(self, seed: int) -> RandomHierarchyModel:
-        """The RHM of a run with this seed (its grammar is `rules_seed`, or the seed when that is None)."""
-        return rhm_for_run(self.n_c, self.v, self.m, self.s, self.L, self.rules_seed, seed)
 
     def cost(self) -> float:
         return float(self.p) * self.s**self.L

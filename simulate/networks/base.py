@@ -205,32 +205,21 @@ def filters(w: torch.Tensor) -> torch.Tensor:
     return w.transpose(-1, -3).reshape(*lead, s * c, hh)
 
 
-@dataclass(frozen=True)
-class HierarchicalNetwork(Network):
-    """Fields and checks shared by the hierarchical CNN and its locally connected twin:
-    v input channels, n_c classes, patch (filter = stride) s, L hidden layers of width H."""
+class SequenceClassifier(Network):
+    """Networks on one-hot sequences [batch, v, d] with n_c class logits: the fields v, n_c, width, bias
+    and readout, their checks, and the input and output shapes (the RHM networks)."""
 
     v: int
     n_c: int
-    s: int
-    L: int
-    width: int
-    bias: bool = False
-    readout: str = "mean_field"
+    d: int
+    bias: bool
 
-    def __post_init__(self) -> None:
+    def _check_sequence_fields(self) -> None:
         check_int(self.v, "v", 1)
         check_int(self.n_c, "n_c", 2)
-        check_int(self.s, "s", 2)
-        check_int(self.L, "L", 1)
         check_int(self.width, "width", 1)
         check_bool(self.bias, "bias")
         self._check_readout()
-
-    @property
-    def d(self) -> int:
-        """Input length s**L."""
-        return self.s**self.L
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -243,3 +232,27 @@ class HierarchicalNetwork(Network):
     @property
     def n_out(self) -> int:
         return self.n_c
+
+
+@dataclass(frozen=True)
+class HierarchicalNetwork(SequenceClassifier):
+    """Fields and checks shared by the hierarchical CNN and its locally connected twin:
+    v input channels, n_c classes, patch (filter = stride) s, L hidden layers of width H."""
+
+    v: int
+    n_c: int
+    s: int
+    L: int
+    width: int
+    bias: bool = False
+    readout: str = "mean_field"
+
+    def __post_init__(self) -> None:
+        check_int(self.s, "s", 2)
+        check_int(self.L, "L", 1)
+        self._check_sequence_fields()
+
+    @property
+    def d(self) -> int:
+        """Input length s**L."""
+        return self.s**self.L

@@ -14,14 +14,14 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..runs.checks import check_bool, check_int
-from .base import Network, Params
+from ..runs.checks import check_int
+from .base import Params, SequenceClassifier
 
 __all__ = ["ShallowFCN"]
 
 
 @dataclass(frozen=True)
-class ShallowFCN(Network):
+class ShallowFCN(SequenceClassifier):
     """Two-layer fully connected net on inputs [batch, v, d] with `width` hidden units.
 
     Parameters: ``w1`` [H, v * d], ``b1`` [H] when `bias`, ``beta`` [H, n_c].
@@ -37,24 +37,8 @@ class ShallowFCN(Network):
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_int(self.v, "v", 1)
-        check_int(self.n_c, "n_c", 2)
         check_int(self.d, "d", 1)
-        check_int(self.width, "width", 1)
-        check_bool(self.bias, "bias")
-        self._check_readout()
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return (self.v, self.d)
-
-    @property
-    def input_description(self) -> str:
-        return f"v={self.v}, d={self.d}"
-
-    @property
-    def n_out(self) -> int:
-        return self.n_c
+        self._check_sequence_fields()
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         shapes: dict[str, tuple[int, ...]] = {"w1": (self.width, self.v * self.d)}

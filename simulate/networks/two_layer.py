@@ -65,5 +65,9 @@ class TwoLayerReLU(Network):
         h = torch.relu(self.pre_activations(params, x))
         if features:
             return [h]
-        out = torch.matmul(h, params["beta"].unsqueeze(-1)).squeeze(-1)
+        beta = params["beta"]
+        if h.ndim == 2:
+            out = torch.matmul(h, beta.unsqueeze(-1)).squeeze(-1)
+        else:  # model by model: a batched matrix-vector product rounds differently with the batch size
+            out = torch.stack([torch.matmul(h[i], beta[i].unsqueeze(-1)).squeeze(-1) for i in range(h.shape[0])])
         return out / self.width if self.readout == "mean_field" else out / math.sqrt(self.width)

@@ -59,10 +59,17 @@ def test_malformed_option_is_a_usage_error():
     assert res.returncode == 2 and "invalid int value" in res.stderr
 
 
-def test_list_shows_suites(capsys):
+def test_list_shows_studies_suites_and_distinct_runs(capsys):
+    from scalingcheck.compare.suites import get_suite
+
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "suite quick:" in out and "svc_laplace_stripe_d2" in out
+    assert "study rhm: Random Hierarchy Model" in out and "arXiv:2307.02129" in out
+    quick = get_suite("quick")
+    distinct = len({spec.key(seed) for c in quick for spec, seed in c.runs()})
+    assert f"suite quick: 26 claims, {distinct} distinct runs" in out
+    assert distinct < sum(len(c.runs()) for c in quick)  # claims share runs
+    assert "svc_laplace_stripe_d2" in out and "[kernel_methods]" in out
 
 
 def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):

@@ -68,3 +68,41 @@ def test_sweep_stores_the_same_records_batched_or_not():
     execute(sweep, single, executor=SerialExecutor(), progress=False, batch=False)
     for spec, seed in sweep.points():
         assert same(batched.get(spec.key(seed)), single.get(spec.key(seed)))
+
+
+@pytest.mark.parametrize("net, shape, labels", [
+    ("two_layer", (512, 2), "pm1"),
+    ("cnn", (256, 8, 8), "classes"),
+    ("lcn", (256, 8, 8), "classes"),
+    ("fcn", (256, 8, 8), "classes"),
+])
+def test_a_models_forward_and_backward_do_not_depend_on_its_batch(net, shape, labels):
+    """Model i of a stacked ensemble of 6 gives, to the last bit, what it gives alone (an ensemble of one).
+
+    At these sizes a batched matrix-vector product rounds differently from a single one (the two-layer
+    net's readout); the networks compute such products model by model.
+    """
+    from scalingcheck.simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU
+
+    model = {"two_layer": TwoLayerReLU(d=2, width=64), "cnn": HierarchicalCNN(8, 4, 2, 3, 64),
+             "lcn": LocallyConnected(8, 4, 2, 3, 64), "fcn": ShallowFCN(8, 4, 8, 64)}[net]
+    e = 6
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(e, *shape, generator=g, dtype=torch.float64)
+    params = model.init_ensemble(range(e), dtype=torch.float64)
+    y = (torch.sign(torch.randn(e, shape[0], generator=g, dtype=torch.float64)) if labels == "pm1"
+         else torch.randint(4, (e, shape[0]), generator=g))
+
+    def forward_backward(p, xs, ys):
+        leaves = {k: v.clone().requires_grad_(True) for k, v in p.items()}
+        out = model.apply(leaves, xs)
+        loss = (torch.relu(1 - ys * out).mean(-1) if labels == "pm1"
+                else torch.nn.functional.cross_entropy(out.reshape(-1, 4), ys.reshape(-1), reduction="none")
+                .view(ys.shape).mean(-1)).sum()
+        return out.detach(), torch.autograd.grad(loss, list(leaves.values()))
+
+    out, grads = forward_backward(params, x, y)
+    for i in range(e):
+        out_i, grads_i = forward_backward({k: v[i : i + 1] for k, v in params.items()}, x[i : i + 1], y[i : i + 1])
+        assert torch.equal(out_i[0], out[i])
+        assert all(torch.equal(a[0], b[i]) for a, b in zip(grads_i, grads))

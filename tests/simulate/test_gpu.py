@@ -1,23 +1,53 @@
 """The CUDA path gives the CPU numbers (run with `python -m pytest -m gpu` on a machine with CUDA)."""
+import math
+
 import pytest
 import torch
 
-from scalingcheck.simulate.data.depleted_stripe import DepletedStripe
-from scalingcheck.simulate.data.stripe import Stripe
+from scalingcheck.simulate.data import DepletedStripe, Stripe
+from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
+from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec, KernelSVCSpec
+from scalingcheck.simulate.experiments.rhm import RHMLearningSpec
+from scalingcheck.simulate.learners.gradient_flow import FlowConfig
 from scalingcheck.simulate.learners.kernels import Laplace
-from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec
-from scalingcheck.simulate.runs.spec import run
-from scalingcheck.simulate.experiments.kernel_methods import KernelSVCSpec
+from scalingcheck.simulate.learners.training import TrainConfig
+from scalingcheck.simulate.runs.device import default_device
+from scalingcheck.simulate.runs.spec import run, run_batch
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
 
+def test_the_default_device_is_cuda_when_present():
+    assert default_device().type == "cuda"
+    rec = run(KernelRegressionSpec(DepletedStripe(2, 1.0), Laplace(1.0), p=64, n_test=100), 0)
+    assert rec["device"].startswith("cuda")
+
+
 def test_krr_on_cuda_matches_cpu():
-    cpu = KernelRegressionSpec(DepletedStripe(2, 1.0), Laplace(1.0), p=512, n_test=2000)
+    cpu = KernelRegressionSpec(DepletedStripe(2, 1.0), Laplace(1.0), p=512, n_test=2000, device="cpu")
     a, b = run(cpu, 0), run(cpu.replace(device="cuda"), 0)
     assert b["mse"] == pytest.approx(a["mse"], rel=1e-8)
 
 
 def test_svc_on_cuda_matches_cpu():
-    cpu = KernelSVCSpec(Stripe(2), Laplace(10.0), p=512, n_test=2000)
+    cpu = KernelSVCSpec(Stripe(2), Laplace(10.0), p=512, n_test=2000, device="cpu")
     assert run(cpu.replace(device="cuda"), 0)["test_error"] == run(cpu, 0)["test_error"]
+
+
+def test_batched_rhm_learning_on_cuda_is_close_to_cpu():
+    """float32 training on two devices: the same learning curve point up to rounding (not bit for bit)."""
+    cpu = RHMLearningSpec(4, 8, 3, 2, 3, p=256, width=32, n_test=512, train=TrainConfig(lr=0.1),
+                          sensitivity_level=1, device="cpu")
+    a, b = run_batch(cpu, [0, 1]), run_batch(cpu.replace(device="cuda"), [0, 1])
+    for x, y in zip(a, b):
+        assert x["converged"] and y["converged"]
+        assert y["test_error"] == pytest.approx(x["test_error"], abs=0.03)
+        assert y["sensitivity_top"] == pytest.approx(x["sensitivity_top"], abs=0.05)
+
+
+def test_batched_flow_on_cuda_matches_cpu():
+    flow = FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)
+    cpu = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, width=32, n_test=1024, flow=flow, device="cpu")
+    a, b = run_batch(cpu, [0, 1]), run_batch(cpu.replace(device="cuda"), [0, 1])
+    for x, y in zip(a, b):
+        assert y["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.01)

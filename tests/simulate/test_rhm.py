@@ -472,20 +472,20 @@ def test_decode_without_the_direct_table_agrees(monkeypatch):
     tokens[:500] = model.sample(500, seed=1, device="cpu", one_hot=False)[0]
     direct = model.parse(tokens)
     monkeypatch.setattr(rhm_module, "_DIRECT_MAX", 0)
-    rhm_module._tables.cache_clear()
+    rhm_module.lookup_tables.cache_clear()
     try:
         searched = model.parse(tokens)
     finally:
         monkeypatch.undo()
-        rhm_module._tables.cache_clear()
+        rhm_module.lookup_tables.cache_clear()
     assert torch.equal(direct[0], searched[0]) and torch.equal(direct[1], searched[1])
     assert 0 < int((direct[0] >= 0).sum()) < 2000
     sparse = SparseRandomHierarchyModel(3, 4, 2, 2, 2, s0=1)
     x, y = sparse.sample(300, seed=2, device="cpu", one_hot=False)
     monkeypatch.setattr(rhm_module, "_DIRECT_MAX", 0)
-    rhm_module._tables.cache_clear()
+    rhm_module.lookup_tables.cache_clear()
     try:
         assert torch.equal(sparse.decode(x), y)
     finally:
         monkeypatch.undo()
-        rhm_module._tables.cache_clear()
+        rhm_module.lookup_tables.cache_clear()
