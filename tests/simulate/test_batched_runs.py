@@ -1,4 +1,8 @@
-"""Batched seeds: a spec that runs several seeds as one batched model yields, per seed, the record of a lone run."""
+"""Batched seeds: a spec that runs several seeds as one batched model yields, per seed, the record of a lone run.
+
+Bit for bit with one torch thread per run, as the sweeps' worker processes run (with several threads a
+batched matrix product may split its work differently from a single one, which moves the last bits).
+"""
 import math
 
 import pytest
@@ -14,9 +18,10 @@ from scalingcheck.simulate.runs.store import MemoryStore
 from scalingcheck.simulate.runs.sweep import SerialExecutor, Sweep, execute, plan
 from tests.toy import PowerLawToy
 
-torch.set_num_threads(1)
-
 TIMING = ("seconds", "batch")
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def same(a, b):

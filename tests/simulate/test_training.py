@@ -55,7 +55,7 @@ _FCN_T = ShallowFCN(v=4, n_c=3, d=8, width=8)
     (_LCN_T, "sgd", 0.2), (_LCN_T, "adam", 0.1),
     (_FCN_T, "sgd", 0.2), (_FCN_T, "adam", 0.1),
 ], ids=["cnn-sgd", "cnn-adam", "lcn-sgd", "lcn-adam", "fcn-sgd", "fcn-adam"])
-def test_ensemble_reproduces_per_model_loop(net, optimizer, lr):
+def test_ensemble_reproduces_per_model_loop(net, optimizer, lr, one_thread):
     """Same seeds, same batch order: train_ensemble == E calls of train_one, bit for bit.
 
     The models stop at different steps (and one at max_steps), so freezing is exercised. A
@@ -77,7 +77,7 @@ def test_ensemble_reproduces_per_model_loop(net, optimizer, lr):
     assert len({r.steps for r in results}) > 1, "models should stop at different steps"
 
 
-def test_ensemble_reproduces_loop_in_float32_with_per_model_test_sets():
+def test_ensemble_reproduces_loop_in_float32_with_per_model_test_sets(one_thread):
     net = HierarchicalCNN(v=8, n_c=4, s=2, L=3, width=32)
     e, p = 3, 64
     data = [task(p, 8, 8, 4, i) for i in range(e)]
@@ -194,7 +194,7 @@ def test_hinge_loss_trains_a_scalar_network_to_zero_loss():
     x = torch.randn(64, 3, generator=g, dtype=torch.float64)
     y = torch.where(x[:, 0] > 0, 1.0, -1.0).to(torch.float64)
     net = TwoLayerReLU(d=3, width=32)
-    config = TrainConfig(loss="hinge", lr=0.05, momentum=0.0, batch_size=8, loss_threshold=1e-9, max_steps=5000)
+    config = TrainConfig(loss="hinge", lr=1.0, momentum=0.0, batch_size=8, loss_threshold=1e-9, max_steps=5000)
     final, result = train_one(net, net.init(0, dtype=torch.float64), x, y, seed=0, config=config)
     assert result.converged and result.train_loss == 0.0 and result.train_error == 0.0
     assert bool((y * net.apply(final, x) >= 1).all())
