@@ -3,6 +3,8 @@
 * :class:`SynonymResampling`: on the Random Hierarchy Model (arXiv:2307.02129),
   the same tree above level l (counted from the input) and the synonyms of
   level l and below re-drawn.
+* :func:`matched_noise`: Gaussian noise matched in norm to a deformation's change
+  (the G_k of the pooling and relative-stability papers).
 """
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from dataclasses import dataclass
 import torch
 
 from ..data.rhm import RandomHierarchyModel
-from ..runs.checks import check_int, check_seed
+from ..runs.checks import check_bool, check_int, check_seed
 
-__all__ = ["SynonymResampling"]
+__all__ = ["SynonymResampling", "matched_noise"]
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,54 @@ class SynonymResampling:
             raise ValueError("x holds inputs the grammar does not generate; synonyms cannot be re-drawn")
         moved = self.rhm.resample_synonyms(choices, self.rhm.L - self.level, seed)
         return self.rhm.one_hot(self.rhm.tokens(classes, moved), dtype=x.dtype)
+
+
+def matched_noise(
+    x: torch.Tensor,
+    x_moved: torch.Tensor,
+    seed: int,
+    *,
+    per_sample: bool = True,
+    rectify: bool = False,
+) -> torch.Tensor:
+    """``x + eta``: Gaussian noise eta matched in norm to the change ``x_moved - x``.
+
+    The noise half of the pooling and relative-stability sensitivities
+    (arXiv:2210.01506, arXiv:2105.02468): G_k compares a layer's response to
+    eta with its response to the deformation ``x -> x_moved``.
+
+    Parameters
+    ----------
+    x, x_moved : a batch [batch, ...] and its deformed version (same shape).
+    seed : seed of the noise (drawn on the CPU in float64 from a ``torch.Generator``,
+        then moved to the device and dtype of `x`, so a seed gives the same noise everywhere).
+    per_sample : True (default): each sample's eta is rescaled so that
+        ``|eta_i| = |x_moved_i - x_i|`` exactly (the identity deformation then gives eta = 0).
+        False: one sigma for the whole batch, ``eta ~ N(0, sigma^2)`` entry-wise with
+        ``sigma^2 = mean_i |x_moved_i - x_i|^2 / (entries per sample)`` (the authors'
+        1D training scripts).
+    rectify : replace eta by ``relu(eta)`` after matching (the authors' 1D training
+        scripts); off by default. A rectified eta has about half the matched norm.
+    """
+    seed = check_seed(seed)
+    check_bool(per_sample, "per_sample")
+    check_bool(rectify, "rectify")
+    if not isinstance(x, torch.Tensor) or not isinstance(x_moved, torch.Tensor) or not x.is_floating_point():
+        raise ValueError("x and x_moved must be floating tensors")
+    if x.shape != x_moved.shape:
+        raise ValueError(f"x_moved must have the shape of x {list(x.shape)}, got {list(x_moved.shape)}")
+    if x.ndim < 2 or x.shape[0] < 1:
+        raise ValueError(f"x must be a batch [batch, ...] with at least one sample, got shape {list(x.shape)}")
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    g = torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    change = (x_moved - x).detach().to(device="cpu", dtype=torch.float64).flatten(1).norm(dim=1)  # [batch]
+    flat = g.flatten(1)
+    if per_sample:
+        norms = flat.norm(dim=1)
+        eta = flat * torch.where(norms > 0, change / norms, torch.zeros_like(norms))[:, None]
+    else:
+        sigma = (change.pow(2).mean() / flat.shape[1]).sqrt()
+        eta = flat * sigma
+    if rectify:
+        eta = torch.relu(eta)
+    return x + eta.reshape(x.shape).to(device=x.device, dtype=x.dtype)
