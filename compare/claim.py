@@ -13,7 +13,8 @@ store yields an :class:`Outcome` with a :class:`Verdict`:
 
 With ``relation="greater"`` (e.g. "the final NTK beats the initial one": a
 log-ratio above 0) agree means the interval lies above the predicted value,
-disagree below it, inconclusive when it contains it.
+disagree below it, inconclusive when it contains it; ``relation="less"`` is its
+mirror (e.g. "R_f falls with training": a log-ratio below 0).
 """
 from __future__ import annotations
 
@@ -32,9 +33,12 @@ from .records import tidy
 from .targets import Target
 
 
-RELATIONS = ("equal", "differ", "greater")
+RELATIONS = ("equal", "differ", "greater", "less")
 """equal: the prediction is inside the interval (widened by the tolerance); differ: outside it;
-greater: the whole interval (narrowed by the tolerance) lies above the predicted value."""
+greater (less): the whole interval (narrowed by the tolerance) lies above (below) the predicted value."""
+
+RELATION_SYMBOLS = {"equal": "=", "differ": "!=", "greater": ">", "less": "<"}
+"""How tables and plots write each relation (measured <symbol> predicted)."""
 
 MAX_FAILED_SHARE = 0.1
 """Above this share of non-converged runs a claim is inconclusive."""
@@ -175,12 +179,14 @@ def decide(m: Measurement, predicted: float, tol: Tolerance, relation: str = "eq
         if predicted - tol.absolute <= m.low and m.high <= predicted + tol.absolute:
             return Verdict.DISAGREE, f"{where}: the whole interval is within tolerance of the prediction"
         return Verdict.INCONCLUSIVE, f"{where}: the interval neither excludes nor pins the prediction"
-    if relation == "greater":
-        if m.low - tol.absolute > predicted:
-            return Verdict.AGREE, f"the interval [{m.low:.3f}, {m.high:.3f}] lies above {predicted:.3f}"
-        if m.high + tol.absolute < predicted:
-            return Verdict.DISAGREE, f"the interval [{m.low:.3f}, {m.high:.3f}] lies below {predicted:.3f}"
-        return Verdict.INCONCLUSIVE, f"the interval [{m.low:.3f}, {m.high:.3f}] contains {predicted:.3f}"
+    if relation in ("greater", "less"):
+        above, below = m.low - tol.absolute > predicted, m.high + tol.absolute < predicted
+        interval = f"the interval [{m.low:.3f}, {m.high:.3f}]"
+        if above or below:
+            agree = above if relation == "greater" else below
+            return (Verdict.AGREE if agree else Verdict.DISAGREE), \
+                f"{interval} lies {'above' if above else 'below'} {predicted:.3f}"
+        return Verdict.INCONCLUSIVE, f"{interval} contains {predicted:.3f}"
     raise ValueError(f"relation={relation!r}; allowed: {', '.join(RELATIONS)}")
 
 

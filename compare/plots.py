@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .claim import Outcome
+from .claim import RELATION_SYMBOLS, Outcome
 from .estimators.measurement import Crossing, Exponent, Level, Measurement
 from .figures import pyplot, save
 
@@ -98,7 +98,7 @@ def claim_plot(outcome: Outcome, path: str | Path) -> Path:
     draw(m, ax, outcome)
     ax.set_xlabel(m.x_name)
     ax.set_ylabel(m.y_name)
-    claimed = {"differ": "measured != predicted", "greater": "measured > predicted"}.get(outcome.relation, "measured = predicted")
+    claimed = f"measured {RELATION_SYMBOLS.get(outcome.relation, '=')} predicted"
     ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     path = Path(path)

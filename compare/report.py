@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from .claim import Outcome, Verdict
+from .claim import RELATION_SYMBOLS, Outcome, Verdict
 
 __all__ = ["table", "terminal_table", "markdown", "latex", "summary", "write_report", "read_results", "exit_code",
            "RESULTS_FORMAT"]
@@ -37,7 +37,7 @@ def table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
             {
                 "study": o.study,
                 "claim": o.claim,
-                "relation": {"equal": "=", "differ": "!=", "greater": ">"}[o.relation],
+                "relation": RELATION_SYMBOLS[o.relation],
                 "predicted": _num(o.predicted),
                 "measured": _num(m.value) if m else "-",
                 "interval": f"[{_num(m.low)}, {_num(m.high)}]" if m else "-",

@@ -7,17 +7,18 @@ from one seed bootstrap and one Student-t rule (:mod:`.bootstrap`).
 * :class:`PowerLawFit`, :class:`RateFit`: slopes of seed-averaged curves (:class:`Exponent`);
 * :class:`ThresholdCrossing`: where a curve crosses a threshold (:class:`Crossing`);
 * :class:`CrossingScaling`: the exponent of a crossing against a swept parameter (:class:`Exponent`);
-* :class:`CrossingRatio`, :class:`SeedMean`: levels averaged over groups or seeds (:class:`Level`).
+* :class:`CrossingRatio`, :class:`SeedMean`: levels averaged over groups or seeds (:class:`Level`);
+* :class:`MeanDifference`: the difference of two seed means (:class:`Level`).
 """
 from .bootstrap import bootstrap_interval, seed_bootstrap, student_interval
 from .crossing import CrossingRatio, CrossingScaling, ThresholdCrossing, crossing
 from .curves import groups, seed_curve, seed_mean, seed_table
-from .level import SeedMean
+from .level import MeanDifference, SeedMean
 from .measurement import Crossing, Curve, Exponent, Level, Measurement, measurement_from_dict
 from .slope import PowerLawFit, RateFit, loglog_slope
 
 __all__ = [
-    "PowerLawFit", "RateFit", "ThresholdCrossing", "CrossingScaling", "CrossingRatio", "SeedMean",
+    "PowerLawFit", "RateFit", "ThresholdCrossing", "CrossingScaling", "CrossingRatio", "SeedMean", "MeanDifference",
     "Measurement", "Exponent", "Level", "Crossing", "Curve", "measurement_from_dict",
     "seed_bootstrap", "bootstrap_interval", "student_interval", "seed_table", "seed_mean", "seed_curve", "groups",
     "crossing", "loglog_slope",

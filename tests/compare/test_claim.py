@@ -34,6 +34,9 @@ def meas(value, low, high, points=5, seeds=4):
         (meas(0.1, 0.01, 0.2), 0.0, "greater", Verdict.INCONCLUSIVE),  # above, but not beyond the tolerance 0.02
         (meas(0.0, -0.1, 0.1), 0.0, "greater", Verdict.INCONCLUSIVE),
         (meas(-0.2, -0.25, -0.15), 0.0, "greater", Verdict.DISAGREE),
+        (meas(-0.3, -0.4, -0.2), 0.0, "less", Verdict.AGREE),
+        (meas(-0.1, -0.2, -0.01), 0.0, "less", Verdict.INCONCLUSIVE),  # below, but not beyond the tolerance 0.02
+        (meas(0.2, 0.15, 0.25), 0.0, "less", Verdict.DISAGREE),
     ],
 )
 def test_decide(m, predicted, relation, verdict):

@@ -13,6 +13,7 @@ from scalingcheck.compare.estimators import (
     Level,
     PowerLawFit,
     RateFit,
+    MeanDifference,
     SeedMean,
     ThresholdCrossing,
     bootstrap_interval,
@@ -187,6 +188,33 @@ def test_seed_mean_interval_by_hand():
     assert "1 record(s) with a non-finite gain left out" in m.notes
     with pytest.raises(ValueError, match="lack 'other'"):
         fit(SeedMean("other"), recs)
+
+
+def test_seed_mean_of_a_log_ratio_by_hand():
+    recs = [{"seed": 0, "R": 0.25, "R_init": 1.0}, {"seed": 1, "R": 1.0, "R_init": 2.0},
+            {"seed": 2, "R": 0.5, "R_init": 0.5}, {"seed": 3, "R": 0.0, "R_init": 1.0}]
+    m = fit(SeedMean("R", baseline="R_init", scale="log2"), recs)
+    values = [-2.0, -1.0, 0.0]  # log2(0.25), log2(0.5), log2(1); log2(0) is left out
+    half = student_t.ppf(0.975, 2) * 1.0 / 3**0.5  # sd of (-2, -1, 0) is 1
+    assert (m.value, m.n_seeds) == (pytest.approx(-1.0), 3)
+    assert (m.low, m.high) == (pytest.approx(-1 - half), pytest.approx(-1 + half))
+    assert m.y_name == "log2(R / R_init)" and m.curve.mean == tuple(values)
+    with pytest.raises(ValueError, match="scale"):
+        SeedMean("R", scale="log10")
+
+
+def test_mean_difference_welch_interval_by_hand():
+    a, b = [1.0, 2.0, 3.0], [0.0, 0.0, 1.0, 3.0]
+    recs = [{"seed": i, "arch": 1.0, "g": v} for i, v in enumerate(a)] + \
+        [{"seed": i, "arch": 2.0, "g": v} for i, v in enumerate(b)]
+    m = fit(MeanDifference(SeedMean("g"), "arch", 1.0, 2.0), recs)
+    va, vb = 1.0 / 3, 2.0 / 4  # sample variances 1 and 2 over n = 3 and 4
+    dof = (va + vb) ** 2 / (va**2 / 2 + vb**2 / 3)
+    half = student_t.ppf(0.975, dof) * (va + vb) ** 0.5
+    assert m.value == pytest.approx(1.0)
+    assert (m.low, m.high) == (pytest.approx(1 - half), pytest.approx(1 + half))
+    assert m.curve.mean == (2.0, 1.0) and m.curve.n == (3, 4)
+    assert "arch=1 minus 2" in m.y_name
 
 
 # ------------------------------------------------------------------ crossings
