@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,7 @@ class SeedMean:
 class MeanDifference:
     """Difference of two :class:`SeedMean` levels: rows where ``column == first`` minus rows where it is `second`.
 
+    `first` and `second` are values of `column` (numbers or strings such as ``"cnn"``).
     Independent seeds in the two groups (e.g. a CNN and a fully connected net):
     Welch's interval, SE = sqrt(sd_1^2 / n_1 + sd_2^2 / n_2) with the
     Welch-Satterthwaite degrees of freedom.
@@ -104,29 +106,29 @@ class MeanDifference:
 
     level: SeedMean
     column: str
-    first: float
-    second: float
+    first: Any
+    second: Any
 
     def columns(self) -> tuple[str, ...]:
         return self.level.columns() + (self.column,)
 
     def describe(self) -> str:
-        return (f"mean of {self.level.quantity} over seeds at {self.column}={self.first:g} minus at "
-                f"{self.column}={self.second:g}, {self.level.confidence:.0%} Welch interval")
+        return (f"mean of {self.level.quantity} over seeds at {self.column}={self.first} minus at "
+                f"{self.column}={self.second}, {self.level.confidence:.0%} Welch interval")
 
     def fit(self, rows: pd.DataFrame) -> Level:
         require_columns(rows, self.columns())
-        parts = [self.level.values(rows[rows[self.column].astype(float) == v]) if len(rows) else
+        parts = [self.level.values(rows[rows[self.column] == v]) if len(rows) else
                  (np.array([]), np.array([]), 0) for v in (self.first, self.second)]
         (a, _, da), (b, _, db) = parts
         nan = math.nan
-        notes = tuple(f"{d} record(s) at {self.column}={v:g} with a non-finite {self.level.quantity} left out"
+        notes = tuple(f"{d} record(s) at {self.column}={v} with a non-finite {self.level.quantity} left out"
                       for d, v in ((da, self.first), (db, self.second)) if d)
-        label = f"{self.level.quantity}: {self.column}={self.first:g} minus {self.second:g}"
+        label = f"{self.level.quantity}: {self.column}={self.first} minus {self.second}"
         n = min(a.size, b.size)
         common = dict(confidence=self.level.confidence, method=self.describe(), x_name=self.column, y_name=label,
                       notes=notes, min_points=1)
-        curve = Curve((float(self.first), float(self.second)),
+        curve = Curve((0.0, 1.0),  # x: the two groups, first then second
                       (float(a.mean()) if a.size else nan, float(b.mean()) if b.size else nan),
                       tuple(float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else nan for v in (a, b)),
                       (int(a.size), int(b.size)))
@@ -139,4 +141,4 @@ class MeanDifference:
         value = float(a.mean() - b.mean())
         half = float(student_t.ppf(0.5 + self.level.confidence / 2, dof)) * se
         return Level(value, value - half, value + half, n_points=n, n_seeds=n, curve=curve,
-                     window=(float(self.first), float(self.second)), **common)
+                     window=(0.0, 1.0), **common)

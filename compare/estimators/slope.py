@@ -86,6 +86,10 @@ class _SlopeFit(Bootstrapped):
         if self.group is None:
             xs, mat, seeds = seed_table(rows, self.x, self.y)
             return xs, None, mat, seeds, seed_curve(rows, self.x, self.y) if len(rows) else Curve.empty()
+        if len(rows) and self.group in rows.columns and not pd.api.types.is_numeric_dtype(rows[self.group]):
+            # groups named by strings (architectures): numbered in sorted order, only to index the points
+            codes = {v: i for i, v in enumerate(sorted(rows[self.group].dropna().unique()))}
+            rows = rows.assign(**{self.group: rows[self.group].map(codes)})
         _, xmat, seeds = seed_table(rows, self.group, self.x)
         _, mat, _ = seed_table(rows, self.group, self.y)
         y_curve = seed_curve(rows, self.group, self.y)

@@ -170,6 +170,10 @@ def test_measured_x_against_measured_y():
     # not exactly 1/2: the mean of sqrt is not sqrt of the mean, but within a per cent here
     assert m.value == pytest.approx(0.5, abs=0.01)
     assert m.low < m.value < m.high and m.n_points == 4
+    # groups named by strings give the same fit
+    named = [{**r, "arch": "abcd"[r["arch"]]} for r in recs]
+    m2 = fit(PowerLawFit(x="R", y="eps", group="arch", exponent="growth"), named)
+    assert (m2.value, m2.low, m2.high) == (m.value, m.low, m.high)
 
 
 # ------------------------------------------------------------------ levels
@@ -205,16 +209,16 @@ def test_seed_mean_of_a_log_ratio_by_hand():
 
 def test_mean_difference_welch_interval_by_hand():
     a, b = [1.0, 2.0, 3.0], [0.0, 0.0, 1.0, 3.0]
-    recs = [{"seed": i, "arch": 1.0, "g": v} for i, v in enumerate(a)] + \
-        [{"seed": i, "arch": 2.0, "g": v} for i, v in enumerate(b)]
-    m = fit(MeanDifference(SeedMean("g"), "arch", 1.0, 2.0), recs)
+    recs = [{"seed": i, "arch": "cnn", "g": v} for i, v in enumerate(a)] + \
+        [{"seed": i, "arch": "fcn", "g": v} for i, v in enumerate(b)]
+    m = fit(MeanDifference(SeedMean("g"), "arch", "cnn", "fcn"), recs)
     va, vb = 1.0 / 3, 2.0 / 4  # sample variances 1 and 2 over n = 3 and 4
     dof = (va + vb) ** 2 / (va**2 / 2 + vb**2 / 3)
     half = student_t.ppf(0.975, dof) * (va + vb) ** 0.5
     assert m.value == pytest.approx(1.0)
     assert (m.low, m.high) == (pytest.approx(1 - half), pytest.approx(1 + half))
     assert m.curve.mean == (2.0, 1.0) and m.curve.n == (3, 4)
-    assert "arch=1 minus 2" in m.y_name
+    assert "arch=cnn minus fcn" in m.y_name
 
 
 # ------------------------------------------------------------------ crossings
