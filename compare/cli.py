@@ -63,6 +63,12 @@ def _claims(args: argparse.Namespace):
     from .suites import get_suite
 
     claims = get_suite(args.suite)
+    if args.study:
+        known = {c.study for c in claims}
+        unknown = [s for s in args.study if s not in known]
+        if unknown:
+            raise UsageError(f"unknown study(ies) {', '.join(unknown)} in suite {args.suite!r}; known: {', '.join(sorted(known))}")
+        claims = [c for c in claims if c.study in args.study]
     if args.claim:
         known = {c.name for c in claims}
         unknown = [c for c in args.claim if c not in known]
@@ -92,7 +98,9 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
     print(summary(outcomes))
     drawn, skipped = [], []
     if not args.no_plots:
-        drawn, skipped = draw_figures(suite_figures(args.suite), {c.name for c in claims}, store, args.out)
+        chosen = {c.study for c in claims}
+        figures = [f for f in suite_figures(args.suite) if any(c.study in chosen for c in f.claims)]
+        drawn, skipped = draw_figures(figures, {c.name for c in claims}, store, args.out)
         for name, reason in skipped:
             print(f"figure {name} not drawn: {reason}", file=sys.stderr)
     written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
@@ -167,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=help_)
         p.add_argument("--suite", default="quick", help="suite name (see `scalingcheck list`); default: quick")
+        p.add_argument("--study", action="append", help="only this study's claims (repeatable)")
         p.add_argument("--claim", action="append", help="only this claim (repeatable)")
         p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
         p.add_argument("--store", help="results store file (default: OUT/store.sqlite)")

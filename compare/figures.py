@@ -86,13 +86,18 @@ def draw_figures(
     for fig in figures:
         left_out = [c.name for c in fig.claims if c.name not in selected]
         if left_out:
-            skipped.append((fig.name, f"needs claim(s) {', '.join(left_out)}, left out by --claim"))
+            skipped.append((fig.name, f"needs claim(s) {', '.join(left_out)}, left out by --study/--claim"))
             continue
         records = fig.records(store)
         if records is None:
             skipped.append((fig.name, "some of its runs are not in the store"))
             continue
         path = folder / f"{fig.name}.png"
-        fig.draw(records, path)
+        try:
+            fig.draw(records, path)
+        except Exception as exc:  # a figure that cannot be drawn must not cost the report; say why
+            pyplot().close("all")
+            skipped.append((fig.name, f"drawing failed: {type(exc).__name__}: {exc}"))
+            continue
         drawn.append((path, fig.caption))
     return drawn, skipped

@@ -2,7 +2,7 @@
 
 >>> from scalingcheck.compare.studies import studies
 >>> [s.name for s in studies()]
-['kernel_methods', 'feature_lazy', 'rhm']
+['kernel_methods', 'feature_lazy', 'rhm', 'pooling', 'stability']
 
 The built-in studies register themselves when first asked for; a user's
 study is added with :func:`register`.
@@ -15,7 +15,7 @@ from .base import Scale, Study
 
 __all__ = ["Scale", "Study", "register", "studies", "get_study", "BUILTIN"]
 
-BUILTIN = ("kernel_methods", "feature_lazy.claims", "rhm.claims")
+BUILTIN = ("kernel_methods", "feature_lazy.claims", "rhm.claims", "pooling.claims", "stability.claims")
 """Modules of this package holding the built-in studies, in report order."""
 
 _REGISTRY: dict[str, Study] = {}

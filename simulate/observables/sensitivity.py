@@ -6,7 +6,11 @@ For a perturbation x -> x' and every hidden layer k (then the output),
 
 f_k the layer's features flattened per sample, the average over the inputs
 of the batch, z an independent input. The numerator, the denominator and
-their ratio are returned per layer (:class:`LayerSensitivity`).
+their ratio are returned per layer (:class:`LayerSensitivity`). The formula
+lives in :func:`layer_sensitivities`, which takes lists of feature tensors
+computed by anyone (built from :func:`flat_features`, :func:`change_terms`,
+:func:`average` and :func:`reference_distance`); :func:`sensitivity` applies it
+to the hidden layers and the output of a package network.
 
 * Random Hierarchy Model (Cagnetta et al., arXiv:2307.02129): the synonymic
   sensitivity S_{k,l}, with x' = the same tree above level l and the synonyms
@@ -21,14 +25,17 @@ their ratio are returned per layer (:class:`LayerSensitivity`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import torch
 
 from ..networks.base import Network, Params
 from ..runs.checks import check_choice
 
-__all__ = ["LayerSensitivity", "Perturbation", "sensitivity", "REFERENCES", "STATISTICS"]
+__all__ = [
+    "LayerSensitivity", "Perturbation", "sensitivity", "layer_sensitivities", "flat_features", "change_terms",
+    "reference_distance", "average", "REFERENCES", "STATISTICS",
+]
 
 REFERENCES = ("shifted", "pairs")
 STATISTICS = ("mean", "median")
@@ -52,14 +59,26 @@ class LayerSensitivity:
     ratio: tuple[float, ...]
 
 
-def _flat(f: torch.Tensor, channel_mean: bool) -> torch.Tensor:
-    """Features [batch, channels, *positions] -> [batch, units] (channels averaged first if asked)."""
+def flat_features(f: torch.Tensor, channel_mean: bool = False) -> torch.Tensor:
+    """Features [batch, channels, *positions] (or [batch] scalars, or [batch, units]) -> [batch, units].
+
+    With `channel_mean`, features with positions are averaged over channels first
+    (a [batch, units] tensor has no channels and is left as it is).
+    """
+    if f.ndim == 1:  # scalar output [batch]
+        return f[:, None]
     if channel_mean and f.ndim > 2:
         f = f.mean(dim=1)
     return f.flatten(1)
 
 
-def _average(values: torch.Tensor, statistic: str) -> torch.Tensor:
+def change_terms(f: torch.Tensor, f_moved: torch.Tensor) -> torch.Tensor:
+    """Per-input numerator terms |f_i(x') - f_i(x)|^2 of flattened features [batch, units] -> [batch]."""
+    return (f - f_moved).pow(2).sum(1)
+
+
+def average(values: torch.Tensor, statistic: str) -> torch.Tensor:
+    """Mean or median (`statistic`) of a 1D tensor of terms."""
     return values.mean() if statistic == "mean" else values.median()
 
 
@@ -69,6 +88,61 @@ def _pair_distances(f: torch.Tensor, statistic: str) -> torch.Tensor:
         g = f.to(torch.float64)
         return (2 * (g.pow(2).sum(1).mean() - g.mean(0).pow(2).sum())).to(f.dtype)
     return torch.cdist(f, f).pow(2).flatten().median()
+
+
+def reference_distance(f: torch.Tensor, reference: str, statistic: str) -> torch.Tensor:
+    """The denominator <|f(x) - f(z)|^2> of flattened features [batch, units], z independent of x.
+
+    ``reference="shifted"``: z_i = x_{i-1} (the batch rolled by one); ``"pairs"``: every
+    ordered pair of the batch, i = j included; averaged with `statistic` (mean or median).
+    """
+    if reference == "shifted":
+        return average(change_terms(f, f.roll(1, dims=0)), statistic)
+    return _pair_distances(f, statistic)
+
+
+def layer_sensitivities(
+    features: Sequence[torch.Tensor],
+    features_moved: Sequence[torch.Tensor],
+    *,
+    reference: str = "shifted",
+    statistic: str = "mean",
+    channel_mean: bool = False,
+) -> LayerSensitivity:
+    """The sensitivity formula applied layer by layer to features computed by anyone.
+
+    For each pair (f, f') of `features` and `features_moved` (the responses of one
+    layer to x and to the perturbed x'): numerator = `statistic` over the inputs of
+    |f(x') - f(x)|^2, denominator = :func:`reference_distance` of f(x), ratio =
+    numerator / denominator (NaN where the denominator is 0).
+
+    Parameters
+    ----------
+    features, features_moved : sequences of tensors [batch, channels, *positions],
+        [batch, units] or [batch] (scalars); the two sequences match layer by layer.
+    reference : ``"shifted"`` or ``"pairs"`` (:func:`reference_distance`).
+    statistic : ``"mean"`` or ``"median"``.
+    channel_mean : average features with positions over channels first.
+    """
+    check_choice(reference, "reference", REFERENCES)
+    check_choice(statistic, "statistic", STATISTICS)
+    features, features_moved = list(features), list(features_moved)
+    if len(features) != len(features_moved):
+        raise ValueError(f"features and features_moved must hold the same number of layers, "
+                         f"got {len(features)} and {len(features_moved)}")
+    numerators, denominators, ratios = [], [], []
+    for k, (f, f_moved) in enumerate(zip(features, features_moved)):
+        if f.shape != f_moved.shape:
+            raise ValueError(f"layer {k}: features_moved has shape {list(f_moved.shape)}, features {list(f.shape)}")
+        if f.ndim < 1 or f.shape[0] < 2:
+            raise ValueError("a sensitivity needs at least two inputs (the denominator compares independent ones)")
+        f, f_moved = flat_features(f, channel_mean), flat_features(f_moved, channel_mean)
+        num = average(change_terms(f, f_moved), statistic)
+        den = reference_distance(f, reference, statistic)
+        numerators.append(float(num))
+        denominators.append(float(den))
+        ratios.append(float(num / den) if den > 0 else float("nan"))
+    return LayerSensitivity(tuple(numerators), tuple(denominators), tuple(ratios))
 
 
 def sensitivity(
@@ -91,6 +165,8 @@ def sensitivity(
     statistic : ``"mean"`` (default) or ``"median"`` over the batch (and over pairs).
     channel_mean : average each layer's features over channels before comparing
         (isolates spatial pooling); the output has no channels.
+
+    The formula is :func:`layer_sensitivities`, applied to the hidden features and the output.
     """
     check_choice(reference, "reference", REFERENCES)
     check_choice(statistic, "statistic", STATISTICS)
@@ -100,18 +176,5 @@ def sensitivity(
         raise ValueError("a sensitivity needs at least two inputs (the denominator compares independent ones)")
     with torch.no_grad():
         layers = [net.features(params, v) + [net.apply(params, v)] for v in (x, x_moved)]
-    numerators, denominators, ratios = [], [], []
-    for k, (f, f_moved) in enumerate(zip(*layers)):
-        output = k == len(layers[0]) - 1
-        if output and f.ndim == 1:  # scalar output [batch]
-            f, f_moved = f[:, None], f_moved[:, None]
-        f, f_moved = _flat(f, channel_mean and not output), _flat(f_moved, channel_mean and not output)
-        num = _average((f - f_moved).pow(2).sum(1), statistic)
-        if reference == "shifted":
-            den = _average((f - f.roll(1, dims=0)).pow(2).sum(1), statistic)
-        else:
-            den = _pair_distances(f, statistic)
-        numerators.append(float(num))
-        denominators.append(float(den))
-        ratios.append(float(num / den) if den > 0 else float("nan"))
-    return LayerSensitivity(tuple(numerators), tuple(denominators), tuple(ratios))
+    return layer_sensitivities(layers[0], layers[1], reference=reference, statistic=statistic,
+                               channel_mean=channel_mean)

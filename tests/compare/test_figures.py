@@ -24,11 +24,23 @@ def test_figure_is_skipped_with_a_reason_when_a_claim_is_left_out_or_a_run_missi
     done, skipped = draw_figures([fig, both], {claim.name}, store, tmp_path)
     assert done == []
     assert skipped == [("f", "some of its runs are not in the store"),
-                       ("g", f"needs claim(s) {other_claim.name}, left out by --claim")]
+                       ("g", f"needs claim(s) {other_claim.name}, left out by --study/--claim")]
     execute(points, store, progress=False)
     done, skipped = draw_figures([fig, both], {claim.name}, store, tmp_path)
     assert done == [(tmp_path / "f.png", "caption")] and [s[0] for s in skipped] == ["g"]
     assert len(drawn) == 1 and len(drawn[0][claim.name]) == len(points)
+
+
+def test_a_figure_that_fails_to_draw_is_skipped_with_the_error(tmp_path):
+    claim, _ = _claims()
+    store = MemoryStore()
+    execute(claim.sweep.points(), store, progress=False)
+
+    def broken(records, path):
+        raise ValueError("no positive values to put on a log axis")
+
+    done, skipped = draw_figures([Figure("b", "caption", (claim,), broken)], {claim.name}, store, tmp_path)
+    assert done == [] and skipped == [("b", "drawing failed: ValueError: no positive values to put on a log axis")]
 
 
 def test_a_figure_asking_for_a_claim_its_study_did_not_build_is_an_error():
@@ -43,7 +55,9 @@ def test_every_suite_figure_holds_claims_of_its_own_study(scale):
     by_name = {c.name: c for c in claims}
     figures = suite_figures(scale, claims)
     assert {f.name for f in figures} == {"feature_lazy_regimes", "feature_compression_trace", "feature_kernel_pca",
-                                         "rhm_collapse", "rhm_sensitivity", "rhm_p_star"}
+                                         "rhm_collapse", "rhm_sensitivity", "rhm_p_star", "pooling_ideal",
+                                         "pooling_trained", "stability_deformations", "stability_invertibility",
+                                         "stability_r_f"}
     for fig in figures:
         assert all(by_name[c.name] is c for c in fig.claims), fig.name
         assert len({c.study for c in fig.claims}) == 1

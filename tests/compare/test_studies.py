@@ -14,7 +14,7 @@ from tests.toy import PowerLawToy
 
 
 def test_builtin_studies_in_report_order():
-    assert [s.name for s in studies()] == ["kernel_methods", "feature_lazy", "rhm"]
+    assert [s.name for s in studies()] == ["kernel_methods", "feature_lazy", "rhm", "pooling", "stability"]
     for s in studies():
         assert s.papers and s.title and set(s.scales) == {"toy", "quick", "full"}
 
@@ -24,7 +24,7 @@ def test_a_suite_is_every_study_at_one_scale(scale):
     claims = get_suite(scale)
     assert [c.name for c in claims] == [c.name for s in studies() for c in s.claims(scale)]
     assert all(c.study for c in claims)
-    assert {c.study for c in claims} == {"kernel_methods", "feature_lazy", "rhm"}
+    assert {c.study for c in claims} == {"kernel_methods", "feature_lazy", "rhm", "pooling", "stability"}
 
 
 def test_unknown_names_are_named():
@@ -66,7 +66,7 @@ def test_a_registered_study_joins_the_suites_of_its_scales(toy_study):
     assert [c.name for c in get_suite("tiny")] == ["toy_power_law"]
     toy = get_suite("toy")
     assert toy[-1].name == "toy_power_law" and toy[-1].study == "toy_study"
-    assert len(get_suite("quick")) == 26  # not in the quick suite: no such scale
+    assert all(c.study != "toy_study" for c in get_suite("quick"))  # not in the quick suite: no such scale
     with pytest.raises(ValueError, match="already registered"):
         register(ToyStudy())
     with pytest.raises(ValueError, match="Study instance"):

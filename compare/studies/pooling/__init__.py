@@ -1,0 +1,1 @@
+"""The pooling study (Tomasini, Petrini, Cagnetta, Wyart, arXiv:2210.01506): sensitivities against depth."""

@@ -1,0 +1,1 @@
+"""The relative-stability study (Petrini, Favero, Geiger, Wyart, arXiv:2105.02468): diffeomorphisms and R_f."""

@@ -1,0 +1,262 @@
+"""Relative stability toward diffeomorphisms: run specs (Petrini, Favero, Geiger, Wyart, arXiv:2105.02468).
+
+THEORY.md section 5.
+
+* :class:`DiffeoDisplacementSpec`: the rms displacement of sampled max-entropy
+  fields, over the image and at its centre (the theory's delta is evaluated
+  by the compare layer, not stored here).
+* :class:`DiffeoInvertibilitySpec`: the fraction of sampled maps whose
+  Jacobian determinant stays positive (a diffeomorphism), against T / T_max.
+* :class:`RelativeStabilitySpec`: a fully connected net or a CNN on
+  scikit-learn's digits upsampled to size x size; D_f, G_f, R_f of its output
+  at initialisation and after training (cross-entropy), and its test error.
+
+The generator specs accept T above T_max (they measure the bound); the
+network spec refuses it (its deformations must be diffeomorphisms).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from ..data.images import DIGITS_CLASSES, DIGITS_COUNT, digits, split_indices
+from ..learners.training import TrainConfig, train_one
+from ..networks.base import Network
+from ..networks.image import ImageCNN, ImageFCN
+from ..observables.diffeomorphisms import INTERPOLATIONS, MaxEntropyDiffeo, rms_displacement, temperature_for_displacement
+from ..observables.relative_stability import derived_seed, stability_terms
+from ..observables.sensitivity import STATISTICS
+from ..runs.checks import check_choice, check_float, check_instance, check_int, require
+from ..runs.device import check_device, resolve_device
+from ..runs.spec import Spec
+
+__all__ = ["DiffeoDisplacementSpec", "DiffeoInvertibilitySpec", "RelativeStabilitySpec", "ARCHITECTURES", "STABILITY_TRAIN"]
+
+ARCHITECTURES = ("fcn", "cnn")
+
+STABILITY_TRAIN = TrainConfig(optimizer="adam", lr=1e-2, batch_size=64, loss_threshold=1e-3, max_steps=1000, eval_every=100)
+"""Default training of :class:`RelativeStabilitySpec`: Adam, lr 0.01, batch 64, at most 1000 steps.
+
+Chosen by one-off CPU trials on digits at 16 x 16, P = 1024, seed 0 (one thread): the CNN (width 16,
+3 blocks) reached 3.5% test error in 1000 steps (7% in 500; with Adam lr 0.003 15% in 500; plain SGD
+lr 0.05 did not leave chance level in 500), the FCN (width 256, depth 2) 1.25% in 500 steps
+(Adam lr 0.001: 3.5%). At 24 x 24 a CNN step costs about twice as much as at 16 x 16."""
+
+_SPLIT_STREAM, _MEASURE_STREAM = 3, 2
+
+
+@dataclass(frozen=True)
+class _GeneratorSpec(Spec):
+    """Fields of the generator specs: image side `n`, cut-off `c`, temperature `T`, fields per run `n_fields`."""
+
+    n: int
+    c: float
+    T: float
+    n_fields: int = 64
+
+    def __post_init__(self) -> None:
+        check_int(self.n_fields, "n_fields", 1)
+        self.diffeo()  # validates n, c, T
+
+    def diffeo(self) -> MaxEntropyDiffeo:
+        return MaxEntropyDiffeo(n=self.n, T=self.T, c=self.c, allow_non_diffeo=True)
+
+    def _common(self) -> dict[str, Any]:
+        d = self.diffeo()
+        return {"n": self.n, "c": self.c, "T": self.T, "n_fields": self.n_fields, "T_over_T_max": self.T / d.t_max}
+
+
+@dataclass(frozen=True)
+class DiffeoDisplacementSpec(_GeneratorSpec):
+    """rms displacement (pixels) of `n_fields` fields drawn with the run seed.
+
+    Returns ``{"n", "c", "T", "n_fields", "T_over_T_max", "delta_rms", "delta_rms_centre"}``:
+    ``delta_rms`` = sqrt(<dx^2 + dy^2>) over the n x n pixel grid and the fields,
+    ``delta_rms_centre`` the same at the centre (u, v) = (1/2, 1/2) of the image. CPU, float64.
+    """
+
+    kind: ClassVar[str] = "diffeo_displacement"
+    version: ClassVar[int] = 1
+
+    def cost(self) -> float:
+        return 1e-3 * self.n_fields * self.n**2
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        d = self.diffeo()
+        return {
+            **self._common(),
+            "delta_rms": rms_displacement(d.displacement(seed, self.n_fields, device="cpu")),
+            "delta_rms_centre": rms_displacement(d.displacement_at(seed, self.n_fields, [0.5], [0.5])),
+        }
+
+
+@dataclass(frozen=True)
+class DiffeoInvertibilitySpec(_GeneratorSpec):
+    """Invertibility of `n_fields` maps drawn with the run seed: min over a fine grid of the Jacobian determinant.
+
+    The map is the source map X -> X - d(X) of a deformation (pixel coordinates); its determinant is
+    evaluated analytically on a ``points x points`` grid of the image (None: 16 floor(c) + 1, at least 65).
+    Returns ``{"n", "c", "T", "n_fields", "T_over_T_max", "fraction_invertible", "min_det",
+    "min_det_median", "min_det_mean"}``: the fraction of maps with min det > 0, the smallest min det,
+    and the median and mean of the per-map minima. CPU, float64.
+    """
+
+    kind: ClassVar[str] = "diffeo_invertibility"
+    version: ClassVar[int] = 1
+
+    points: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.points is not None:
+            check_int(self.points, "points", 2)
+
+    def cost(self) -> float:
+        return 1e-3 * self.n_fields * self.diffeo().max_mode ** 2
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        m = self.diffeo().min_jacobian_determinant(seed, self.n_fields, self.points)
+        return {
+            **self._common(),
+            "fraction_invertible": float((m > 0).double().mean()),
+            "min_det": float(m.min()), "min_det_median": float(m.median()), "min_det_mean": float(m.mean()),
+        }
+
+
+@dataclass(frozen=True)
+class RelativeStabilitySpec(Spec):
+    """R_f of a network on upsampled digits at initialisation and after training.
+
+    Fields
+    ------
+    architecture : ``"fcn"`` (:class:`ImageFCN`, `depth` hidden layers) or ``"cnn"``
+        (:class:`ImageCNN`, `depth` blocks of one 3 x 3 convolution, max pooling).
+    width : hidden units (fcn) or channels (cnn).
+    depth : hidden layers (fcn) or blocks (cnn); None (default): 2 for the fcn, 3 for the cnn.
+        The cnn needs `size` divisible by 2**(depth - 1).
+    size : side of the upsampled digits (>= 8; a one-pixel displacement at c = 3 needs size >= 10).
+    p_train, n_test : disjoint training and test sets drawn from the 1797 digits (p_train + n_test <= 1797).
+    n_probe : test images on which D_f, G_f, R_f are measured (the first ones, <= n_test).
+    train : :class:`TrainConfig` (cross-entropy; default :data:`STABILITY_TRAIN`).
+    T, delta : the temperature, or the typical displacement in pixels (give at most one; default delta = 1).
+    c : cut-off of the diffeomorphisms (default 3).
+    interpolation : ``"bilinear"`` or ``"gaussian"``.
+    statistic : ``"mean"`` or ``"median"`` over the probe images.
+    device : None: CUDA when present.
+
+    One run (seed s): the split from a seed derived from s, the network initialised with s and
+    trained with mini-batches from s, the diffeomorphisms and noise of the measurement from another
+    derived seed (the same ones at initialisation and after training). Float32.
+
+    Returns ``{"architecture", "width", "depth", "size", "p_train", "n_probe", "c", "T", "delta",
+    "label", "D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss", "train_loss",
+    "train_error", "reached_loss_threshold", "diverged", "steps", "R_layers_init", "D_layers", "G_layers", "R_layers"}``:
+    D, G, R at the output; the per-layer lists run over the hidden layers then the output;
+    ``label`` = ``"<architecture> w<width> P<p_train>"``.
+    """
+
+    kind: ClassVar[str] = "relative_stability"
+    version: ClassVar[int] = 2
+
+    architecture: str = "cnn"
+    width: int = 16
+    depth: int | None = None
+    size: int = 16
+    p_train: int = 1024
+    n_test: int = 400
+    n_probe: int = 200
+    train: TrainConfig = field(default_factory=lambda: STABILITY_TRAIN)
+    T: float | None = None
+    delta: float | None = None
+    c: float = 3.0
+    interpolation: str = "bilinear"
+    statistic: str = "mean"
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        check_choice(self.architecture, "architecture", ARCHITECTURES)
+        if self.depth is not None:
+            check_int(self.depth, "depth", 1)
+        check_int(self.size, "size", 8)
+        check_int(self.p_train, "p_train", 1)
+        check_int(self.n_test, "n_test", 2)
+        check_int(self.n_probe, "n_probe", 2, self.n_test)
+        require(self.p_train + self.n_test <= DIGITS_COUNT,
+                f"p_train + n_test = {self.p_train + self.n_test} exceeds the {DIGITS_COUNT} digits")
+        check_instance(self.train, "train", TrainConfig, "a TrainConfig")
+        require(self.train.loss == "cross_entropy", f"train.loss={self.train.loss!r}: digits are learnt on cross_entropy")
+        require(self.T is None or self.delta is None, f"give T or delta, not both (T={self.T!r}, delta={self.delta!r})")
+        if self.T is not None:
+            check_float(self.T, "T", 0.0, low_open=True)
+        if self.delta is not None:
+            check_float(self.delta, "delta", 0.0, low_open=True)
+        check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
+        check_choice(self.statistic, "statistic", STATISTICS)
+        check_device(self.device)
+        self.network()
+        self.diffeo()
+
+    @property
+    def temperature(self) -> float:
+        """T, or the T of a typical displacement `delta` (default 1 pixel) at this size and cut-off."""
+        if self.T is not None:
+            return self.T
+        return temperature_for_displacement(1.0 if self.delta is None else self.delta, self.size, self.c)
+
+    def diffeo(self) -> MaxEntropyDiffeo:
+        return MaxEntropyDiffeo(n=self.size, T=self.temperature, c=self.c, interpolation=self.interpolation)
+
+    @property
+    def layers(self) -> int:
+        """The depth used: `depth`, or 2 (fcn) / 3 (cnn) when it is None."""
+        if self.depth is not None:
+            return self.depth
+        return 2 if self.architecture == "fcn" else 3
+
+    def network(self) -> Network:
+        if self.architecture == "fcn":
+            return ImageFCN(self.size, 1, DIGITS_CLASSES, self.width, self.layers)
+        return ImageCNN(self.size, 1, DIGITS_CLASSES, self.width, blocks=self.layers)
+
+    @property
+    def label(self) -> str:
+        return f"{self.architecture} w{self.width} P{self.p_train}"
+
+    def cost(self) -> float:
+        per_image = self.width * self.size**2 * (self.width if self.architecture == "cnn" else 1)
+        return 1e-6 * per_image * self.train.max_steps * self.train.batch_size
+
+    def _run(self, seed: int) -> dict[str, Any]:
+        dev = resolve_device(self.device)
+        images, labels = digits(self.size, device=dev, dtype=torch.float32)
+        split = split_indices(DIGITS_COUNT, self.p_train, self.n_test, derived_seed(seed, _SPLIT_STREAM))
+        train_idx, test_idx = (i.to(dev) for i in split)
+        x, y, x_test, y_test = images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
+        net = self.network()
+        diffeo = self.diffeo()
+        probe = x_test[: self.n_probe]
+        measure_seed = derived_seed(seed, _MEASURE_STREAM)
+
+        def measure(params):
+            return stability_terms(net, probe, diffeo, measure_seed, params=params, statistic=self.statistic)
+
+        init = net.init(seed, device=dev, dtype=torch.float32)
+        before = measure(init)
+        params, result = train_one(net, init, x, y, seed=seed, config=self.train, x_test=x_test, y_test=y_test)
+        after = measure(params)
+        # The protocol is a fixed training budget (as in the paper: a fixed number of epochs), stopped early
+        # only once the loss is below the threshold; a run that used the whole budget is not a failed run.
+        trained = result.as_record()
+        trained["reached_loss_threshold"] = trained.pop("converged")
+        return {
+            "architecture": self.architecture, "width": self.width, "depth": self.layers, "size": self.size,
+            "p_train": self.p_train, "n_probe": self.n_probe, "c": self.c, "T": diffeo.T, "delta": diffeo.delta,
+            "label": self.label,
+            "D_init": before.D, "G_init": before.G, "R_init": before.R,
+            "D": after.D, "G": after.G, "R": after.R,
+            **trained,
+            "R_layers_init": list(before.R_layers),
+            "D_layers": list(after.D_layers), "G_layers": list(after.G_layers), "R_layers": list(after.R_layers),
+        }
