@@ -13,21 +13,25 @@ Predictions (``scalingcheck.theory``)
     Prediction, Provenance, Relation, get_prediction, prediction_names
 
 Data models (``scalingcheck.simulate.data``); ``sample(n, seed, ...) -> (x, y)``
-    DataModel, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel
+    DataModel, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel,
+    ScaleDetection1D, ScaleDetection2D, digits, synthetic_images, as_image_batch
 
 Networks (``scalingcheck.simulate.networks``); ``init(seed)``, ``apply(params, x)``, ``features(params, x)``
-    Network, HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU, stack_params, unstack_params
+    Network, HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU, IdealPoolingNet, ConvNet1D,
+    ImageFCN, ImageCNN, stack_params, unstack_params
 
 Learners (``scalingcheck.simulate.learners``)
     Kernel, Laplace, ExpPower, ReluNTK, TrainConfig, TrainResult, train_one, train_ensemble,
     FlowConfig, train_flow, train_flow_ensemble, empirical_ntk
 
 Observables (``scalingcheck.simulate.observables``)
-    sensitivity, LayerSensitivity, SynonymResampling, compression_ratio
+    sensitivity, layer_sensitivities, LayerSensitivity, SynonymResampling, BlockShift, matched_noise,
+    MaxEntropyDiffeo, stability_terms, compression_ratio
 
 Specs and runs (``scalingcheck.simulate.runs``, ``scalingcheck.simulate.experiments``)
     Spec, run, run_batch, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec, AlphaTrainingSpec,
-    RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec
+    RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec, IdealPoolingSpec, TrainedPoolingSpec,
+    DiffeoDisplacementSpec, DiffeoInvertibilitySpec, RelativeStabilitySpec
 
 Stores and sweeps
     Store, MemoryStore, SQLiteStore, open_store, Sweep, SweepUnion, execute, collect,
@@ -35,7 +39,10 @@ Stores and sweeps
 
 Estimators (``scalingcheck.compare.estimators``); ``fit(rows) -> Measurement`` on tidy rows
     tidy, PowerLawFit, RateFit, ThresholdCrossing, CrossingScaling, CrossingRatio, SeedMean,
-    Measurement, Exponent, Level, Crossing
+    MeanDifference, Measurement, Exponent, Level, Crossing
+
+Relative stability of any model (``scalingcheck.compare.estimators.relative_stability``)
+    relative_stability, RelativeStabilityResult
 
 Targets (``scalingcheck.compare.targets``): registry formulas as estimators need them
     ClosedForm, ScalingExponent, Rate, Ratio, SpectralBiasExponent, Constant
@@ -67,27 +74,34 @@ def _export(module: str, *names: str, **renamed: str) -> None:
 _export("scalingcheck.theory.prediction", "Prediction", "Provenance", "Relation")
 _export("scalingcheck.theory.registry", get_prediction="get", prediction_names="names")
 _export("scalingcheck.simulate.data", "DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel",
-        "SparseRandomHierarchyModel")
+        "SparseRandomHierarchyModel", "ScaleDetection1D", "ScaleDetection2D")
+_export("scalingcheck.simulate.data.images", "digits", "synthetic_images", "as_image_batch")
 _export("scalingcheck.simulate.networks", "Network", "HierarchicalCNN", "LocallyConnected", "ShallowFCN", "TwoLayerReLU",
-        "stack_params", "unstack_params")
+        "IdealPoolingNet", "ConvNet1D", "ImageFCN", "ImageCNN", "stack_params", "unstack_params")
 _export("scalingcheck.simulate.learners.kernels", "Kernel", "Laplace", "ExpPower", "ReluNTK")
 _export("scalingcheck.simulate.learners.training", "TrainConfig", "TrainResult", "train_one", "train_ensemble")
 _export("scalingcheck.simulate.learners.gradient_flow", "FlowConfig", "train_flow", "train_flow_ensemble")
 _export("scalingcheck.simulate.learners.ntk", "empirical_ntk")
-_export("scalingcheck.simulate.observables.sensitivity", "sensitivity", "LayerSensitivity")
-_export("scalingcheck.simulate.observables.perturbations", "SynonymResampling")
+_export("scalingcheck.simulate.observables.sensitivity", "sensitivity", "layer_sensitivities", "LayerSensitivity")
+_export("scalingcheck.simulate.observables.perturbations", "SynonymResampling", "BlockShift", "matched_noise")
+_export("scalingcheck.simulate.observables.diffeomorphisms", "MaxEntropyDiffeo")
+_export("scalingcheck.simulate.observables.relative_stability", "stability_terms")
 _export("scalingcheck.simulate.observables.compression", "compression_ratio")
 _export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch")
 _export("scalingcheck.simulate.experiments.kernel_methods", "KernelSVCSpec", "KernelRegressionSpec", "SpectrumSpec")
 _export("scalingcheck.simulate.experiments.feature_lazy", "AlphaTrainingSpec")
 _export("scalingcheck.simulate.experiments.rhm", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec")
+_export("scalingcheck.simulate.experiments.pooling", "IdealPoolingSpec", "TrainedPoolingSpec")
+_export("scalingcheck.simulate.experiments.stability", "DiffeoDisplacementSpec", "DiffeoInvertibilitySpec",
+        "RelativeStabilitySpec")
 _export("scalingcheck.simulate.runs.store", "Store", "MemoryStore", "SQLiteStore", "open_store")
 _export("scalingcheck.simulate.runs.sweep", "Sweep", "SweepUnion", "execute", "collect", "SerialExecutor",
         "ProcessExecutor", "DaskExecutor")
 _export("scalingcheck.simulate.runs.device", "default_device", "set_threads")
 _export("scalingcheck.compare.records", "tidy")
 _export("scalingcheck.compare.estimators", "PowerLawFit", "RateFit", "ThresholdCrossing", "CrossingScaling",
-        "CrossingRatio", "SeedMean", "Measurement", "Exponent", "Level", "Crossing")
+        "CrossingRatio", "SeedMean", "MeanDifference", "Measurement", "Exponent", "Level", "Crossing")
+_export("scalingcheck.compare.estimators.relative_stability", "relative_stability", "RelativeStabilityResult")
 _export("scalingcheck.compare.targets", "ClosedForm", "ScalingExponent", "Rate", "Ratio", "SpectralBiasExponent",
         "Constant")
 _export("scalingcheck.compare.claim", "Claim", "Tolerance", "Verdict", "Outcome", "evaluate_all")

@@ -9,12 +9,17 @@ Hierarchical multi-class tasks, ``sample(...) -> (one-hot x [n, v, d], classes y
 
 * :class:`RandomHierarchyModel` (arXiv:2307.02129);
 * :class:`SparseRandomHierarchyModel` (arXiv:2404.10727).
+
+Scale detection (arXiv:2210.01506): :class:`ScaleDetection1D`, :class:`ScaleDetection2D`, two active
+pixels, labels +-1. Images for relative stability (arXiv:2105.02468): :mod:`.images`.
 """
 from .base import DataModel
 from .cylinder import Cylinder
 from .depleted_stripe import DepletedStripe
 from .rhm import RandomHierarchyModel
+from .scale_detection import ScaleDetection1D, ScaleDetection2D
 from .sparse_rhm import SparseRandomHierarchyModel
 from .stripe import Stripe
 
-__all__ = ["DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel", "SparseRandomHierarchyModel"]
+__all__ = ["DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel", "SparseRandomHierarchyModel",
+           "ScaleDetection1D", "ScaleDetection2D"]
