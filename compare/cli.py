@@ -63,18 +63,14 @@ def _claims(args: argparse.Namespace):
     from .suites import get_suite
 
     claims = get_suite(args.suite)
-    if args.study:
-        known = {c.study for c in claims}
-        unknown = [s for s in args.study if s not in known]
-        if unknown:
-            raise UsageError(f"unknown study(ies) {', '.join(unknown)} in suite {args.suite!r}; known: {', '.join(sorted(known))}")
-        claims = [c for c in claims if c.study in args.study]
-    if args.claim:
-        known = {c.name for c in claims}
-        unknown = [c for c in args.claim if c not in known]
-        if unknown:
-            raise UsageError(f"unknown claim(s) {', '.join(unknown)} in suite {args.suite!r}; known: {', '.join(sorted(known))}")
-        claims = [c for c in claims if c.name in args.claim]
+    for attr, chosen, what in (("study", args.study, "study(ies)"), ("name", args.claim, "claim(s)")):
+        if chosen:
+            known = {getattr(c, attr) for c in claims}
+            unknown = [n for n in chosen if n not in known]
+            if unknown:
+                raise UsageError(f"unknown {what} {', '.join(unknown)} in suite {args.suite!r}; "
+                                 f"known: {', '.join(sorted(known))}")
+            claims = [c for c in claims if getattr(c, attr) in chosen]
     return claims
 
 

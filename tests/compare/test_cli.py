@@ -38,6 +38,7 @@ def test_predict_evaluates_one(capsys):
         (["predict", "beta_lazy", "d=two"], "is not a number"),
         (["run", "--suite", "nope"], "unknown suite 'nope'"),
         (["run", "--suite", "toy", "--claim", "nope"], "unknown claim(s) nope"),
+        (["run", "--suite", "toy", "--study", "nope"], "unknown study(ies) nope"),
     ],
 )
 def test_bad_input_gives_one_clear_line(args, message, tmp_path):
