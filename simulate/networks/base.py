@@ -37,7 +37,7 @@ import torch
 from ..runs.checks import check_bool, check_choice, check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
 
-__all__ = ["Network", "stack_params", "unstack_params"]
+__all__ = ["Network", "stack_params", "unstack_params", "layer_shapes"]
 
 Params = dict[str, torch.Tensor]
 
@@ -60,6 +60,18 @@ def unstack_params(stacked: Params) -> list[Params]:
         raise ValueError(f"stacked parameters disagree on the ensemble size: {sorted(sizes)}")
     (e,) = sizes
     return [{k: v[i] for k, v in stacked.items()} for i in range(e)]
+
+
+def layer_shapes(
+    weights: Sequence[tuple[int, ...]], biases: Sequence[tuple[int, ...]] | None, beta: tuple[int, ...]
+) -> dict[str, tuple[int, ...]]:
+    """The parameter shapes of a layered network, in the order they are drawn at initialisation:
+    ``w1..wL`` (`weights`), then ``b1..bL`` (`biases`, when given), then the readout ``beta``."""
+    shapes = {f"w{k}": tuple(shape) for k, shape in enumerate(weights, start=1)}
+    if biases:
+        shapes.update({f"b{k}": tuple(shape) for k, shape in enumerate(biases, start=1)})
+    shapes["beta"] = tuple(beta)
+    return shapes
 
 
 READOUTS = ("mean_field", "standard")

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import HierarchicalNetwork, Params, filters, patches
+from .base import HierarchicalNetwork, Params, filters, layer_shapes, patches
 
 __all__ = ["HierarchicalCNN"]
 
@@ -45,14 +45,8 @@ class HierarchicalCNN(HierarchicalNetwork):
     kind: ClassVar[str] = "hierarchical_cnn"
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        shapes: dict[str, tuple[int, ...]] = {}
-        for k in range(1, self.L + 1):
-            shapes[f"w{k}"] = (self.width, self.v if k == 1 else self.width, self.s)
-        if self.bias:
-            for k in range(1, self.L + 1):
-                shapes[f"b{k}"] = (self.width,)
-        shapes["beta"] = (self.width, self.n_c)
-        return shapes
+        weights = [(self.width, self.v if k == 1 else self.width, self.s) for k in range(1, self.L + 1)]
+        return layer_shapes(weights, [(self.width,)] * self.L if self.bias else None, (self.width, self.n_c))
 
     def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         h = x.transpose(-1, -2)  # channels last: [..., batch, d, v]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..runs.checks import check_int
-from .base import Params, SequenceClassifier
+from .base import Params, SequenceClassifier, layer_shapes
 
 __all__ = ["ShallowFCN"]
 
@@ -41,11 +41,8 @@ class ShallowFCN(SequenceClassifier):
         self._check_sequence_fields()
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        shapes: dict[str, tuple[int, ...]] = {"w1": (self.width, self.v * self.d)}
-        if self.bias:
-            shapes["b1"] = (self.width,)
-        shapes["beta"] = (self.width, self.n_c)
-        return shapes
+        return layer_shapes([(self.width, self.v * self.d)], [(self.width,)] if self.bias else None,
+                            (self.width, self.n_c))
 
     def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         w = params["w1"]

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from ..runs.checks import check_bool, check_choice, check_int, require
-from .base import Network, Params
+from .base import Network, Params, layer_shapes
 
 __all__ = ["ImageFCN", "ImageCNN", "POOLINGS"]
 
@@ -82,14 +82,9 @@ class ImageFCN(ImageClassifier):
         check_int(self.depth, "depth", 1)
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        shapes: dict[str, tuple[int, ...]] = {}
-        for k in range(1, self.depth + 1):
-            shapes[f"w{k}"] = (self.width, self.channels * self.n * self.n if k == 1 else self.width)
-        if self.bias:
-            for k in range(1, self.depth + 1):
-                shapes[f"b{k}"] = (self.width,)
-        shapes["beta"] = (self.width, self.n_classes)
-        return shapes
+        weights = [(self.width, self.channels * self.n * self.n if k == 1 else self.width)
+                   for k in range(1, self.depth + 1)]
+        return layer_shapes(weights, [(self.width,)] * self.depth if self.bias else None, (self.width, self.n_classes))
 
     def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         h = x.flatten(-3)
@@ -151,14 +146,8 @@ class ImageCNN(ImageClassifier):
         return self.blocks * self.convs
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        shapes: dict[str, tuple[int, ...]] = {}
-        for k in range(1, self.layers + 1):
-            shapes[f"w{k}"] = (self.width, self.channels if k == 1 else self.width, 3, 3)
-        if self.bias:
-            for k in range(1, self.layers + 1):
-                shapes[f"b{k}"] = (self.width,)
-        shapes["beta"] = (self.width, self.n_classes)
-        return shapes
+        weights = [(self.width, self.channels if k == 1 else self.width, 3, 3) for k in range(1, self.layers + 1)]
+        return layer_shapes(weights, [(self.width,)] * self.layers if self.bias else None, (self.width, self.n_classes))
 
     def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         ensemble = x.ndim == 5

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .base import HierarchicalNetwork, Params, filters, patches
+from .base import HierarchicalNetwork, Params, filters, layer_shapes, patches
 
 __all__ = ["LocallyConnected"]
 
@@ -39,14 +39,10 @@ class LocallyConnected(HierarchicalNetwork):
         return self.s ** (self.L - k)
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
-        shapes: dict[str, tuple[int, ...]] = {}
-        for k in range(1, self.L + 1):
-            shapes[f"w{k}"] = (self.positions(k), self.width, self.v if k == 1 else self.width, self.s)
-        if self.bias:
-            for k in range(1, self.L + 1):
-                shapes[f"b{k}"] = (self.positions(k), self.width)
-        shapes["beta"] = (self.width, self.n_c)
-        return shapes
+        layers = range(1, self.L + 1)
+        weights = [(self.positions(k), self.width, self.v if k == 1 else self.width, self.s) for k in layers]
+        biases = [(self.positions(k), self.width) for k in layers] if self.bias else None
+        return layer_shapes(weights, biases, (self.width, self.n_c))
 
     def _forward(self, params: Params, x: torch.Tensor, features: bool = False) -> Any:
         h = x.transpose(-1, -2)  # channels last: [..., batch, d, v]
