@@ -239,9 +239,11 @@ class Claim:
         if missing:
             return Outcome(
                 verdict=Verdict.INCONCLUSIVE,
-                reason=f"{missing} of {len(needed)} runs missing from the store",
+                reason=(f"none of its {len(needed)} runs is in the store: nothing measured" if missing == len(needed)
+                        else f"{missing} of {len(needed)} runs missing from the store"),
                 predicted=math.nan,
                 measurement=None,
+                extra={"missing_runs": missing, "runs": len(needed)},
                 **base,
             )
         records = [r for r in found[: len(self.sweep)] if r is not None]

@@ -8,21 +8,54 @@ Commands
 ``scalingcheck run --suite quick``             run claims, print the table, write the report
 ``scalingcheck report --suite quick``          rebuild the report from the store, computing nothing
 
-Exit codes: 0 when no claim disagrees, 1 when one does (or, with
-``--strict``, when one is inconclusive), 2 on bad input.
+Exit codes (one meaning each, for CI):
+
+* 0: no claim disagrees;
+* 1: a claim disagrees (or, with ``--strict``, is inconclusive);
+* 2: bad input (an unknown name, a malformed parameter or option, a path
+  that cannot be an output folder); nothing was computed;
+* 3: the run could not be completed (the store is unusable or is not a
+  scalingcheck store, a disk is full or read-only, runs failed or their
+  workers were lost, or the store holds none of a claim's runs);
+* 130: interrupted (Ctrl-C or SIGTERM); finished runs are stored.
+
+Every failure prints one line saying what happened and what to do; for code
+3 the full traceback goes to ``OUT/scalingcheck.log`` (``--debug`` prints it
+on the terminal as well).
 """
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import sqlite3
 import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
 DEFAULT_OUT = "scalingcheck-out"
+LOG_NAME = "scalingcheck.log"
+
+EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+"""The exit codes (see the module docstring)."""
 
 
 class UsageError(ValueError):
     """Bad command-line input (reported in one line, exit code 2)."""
+
+
+class IncompleteError(RuntimeError):
+    """The run could not be completed (reported in one line, exit code 3)."""
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
@@ -31,6 +64,8 @@ def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
         name, sep, value = item.partition("=")
         if not sep or not name or not value:
             raise UsageError(f"parameter {item!r} must look like name=value, e.g. d=2")
+        if name in out:
+            raise UsageError(f"parameter {name} is given twice ({name}={out[name]} and {item}); give it once")
         try:
             out[name] = float(value) if any(c in value for c in ".eE") else int(value)
         except ValueError:
@@ -49,6 +84,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     pred = get(args.name)
     params = _parse_assignments(args.params)
+    if params and pred.expr is None:
+        raise UsageError(f"{pred.name} is [{pred.provenance.value}] with no formula to evaluate; "
+                         f"drop the parameters ({', '.join(params)}) to see what is known")
     value = None
     if pred.expr is not None and (params or not pred.parameter_names):
         value = pred.evaluate(**params)  # bad parameters fail before anything is printed
@@ -74,13 +112,37 @@ def _claims(args: argparse.Namespace):
     return claims
 
 
-def _store(args: argparse.Namespace, must_exist: bool = False):
+def _out_folder(args: argparse.Namespace) -> Path:
+    """The output folder, created and checked writable before anything is computed (after --store's name)."""
+    if args.store is not None and not args.store.strip():
+        raise UsageError(f"--store={args.store!r} must name a file, e.g. --store runs.sqlite")
+    if not args.out or not args.out.strip():
+        raise UsageError(f"--out={args.out!r} must name a folder, e.g. --out {DEFAULT_OUT}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out={args.out!r} is an existing file, not a folder; pass a folder name")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise IncompleteError(f"the output folder {str(out)!r} is not writable ({exc.strerror or exc}); "
+                              "pass a writable --out") from exc
+    return out
+
+
+def _store(args: argparse.Namespace, readonly: bool = False):
     from ..simulate.runs.store import SQLiteStore
 
     path = Path(args.store) if args.store else Path(args.out) / "store.sqlite"
-    if must_exist and not path.exists():
+    if readonly and not path.exists():
         raise UsageError(f"no results store at {path}; run `scalingcheck run --suite {args.suite}` first or pass --store")
-    return SQLiteStore(path)
+    return SQLiteStore(path, readonly=readonly)
+
+
+def _unmeasured(outcomes) -> list[str]:
+    """Claims none of whose runs are in the store."""
+    return [o.claim for o in outcomes if o.extra.get("missing_runs") and o.extra.get("missing_runs") == o.extra.get("runs")]
 
 
 def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
@@ -102,19 +164,28 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
     written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
                            provenance=provenance(suite=args.suite))
     print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
+    unmeasured = _unmeasured(outcomes)
+    if unmeasured:
+        store_path = getattr(store, "path", "the store")
+        raise IncompleteError(
+            f"{len(unmeasured)} of {len(outcomes)} claims have none of their runs in {store_path} "
+            f"({', '.join(unmeasured[:3])}{', ...' if len(unmeasured) > 3 else ''}): nothing was measured for them; "
+            f"run `scalingcheck run --suite {args.suite}` with this store first")
     return exit_code(outcomes, strict=args.strict)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor
+    from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor, SweepError
 
     from .claim import evaluate_all
 
     claims = _claims(args)
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers={args.workers} must be >= 1")
-    if args.threads < 1:
-        raise UsageError(f"--threads={args.threads} must be >= 1")
+    cores = _cores()
+    if args.workers is not None and not 1 <= args.workers <= cores:
+        raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
+    if not 1 <= args.threads <= cores:
+        raise UsageError(f"--threads={args.threads} must be between 1 and {cores} (the cores available here)")
+    _out_folder(args)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads)
     if args.workers == 1:
         from ..simulate.runs.device import set_threads
@@ -123,7 +194,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = False if args.no_progress else None
     with _store(args) as store:
         print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)
-        outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress)
+        try:
+            outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress)
+        except SweepError as exc:  # report what the stored runs say, then exit 3
+            _log_failure(args, exc, [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
+                                     for kind, seeds, message, trace in exc.failures])
+            outcomes = evaluate_all(claims, store, compute=False)
+            _finish(outcomes, args, claims, store)
+            raise IncompleteError(f"{exc}; re-run to retry them") from exc
         return _finish(outcomes, args, claims, store)
 
 
@@ -131,7 +209,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .claim import evaluate_all
 
     claims = _claims(args)
-    with _store(args, must_exist=True) as store:
+    _out_folder(args)
+    with _store(args, readonly=True) as store:
         outcomes = evaluate_all(claims, store, compute=False)
         return _finish(outcomes, args, claims, store)
 
@@ -154,22 +233,29 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scalingcheck", description="Check scaling laws of deep-learning theory against simulation.")
+    parser = argparse.ArgumentParser(
+        prog="scalingcheck", description="Check scaling laws of deep-learning theory against simulation.",
+        epilog="exit codes: 0 no claim disagrees; 1 a claim disagrees; 2 bad input; 3 the run could not be "
+               "completed (the traceback goes to OUT/scalingcheck.log); 130 interrupted")
+    parser.add_argument("--debug", action="store_true", help="print the full traceback of a failure")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the full traceback of a failure")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("predict", help="list predictions, or evaluate one: predict NAME k=v ...")
+    p = sub.add_parser("predict", parents=[common], help="list predictions, or evaluate one: predict NAME k=v ...")
     p.add_argument("name", nargs="?", help="prediction name (omit to list all)")
     p.add_argument("params", nargs="*", help="parameters as name=value")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("list", help="list suites and their claims")
+    p = sub.add_parser("list", parents=[common], help="list suites and their claims")
     p.set_defaults(func=cmd_list)
 
     for name, func, help_ in (
         ("run", cmd_run, "run a suite's claims (skipping runs already in the store) and write the report"),
         ("report", cmd_report, "rebuild the report from the store without computing"),
     ):
-        p = sub.add_parser(name, help=help_)
+        p = sub.add_parser(name, parents=[common], help=help_)
         p.add_argument("--suite", default="quick", help="suite name (see `scalingcheck list`); default: quick")
         p.add_argument("--study", action="append", help="only this study's claims (repeatable)")
         p.add_argument("--claim", action="append", help="only this claim (repeatable)")
@@ -177,10 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", help="results store file (default: OUT/store.sqlite)")
         p.add_argument("--strict", action="store_true", help="exit 1 on inconclusive claims too")
         p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
         if name == "run":
             p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; 1 = in-process)")
             p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default: 1)")
-            p.add_argument("--no-progress", action="store_true", help="no progress bar")
         p.set_defaults(func=func)
     return parser
 
@@ -201,23 +287,70 @@ def _stop_on_sigterm() -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
+def _log_failure(args: argparse.Namespace, exc: BaseException, details: Sequence[str] = ()) -> str | None:
+    """Append the traceback of `exc` (and `details`, e.g. the workers' tracebacks) to the log file in the
+    output folder (or, if that cannot be written, in the temporary folder); returns its path, or None."""
+    text = [f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} scalingcheck {' '.join(sys.argv[1:])}",
+            "".join(traceback.format_exception(exc)), *details, ""]
+    if getattr(args, "debug", False):
+        print("\n".join(text), file=sys.stderr)
+    out = getattr(args, "out", None)
+    candidates = ([Path(out) / LOG_NAME] if out and out.strip() and Path(out).is_dir() else []) + \
+        [Path(tempfile.gettempdir()) / f"scalingcheck-{os.getpid()}.log"]
+    for path in candidates:
+        try:
+            with open(path, "a") as log:
+                log.write("\n".join(text))
+            return str(path)
+        except OSError:
+            continue
+    return None
+
+
+def _describe_os_error(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full (writing{where}); free space and re-run: finished runs are stored"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write{where} ({exc.strerror}); make it writable or choose another --out/--store"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code (see the module docstring)."""
+    from ..simulate.runs.store import StoreError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     restore = _stop_on_sigterm()
+
+    def fail(code: int, message: str, exc: BaseException | None = None) -> int:
+        if exc is not None:
+            log = _log_failure(args, exc)
+            message += f" (traceback: {log})" if log else " (re-run with --debug for the traceback)"
+        print(f"scalingcheck: error: {message}", file=sys.stderr)
+        return code
+
     try:
         return int(args.func(args))
-    except (ValueError, KeyError) as exc:  # bad input: one line, no traceback
-        message = exc.args[0] if exc.args else str(exc)
-        print(f"scalingcheck: error: {message}", file=sys.stderr)
-        return 2
+    except (IncompleteError, StoreError) as exc:
+        return fail(EXIT_INCOMPLETE, str(exc), exc)
+    except (ValueError, KeyError, OverflowError) as exc:  # bad input: one line, no traceback
+        if getattr(args, "debug", False):
+            traceback.print_exception(exc)
+        return fail(EXIT_BAD_INPUT, exc.args[0] if exc.args else str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
-        return 0
+        return EXIT_OK
+    except OSError as exc:  # disk full, read-only folder, ...
+        return fail(EXIT_INCOMPLETE, _describe_os_error(exc), exc)
+    except sqlite3.Error as exc:
+        return fail(EXIT_INCOMPLETE, f"the results store failed: {exc}", exc)
     except KeyboardInterrupt:
         print("scalingcheck: interrupted; finished runs are stored, re-run to resume", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a defect of scalingcheck or of a user's code: never mistaken for a finding
+        return fail(EXIT_INCOMPLETE, f"internal error {type(exc).__name__}: {exc}; please report it with the log", exc)
     finally:
         restore()
 

@@ -6,21 +6,42 @@ Two backends share one small interface (like emcee's ``backends``):
 * :class:`SQLiteStore`, the default, one file on disk. Each record is written
   in its own transaction, so a sweep killed at any moment loses at most the
   run in flight, and re-running it skips every finished run.
+
+A SQLite store carries a ``meta`` table with its format and version; a file
+that is not a scalingcheck store (another program's database, an empty file,
+a store of another schema or of a newer version) is refused and never
+written into. Several processes may share one store: a process *leases* the
+runs it is about to compute (a ``leases`` table with a heartbeat), so another
+process waits for them instead of computing them twice; a lease whose holder
+stopped renewing it (a crashed process) expires after ``lease_ttl`` seconds.
 """
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from .spec import Spec, to_dict
 
+STORE_FORMAT = "scalingcheck-store"
+STORE_VERSION = 1
+"""Written into the ``meta`` table of every SQLite store; a store of a newer version is refused."""
+
+LEASE_TTL = 60.0
+"""Seconds after its last heartbeat when a lease counts as abandoned (its holder crashed)."""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used: not a scalingcheck store, another version, unreadable or not writable."""
+
 
 class Store:
-    """Interface: a mapping from run key to record."""
+    """Interface: a mapping from run key to record, plus leases for runs being computed."""
 
     def get(self, key: str) -> dict[str, Any] | None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -33,6 +54,29 @@ class Store:
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """The subset of `keys` whose records are stored."""
+        stored = self.keys()
+        return {k for k in keys if k in stored}
+
+    def claim(self, keys: Iterable[str], owner: str) -> set[str]:
+        """Lease the runs of `keys` that are neither stored nor leased by a live other owner; returns them.
+
+        A store used by one process at a time (the default) leases everything asked for.
+        """
+        return set(keys) - self.present(keys)
+
+    def release(self, owner: str) -> None:
+        """Drop every lease `owner` holds."""
+
+    @contextmanager
+    def keep_leases(self, owner: str) -> Iterator[None]:
+        """Renew `owner`'s leases in the background while the block runs; release them at its end."""
+        try:
+            yield
+        finally:
+            self.release(owner)
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
@@ -76,70 +120,234 @@ class MemoryStore(Store):
                 yield json.loads(row["record"])
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    key     TEXT PRIMARY KEY,
-    kind    TEXT NOT NULL,
-    spec    TEXT NOT NULL,
-    seed    INTEGER NOT NULL,
-    record  TEXT NOT NULL,
-    created REAL NOT NULL
+_RUNS_COLUMNS = ("key", "kind", "spec", "seed", "record", "created")
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS runs (
+        key     TEXT PRIMARY KEY,
+        kind    TEXT NOT NULL,
+        spec    TEXT NOT NULL,
+        seed    INTEGER NOT NULL,
+        record  TEXT NOT NULL,
+        created REAL NOT NULL
+    )""",
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL, heartbeat REAL NOT NULL)",
 )
-"""
+_CHUNK = 500  # keys per IN (...) query, below SQLite's parameter limit
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
 
 
 class SQLiteStore(Store):
-    """Records in a SQLite file (created if absent), one row per run.
+    """Records in a SQLite file, one row per run.
 
     Parameters
     ----------
     path:
-        File name; parent folders are created.
+        File name. A missing file is created (with its parent folders) unless
+        `readonly`; an existing file must be a scalingcheck store.
+    readonly:
+        Open without ever writing (``scalingcheck report``); the file must exist.
+    lease_ttl:
+        Seconds without a heartbeat after which another process's lease on a
+        run expires (see the module docstring).
+
+    Raises
+    ------
+    StoreError
+        If the file is not a scalingcheck store, was written by a newer
+        version, cannot be read, or (unless `readonly`) cannot be written.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False, lease_ttl: float = LEASE_TTL) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = bool(readonly)
+        self.lease_ttl = float(lease_ttl)
+        where = f"store {str(self.path)!r}"
+        if self.path.is_dir():
+            raise StoreError(f"{where} is a folder, not a store file; pass a file name")
+        exists = self.path.exists()
+        if readonly and not exists:
+            raise StoreError(f"{where} does not exist")
+        if exists and self.path.stat().st_size == 0:
+            raise StoreError(f"{where} is an empty file, not a scalingcheck store; remove it or choose another path")
         try:
-            self._con = sqlite3.connect(self.path, timeout=60.0)
+            if readonly:
+                self._con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._con = sqlite3.connect(self.path, timeout=60.0)
+            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{where} cannot be opened as a SQLite results store: {exc}") from exc
+        try:
+            self._check_format(tables, exists, where)
+            if not readonly:
+                self._prepare(where)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _check_format(self, tables: set[str], exists: bool, where: str) -> None:
+        if not exists:
+            return
+        if "meta" in tables:
+            meta = dict(self._con.execute("SELECT name, value FROM meta").fetchall())
+            if meta.get("format") != STORE_FORMAT:
+                raise StoreError(f"{where} is not a scalingcheck store (meta format {meta.get('format')!r}); "
+                                 "choose another path")
+            version = int(meta.get("version", "0"))
+            if version > STORE_VERSION:
+                raise StoreError(f"{where} was written by a newer scalingcheck (store version {version} > "
+                                 f"{STORE_VERSION}); upgrade scalingcheck or use another store")
+            return
+        columns = tuple(r[1] for r in self._con.execute("PRAGMA table_info(runs)")) if "runs" in tables else ()
+        if tables == {"runs"} and columns == _RUNS_COLUMNS:
+            return  # a store written before the meta table existed (version 1, same schema)
+        what = f"tables {', '.join(sorted(tables))}" if tables else "no tables"
+        raise StoreError(f"{where} is not a scalingcheck store ({what}); it was left untouched: choose another path")
+
+    def _prepare(self, where: str) -> None:
+        """Create the tables and write the format; fails here, before any run, if the store is not writable."""
+        try:
             with self._con:
-                self._con.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"store={str(self.path)!r} is not a usable SQLite results store: {exc}") from exc
+                for statement in _SCHEMA:
+                    self._con.execute(statement)
+                self._con.executemany(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                    [("format", STORE_FORMAT), ("version", str(STORE_VERSION)), ("opened", repr(time.time()))],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{where} is not writable: {exc}") from exc
+
+    def _fail(self, action: str, exc: BaseException) -> StoreError:
+        return StoreError(f"store {str(self.path)!r}: could not {action}: {exc}")
 
     def get(self, key: str) -> dict[str, Any] | None:
-        row = self._con.execute("SELECT record FROM runs WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        try:
+            row = self._con.execute("SELECT record, kind FROM runs WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise self._fail("read", exc) from exc
+        if row is None:
+            return None
+        try:
+            return json.loads(row[0])
+        except ValueError as exc:
+            raise StoreError(
+                f"store {str(self.path)!r}: the record of run {key} ({row[1]}) is corrupted ({exc}); delete that row "
+                f"(sqlite3 {self.path} \"DELETE FROM runs WHERE key = '{key}'\") to compute it again"
+            ) from exc
 
     def put(self, spec: Spec, seed: int, record: Mapping[str, Any]) -> None:
-        with self._con:  # one transaction per record: atomic on disk
-            self._con.execute(
-                "INSERT OR REPLACE INTO runs (key, kind, spec, seed, record, created) VALUES (?,?,?,?,?,?)",
-                (
-                    spec.key(seed),
-                    spec.kind,
-                    json.dumps(to_dict(spec), sort_keys=True),
-                    int(seed),
-                    json.dumps(dict(record)),
-                    time.time(),
-                ),
-            )
+        key = spec.key(seed)
+        row = (key, spec.kind, json.dumps(to_dict(spec), sort_keys=True), int(seed), json.dumps(dict(record)), time.time())
+        try:
+            with self._con:  # one transaction per record: atomic on disk
+                self._con.execute(
+                    "INSERT OR REPLACE INTO runs (key, kind, spec, seed, record, created) VALUES (?,?,?,?,?,?)", row)
+                self._con.execute("DELETE FROM leases WHERE key = ?", (key,))
+        except sqlite3.Error as exc:
+            raise self._fail(f"write the record of run {key} ({spec.kind})", exc) from exc
 
     def keys(self) -> set[str]:
         return {r[0] for r in self._con.execute("SELECT key FROM runs")}
 
+    def present(self, keys: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(keys)):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._con.execute(f"SELECT key FROM runs WHERE key IN ({marks})", chunk))
+        return found
+
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
         if kind is None:
-            cur = self._con.execute("SELECT record FROM runs ORDER BY created")
+            cur = self._con.execute("SELECT record, key FROM runs ORDER BY created")
         else:
-            cur = self._con.execute("SELECT record FROM runs WHERE kind = ? ORDER BY created", (kind,))
-        for (text,) in cur:
-            yield json.loads(text)
+            cur = self._con.execute("SELECT record, key FROM runs WHERE kind = ? ORDER BY created", (kind,))
+        for text, key in cur:
+            try:
+                yield json.loads(text)
+            except ValueError as exc:
+                raise StoreError(f"store {str(self.path)!r}: the record of run {key} is corrupted ({exc})") from exc
+
+    # -- leases: several processes on one store ------------------------------------------------------------
+
+    def claim(self, keys: Iterable[str], owner: str) -> set[str]:
+        keys = list(dict.fromkeys(keys))
+        if self.readonly or not keys:
+            return set()
+        now = time.time()
+        mine: set[str] = set()
+        try:
+            self._con.execute("BEGIN IMMEDIATE")  # one writer at a time: two processes never claim the same run
+            try:
+                stored = self.present(keys)
+                held: dict[str, tuple[str, float]] = {}
+                for chunk in _chunks(keys):
+                    marks = ",".join("?" * len(chunk))
+                    for key, holder, beat in self._con.execute(
+                            f"SELECT key, owner, heartbeat FROM leases WHERE key IN ({marks})", chunk):
+                        held[key] = (holder, beat)
+                for key in keys:
+                    if key in stored:
+                        continue
+                    holder, beat = held.get(key, (owner, 0.0))
+                    if holder == owner or now - beat > self.lease_ttl:
+                        mine.add(key)
+                self._con.executemany("INSERT OR REPLACE INTO leases (key, owner, heartbeat) VALUES (?,?,?)",
+                                      [(k, owner, now) for k in mine])
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._fail("lease runs", exc) from exc
+        return mine
+
+    def release(self, owner: str) -> None:
+        if self.readonly:
+            return
+        try:
+            with self._con:
+                self._con.execute("DELETE FROM leases WHERE owner = ?", (owner,))
+        except sqlite3.Error:  # the store went away (disk full, closed): its leases expire by themselves
+            pass
+
+    @contextmanager
+    def keep_leases(self, owner: str) -> Iterator[None]:
+        stop = threading.Event()
+
+        def beat() -> None:  # its own connection: a sqlite3 connection belongs to one thread
+            con = sqlite3.connect(self.path, timeout=60.0)
+            try:
+                while not stop.wait(self.lease_ttl / 4):
+                    try:
+                        with con:
+                            con.execute("UPDATE leases SET heartbeat = ? WHERE owner = ?", (time.time(), owner))
+                    except sqlite3.Error:
+                        pass  # busy or full: the next beat tries again
+            finally:
+                con.close()
+
+        thread = None
+        if not self.readonly:
+            thread = threading.Thread(target=beat, name="scalingcheck-lease-heartbeat", daemon=True)
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+            self.release(owner)
 
     def close(self) -> None:
         self._con.close()
 
 
-def open_store(path: str | os.PathLike[str] | None) -> Store:
+def open_store(path: str | os.PathLike[str] | None, readonly: bool = False) -> Store:
     """`None` -> a `MemoryStore`; a path -> a `SQLiteStore` at that path."""
-    return MemoryStore() if path is None else SQLiteStore(path)
+    return MemoryStore() if path is None else SQLiteStore(path, readonly=readonly)

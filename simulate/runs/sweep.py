@@ -24,6 +24,16 @@ import itertools
 import math
 import multiprocessing
 import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -93,8 +103,24 @@ class SweepUnion:
         return sum(len(s) for s in self.sweeps)
 
 
+class RunFailed(Exception):
+    """A run raised in its worker: ``args`` are the message (``"Type: text"``) and the worker's traceback."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0]
+
+    @property
+    def traceback(self) -> str:
+        return self.args[1] if len(self.args) > 1 else ""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died (killed, out of memory) while running a task, and again when the task ran alone."""
+
+
 def _execute(spec: Spec, seeds: tuple[int, ...], threads: int | None = None) -> tuple[Spec, tuple[int, ...], Any]:
-    """Run one task; its records, or the exception that stopped it (reported by `execute`)."""
+    """Run one task; its records, or a :class:`RunFailed` carrying the worker's traceback (reported by `execute`)."""
     if threads is not None:
         import torch
 
@@ -102,10 +128,34 @@ def _execute(spec: Spec, seeds: tuple[int, ...], threads: int | None = None) -> 
     try:
         return spec, seeds, run_batch(spec, list(seeds))
     except Exception as exc:  # the other tasks go on; `execute` stores what succeeded
-        return spec, seeds, exc
+        return spec, seeds, RunFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def _init_worker(threads: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit when the process that started it dies, even by SIGKILL (no orphans)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before the line above
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: fall back to watching
+            pass
+
+    def watch() -> None:  # pragma: no cover - other platforms
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="scalingcheck-parent-watch", daemon=True).start()
+
+
+def _init_worker(threads: int, parent: int | None = None) -> None:
+    if parent is not None:
+        _die_with_parent(parent)
     import torch
 
     torch.set_num_threads(threads)
@@ -115,6 +165,21 @@ def _init_worker(threads: int) -> None:
         threadpool_limits(threads)
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
         pass
+
+
+def _tracked(fn: Callable[..., Any], markers: str, index: int, spec: Spec, seeds: tuple[int, ...]) -> Any:
+    """Call ``fn(spec, seeds)`` with a marker file present while it runs: after a worker dies, the markers
+    left behind name the tasks that were in flight."""
+    marker = os.path.join(markers, str(index))
+    with open(marker, "w"):
+        pass
+    try:
+        return fn(spec, seeds)
+    finally:
+        try:
+            os.unlink(marker)
+        except OSError:  # pragma: no cover
+            pass
 
 
 class SerialExecutor:
@@ -131,7 +196,12 @@ class SerialExecutor:
 class ProcessExecutor:
     """Local worker processes (spawned), each with `threads` torch/BLAS threads.
 
-    Defaults: one worker per core, one thread each.
+    Defaults: one worker per core, one thread each. Workers exit when the
+    calling process dies (even by SIGKILL). A worker that dies while running
+    (killed, out of memory) costs the tasks it was running, not the sweep:
+    the pool is restarted for the other tasks, and each task that was in
+    flight is run once more alone; if its worker dies again, the task is
+    reported as failed (a :class:`WorkerLost` in place of its records).
     """
 
     def __init__(self, workers: int | None = None, threads: int = 1) -> None:
@@ -140,28 +210,73 @@ class ProcessExecutor:
         self.threads = max(1, int(threads))
 
     def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
+        items = list(items)
         if not items:
             return
-        ctx = multiprocessing.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(self.threads,),
-        )
+        markers = tempfile.mkdtemp(prefix="scalingcheck-tasks-")
         try:
-            futures = [pool.submit(fn, spec, seeds) for spec, seeds in items]
+            todo, suspects, blind = list(range(len(items))), [], 0
+            while todo:
+                done, lost = yield from self._round(fn, items, todo, markers, self.workers)
+                if lost is not None and not lost:  # the pool broke before any task started
+                    blind += 1
+                    if blind >= 3:
+                        raise RuntimeError("worker processes keep dying before running anything: check that the "
+                                           "main script guards its entry point with `if __name__ == \"__main__\":`, "
+                                           "and the memory and process limits")
+                suspects += sorted(lost or ())
+                todo = [i for i in todo if i not in done and i not in (lost or ())]
+            for i in suspects:  # each task that was in flight when a worker died: once more, alone
+                done, lost = yield from self._round(fn, items, [i], markers, 1)
+                if lost is not None:
+                    spec, seeds = items[i]
+                    yield spec, seeds, WorkerLost(
+                        f"the worker running {spec.kind} seeds {list(seeds)} died twice (killed or out of memory)")
+        finally:
+            shutil.rmtree(markers, ignore_errors=True)
+
+    def _round(self, fn: Callable[..., Any], items: list[Task], indices: list[int], markers: str,
+               workers: int) -> Iterator[Any]:
+        """Run `indices` in a fresh pool, yielding results; returns (done, lost): lost is None unless a
+        worker died, then the indices whose markers were left behind."""
+        pool = cf.ProcessPoolExecutor(
+            max_workers=min(workers, len(indices)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.threads, os.getpid()),
+        )
+        done: set[int] = set()
+        try:
+            futures = {pool.submit(_tracked, fn, markers, i, *items[i]): i for i in indices}
+            broken = False
             for fut in cf.as_completed(futures):
-                yield fut.result()
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                done.add(futures[fut])
+                yield result
+            if broken:
+                for fut, i in futures.items():  # finished before the pool broke
+                    if i not in done and fut.done() and not fut.cancelled() and fut.exception() is None:
+                        done.add(i)
+                        yield fut.result()
+                pool.shutdown(wait=True, cancel_futures=True)
+                lost = {int(name) for name in os.listdir(markers)} - done
+                for name in os.listdir(markers):
+                    os.unlink(os.path.join(markers, name))
+                return done, lost
         except BaseException:  # Ctrl-C, SIGTERM (see compare.cli) or the caller stopped
             # Queued runs are cancelled; runs in flight would be lost anyway (their records are never
             # stored), so their workers are stopped rather than left computing for minutes.
-            workers = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
+            processes = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in workers:
+            for proc in processes:
                 proc.terminate()
             raise
         pool.shutdown(wait=True)
+        return done, None
 
     def __repr__(self) -> str:
         return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"
@@ -191,17 +306,27 @@ class DaskExecutor:
 
 
 class SweepError(RuntimeError):
-    """Some runs of a sweep failed; the others are stored."""
+    """Some runs of a sweep failed; the others are stored. ``failures`` holds, for each failed task, its
+    spec kind, seeds, one-line error and the worker's traceback."""
+
+    def __init__(self, message: str, failures: Sequence[tuple[str, tuple[int, ...], str, str]] = ()) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 @dataclass
 class SweepResult:
-    """Records of a sweep, aligned with its points, and what was computed now."""
+    """Records of a sweep, aligned with its points, and what was computed now.
+
+    ``computed``: runs computed by this call; ``cached``: runs already stored;
+    ``shared``: runs that another process computed while this one waited.
+    """
 
     points: list[Point]
     records: list[dict[str, Any]]
     computed: int
     cached: int
+    shared: int = 0
 
 
 def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
@@ -224,6 +349,10 @@ def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
     return tasks
 
 
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def execute(
     runs: Sweep | Iterable[Point],
     store: Store,
@@ -231,8 +360,13 @@ def execute(
     progress: bool | None = None,
     desc: str = "runs",
     batch: bool = True,
+    poll: float = 1.0,
 ) -> SweepResult:
     """Compute every run not yet in `store`, writing each record as it finishes.
+
+    Several processes may run sweeps on one SQLite store at once: each leases
+    the runs it computes, and waits (polling every `poll` seconds) for the
+    runs another live process holds instead of computing them twice.
 
     Parameters
     ----------
@@ -249,42 +383,67 @@ def execute(
         Show a progress bar (``None``: only on a terminal).
     batch:
         Run the seeds of batchable specs together (``False``: one seed per task).
+    poll:
+        Seconds between looks at runs another process is computing.
 
     Raises
     ------
     SweepError
         If runs failed; every run that succeeded is stored all the same.
     """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError("a sweep was started while a worker process was importing the main script: guard the "
+                           "script's entry point with `if __name__ == \"__main__\":` (workers are spawned)")
     points = runs.points() if isinstance(runs, (Sweep, SweepUnion)) else list(runs)
     unique: dict[str, Point] = {}
     for spec, seed in points:
         unique.setdefault(spec.key(seed), (spec, seed))
-    missing = [p for k, p in unique.items() if store.get(k) is None]
-    tasks = plan(missing, batch)
-    if executor is None:
-        executor = ProcessExecutor() if len(tasks) > 1 else SerialExecutor()
-    computed = 0
-    failures: list[str] = []
-    bar = progress_bar(len(missing), desc, enabled=progress)
+    stored = store.present(unique)
+    pending = [k for k in unique if k not in stored]
+    n_missing = len(pending)
+    computed = shared = 0
+    failures: list[tuple[str, tuple[int, ...], str, str]] = []
+    failed: set[str] = set()
+    bar = progress_bar(n_missing, desc, enabled=progress)
+    owner = _owner()
     try:
-        for spec, seeds, outcome in executor.map_unordered(_execute, tasks):
-            if isinstance(outcome, BaseException):
-                failures += [f"{spec.kind} seed={seed}: {type(outcome).__name__}: {outcome}" for seed in seeds]
-            else:
-                for seed, record in zip(seeds, outcome):
-                    store.put(spec, seed, record)
-                computed += len(seeds)
-            bar.update(len(seeds))
+        with store.keep_leases(owner):
+            while pending:
+                mine = store.claim(pending, owner)
+                if mine:
+                    tasks = plan([unique[k] for k in pending if k in mine], batch)
+                    chosen = executor or (ProcessExecutor() if len(tasks) > 1 else SerialExecutor())
+                    for spec, seeds, outcome in chosen.map_unordered(_execute, tasks):
+                        if isinstance(outcome, BaseException):
+                            message = getattr(outcome, "message", f"{type(outcome).__name__}: {outcome}")
+                            failures.append((spec.kind, tuple(seeds), message, getattr(outcome, "traceback", "")))
+                            failed.update(spec.key(s) for s in seeds)
+                        else:
+                            for seed, record in zip(seeds, outcome):
+                                store.put(spec, seed, record)
+                            computed += len(seeds)
+                        bar.update(len(seeds))
+                else:  # every pending run is leased by another live process: wait for it
+                    bar.set_postfix_str("waiting for another process", refresh=True)
+                    time.sleep(poll)
+                others = [k for k in pending if k not in mine and k not in failed]
+                done_elsewhere = store.present(others)
+                shared += len(done_elsewhere)
+                bar.update(len(done_elsewhere))
+                pending = [k for k in others if k not in done_elsewhere]
     finally:
         bar.close()
     if failures:
-        raise SweepError(f"{len(failures)} of {len(missing)} runs failed (the others are stored); first: {failures[0]}")
+        n_failed = sum(len(seeds) for _, seeds, _, _ in failures)
+        kind, seeds, message, _ = failures[0]
+        raise SweepError(f"{n_failed} of {n_missing} runs failed (the others are stored); first: "
+                         f"{kind} seed={seeds[0]}: {message}", failures)
     records = []
     for spec, seed in points:
         rec = store.get(spec.key(seed))
         assert rec is not None
         records.append(rec)
-    return SweepResult(points, records, computed, len(unique) - len(missing))
+    return SweepResult(points, records, computed, len(unique) - n_missing, shared)
 
 
 def collect(runs: Sweep | Iterable[Point], store: Store) -> list[dict[str, Any] | None]:
