@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_dtype, check_int, check_seed
+from ..runs.checks import check_dtype, check_finite, check_int, check_memory, check_seed, show
 from ..runs.device import resolve_device
 
 __all__ = ["DataModel"]
@@ -54,10 +54,11 @@ class DataModel:
         raise NotImplementedError
 
     def _check_x(self, x: Any) -> torch.Tensor:
+        """`x` as a tensor [n, d]; ``ValueError`` for another shape or a NaN or infinite entry."""
         x = torch.as_tensor(x)
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"x must have shape [n, d={self.d}], got {tuple(x.shape)}")
-        return x
+        return check_finite(x, "x")
 
     def sample(
         self,
@@ -90,6 +91,10 @@ class DataModel:
         stream = check_int(stream, "stream", 0)
         dtype = check_dtype(dtype)
         dev = resolve_device(device)
+        # numpy draws float64 [n, d], then a copy in `dtype` (at least one row, so that a huge d is refused too)
+        itemsize = torch.empty(0, dtype=dtype).element_size()
+        check_memory(max(n, 1) * self.d * (8 + itemsize) + n * 3 * itemsize,
+                     f"n={show(n)} points of d={show(self.d)} coordinates ({type(self).__name__})", dev)
         ss = np.random.SeedSequence([seed, stream])
         if self.n_substreams:
             rng: Any = [np.random.default_rng(child) for child in ss.spawn(self.n_substreams)]

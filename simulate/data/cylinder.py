@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_int
+from ..runs.checks import check_int, check_size
 from .base import DataModel
 
 __all__ = ["Cylinder"]
@@ -34,7 +34,7 @@ class Cylinder(DataModel):
     d_par: int
 
     def __post_init__(self) -> None:
-        d = check_int(self.d, "d", 1)
+        d = check_size(self.d, "d", 1)
         object.__setattr__(self, "d", d)
         object.__setattr__(self, "d_par", check_int(self.d_par, "d_par", 2, d))
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_float, check_int
+from ..runs.checks import check_float, check_size
 from .base import DataModel
 
 __all__ = ["DepletedStripe"]
@@ -37,7 +37,7 @@ class DepletedStripe(DataModel):
     chi: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "d", check_int(self.d, "d", 1))
+        object.__setattr__(self, "d", check_size(self.d, "d", 1))
         object.__setattr__(self, "chi", check_float(self.chi, "chi", 0.0))
 
     def _draw(self, n: int, rng: list[np.random.Generator]) -> np.ndarray:

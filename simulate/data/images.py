@@ -1,4 +1,4 @@
-"""Images for the relative-stability study (THEORY.md section 5): shipped digits, synthetic images, user arrays.
+"""Images for the relative-stability study (docs/science.md section 5): shipped digits, synthetic images, user arrays.
 
 * :func:`digits`: scikit-learn's 8 x 8 handwritten digits (1797 images, 10
   classes; ``sklearn.datasets.load_digits`` ships them, no download),
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..runs.checks import check_dtype, check_int, check_seed, require
+from ..runs.checks import check_dtype, check_int, check_memory, check_seed, require, show
 from ..runs.device import resolve_device
 
 __all__ = ["digits", "split_indices", "synthetic_images", "as_image_batch", "DIGITS_COUNT", "DIGITS_CLASSES"]
@@ -60,6 +60,7 @@ def digits(
     """
     size = check_int(size, "size", 8)
     dtype = check_dtype(dtype)
+    check_memory(DIGITS_COUNT * size * size * 8 * 4, f"size={show(size)}: {DIGITS_COUNT} digits of size x size pixels")
     images, labels = _digits_8x8()
     x = torch.from_numpy(images).unsqueeze(1)  # [N, 1, 8, 8], float64
     if size != 8:
@@ -85,6 +86,7 @@ def split_indices(n: int, p_train: int, n_test: int, seed: int) -> tuple[torch.T
     n_test = check_int(n_test, "n_test", 0)
     seed = check_seed(seed)
     require(p_train + n_test <= n, f"p_train + n_test = {p_train} + {n_test} exceeds the {n} images available")
+    check_memory(8 * n, f"n={show(n)} indices")
     perm = torch.randperm(n, generator=torch.Generator(device="cpu").manual_seed(seed))
     return perm[n_test: n_test + p_train], perm[:n_test]
 
@@ -110,6 +112,9 @@ def synthetic_images(
     count = check_int(count, "count", 1)
     channels = check_int(channels, "channels", 1)
     blobs = check_int(blobs, "blobs", 1)
+    check_memory(8 * 4 * count * channels * blobs * n * n,
+                 f"count={show(count)} images of channels={show(channels)} x n={show(n)} x n pixels with "
+                 f"blobs={show(blobs)} blobs", resolve_device(device))
     gen = torch.Generator(device="cpu").manual_seed(check_seed(seed))
     shape = (count, channels, blobs)
     amp = torch.randn(shape, generator=gen, dtype=torch.float64)

@@ -35,7 +35,7 @@ The tree is indexed by *depth* from the root:
 :meth:`RandomHierarchyModel.resample_synonyms` with ``level=l`` keeps the
 choices of the nodes of levels ``< l`` and redraws those of levels ``>= l``:
 the symbols of levels ``0..l`` are unchanged, those of levels ``l+1..L`` may
-change. This is ``P_l x`` of THEORY.md ("same tree above level l, synonym
+change. This is ``P_l x`` of docs/science.md ("same tree above level l, synonym
 choices at level l and below re-drawn"), with l counted from the root. To
 use a convention that counts levels from the input upwards (``ell = 1`` for
 the productions that generate the input tokens), pass ``level = L - ell``.
@@ -59,7 +59,7 @@ from typing import Any, ClassVar, NamedTuple, Sequence
 import numpy as np
 import torch
 
-from ..runs.checks import check_dtype, check_int, check_seed
+from ..runs.checks import check_bool, check_dtype, check_int, check_memory, check_seed, show
 from ..runs.device import resolve_device
 
 __all__ = ["RandomHierarchyModel", "RHMRules"]
@@ -69,6 +69,8 @@ _LIMB = 2**62  # mixed-radix limbs stay below this, so every limb fits an int64
 _PERMUTE_MAX = 2**22  # split(): below this many members, permute the whole dataset
 _ENUMERATE_MAX = 10**6
 _DIRECT_MAX = 2**22  # decoding looks tuples up in a direct table of v**s entries up to this size
+MAX_INPUT_DIM = 2**24  # the most input tokens a member may have
+MAX_P_MAX_BITS = 2**20  # the most bits P_max may have (the mixed-radix indices are exact Python ints)
 # Tags mixed into the seed sequences, so that rules, samples, splits and
 # re-draws made with equal seeds are independent of each other.
 TAG_RULES = 0x52484D01
@@ -96,13 +98,44 @@ def check_rhm_parameters(n_c: Any, v: Any, m: Any, s: Any, L: Any, rules_seed: A
     s = check_int(s, "s", 2)
     L = check_int(L, "L", 1)
     rules_seed = check_seed(rules_seed, "rules_seed")
+    if v >= 2 and s * v.bit_length() > 4096:  # v**s >= 2**62 for sure, and too large to compute cheaply
+        raise ValueError(f"v**s >= 2**{(v.bit_length() - 1) * s} must be < 2**62 (an s-tuple of symbols is coded as "
+                         f"one int64; v={show(v)}, s={show(s)})")
     if m > v ** (s - 1):
-        raise ValueError(f"m={m} > v**(s-1)={v ** (s - 1)}: the RHM needs m <= v**(s-1) (v={v}, s={s})")
+        raise ValueError(f"m={show(m)} > v**(s-1)={show(v ** (s - 1))}: the RHM needs m <= v**(s-1) (v={show(v)}, s={s})")
     if n_c * m > v**s:
-        raise ValueError(f"n_c*m={n_c * m} > v**s={v**s}: the RHM needs n_c*m <= v**s (n_c={n_c}, m={m}, v={v}, s={s})")
+        raise ValueError(f"n_c*m={show(n_c * m)} > v**s={show(v**s)}: the RHM needs n_c*m <= v**s "
+                         f"(n_c={show(n_c)}, m={show(m)}, v={show(v)}, s={s})")
     if v**s >= _LIMB:
-        raise ValueError(f"v**s={v**s} must be < 2**62 (an s-tuple of symbols is coded as one int64)")
+        raise ValueError(f"v**s={show(v**s)} must be < 2**62 (an s-tuple of symbols is coded as one int64; "
+                         f"v={show(v)}, s={s})")
     return n_c, v, m, s, L, rules_seed
+
+
+def check_rhm_size(n_c: int, m: int, s: int, L: int, s0: int = 0) -> None:
+    """Refuse an RHM (sparse when ``s0 > 0``) whose input or number P_max of members is too large to use.
+
+    The input has ``(s*(s0+1))**L`` tokens, at most 2**24; P_max = n_c m**n_nodes (s0+1)**(s n_nodes)
+    may have at most 2**20 bits (its members are indexed by exact integers). Cheap: nothing huge is computed.
+    """
+    patch = s * (s0 + 1)
+    what = "s**L" if s0 == 0 else "(s*(s0+1))**L"
+    names = f"s={show(s)}, L={show(L)}" + ("" if s0 == 0 else f", s0={show(s0)}")
+    if patch > MAX_INPUT_DIM or L > 24 or patch**L > MAX_INPUT_DIM:  # patch >= 2, so L > 24 is too deep
+        log2 = L * math.log2(patch) if L < 2**1000 else math.inf
+        raise ValueError(f"input_dim = {what} = 2**{log2:.4g} tokens exceeds 2**24 = {MAX_INPUT_DIM}: reduce "
+                         f"{'L or s' if s0 == 0 else 'L, s or s0'} ({names})")
+    n_nodes = (s**L - 1) // (s - 1)
+    bits = math.log2(n_c) + n_nodes * math.log2(m) + s * n_nodes * math.log2(s0 + 1)
+    if bits > MAX_P_MAX_BITS:
+        formula = "n_c*m**n_nodes" if s0 == 0 else "n_c*m**n_nodes*(s0+1)**(s*n_nodes)"
+        raise ValueError(f"P_max = {formula} = 2**{bits:.6g} has more than 2**20 bits: too many members to index; "
+                         f"reduce L, s or m (n_c={n_c}, m={m}, {names}, n_nodes={n_nodes})")
+
+
+@functools.lru_cache(maxsize=256)
+def _p_max(n_c: int, m: int, n_nodes: int, s: int, s0: int) -> int:
+    return n_c * m**n_nodes * (s0 + 1) ** (s * n_nodes)
 
 
 def seed_rng(*entropy: int) -> np.random.Generator:
@@ -128,8 +161,16 @@ class LookupTables(NamedTuple):
     direct: tuple[torch.Tensor, ...] | None  # when v**s <= 2**22: direct[l][code] = parent*m + choice, or -1
 
 
+def _check_rules_memory(n_c: int, v: int, m: int, s: int, L: int) -> None:
+    # tables int64 [n_c*m + (L-1)*v*m, s]; drawing one level without replacement may permute up to 50x its size
+    rows = n_c * m + (L - 1) * v * m
+    check_memory(8 * s * rows + 8 * 52 * max(n_c * m, v * m),
+                 f"the rules of the RHM (n_c={n_c}, v={v}, m={m}, s={s}, L={L}: {rows} productions)")
+
+
 @functools.lru_cache(maxsize=64)
 def _rules(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int) -> RHMRules:
+    _check_rules_memory(n_c, v, m, s, L)
     ss = np.random.SeedSequence([rules_seed, TAG_RULES])
     rngs = [np.random.default_rng(child) for child in ss.spawn(L)]
     top = torch.from_numpy(_distinct_tuples(rngs[0], n_c * m, v, s).reshape(n_c, m, s))
@@ -271,13 +312,31 @@ class IndexedHierarchy:
     def _radices(self) -> list[int]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def _n_digits(self) -> int:  # pragma: no cover - interface
+        """``len(self._radices())``, without building the list."""
+        raise NotImplementedError
+
     def tokens_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
         raise NotImplementedError  # pragma: no cover - interface
 
     @property
     def p_max(self) -> int:
         """Number of distinct members of the dataset (exact Python int)."""
-        return math.prod(self._radices())
+        return _p_max(self.n_c, self.m, self.n_nodes, self.s, getattr(self, "s0", 0))  # type: ignore[attr-defined]
+
+    def _member_bytes(self, one_hot: bool = False, dtype: torch.dtype = torch.float32) -> int:
+        """Bytes that generating one member takes at most: its digits, two levels of tokens, its one-hot input."""
+        size = 8 * 2 * self._n_digits() + 8 * 3 * self.input_dim
+        if one_hot:
+            size += self.n_channels * self.input_dim * torch.empty(0, dtype=dtype).element_size()
+        return size
+
+    def _check_request(self, n: int, name: str, device: Any = None, one_hot: bool = False,
+                       dtype: torch.dtype = torch.float32) -> None:
+        """``ValueError`` naming `name` when `n` members do not fit in memory."""
+        check_memory(n * self._member_bytes(one_hot, dtype),
+                     f"{name}={show(n)} members of input_dim={self.input_dim} tokens ({type(self).__name__})",
+                     resolve_device(device))
 
     def _as_indices(self, idx: Any) -> np.ndarray:
         """Indices as a 1-D numpy array (int64, or object past int64), checked to lie in [0, p_max)."""
@@ -298,7 +357,7 @@ class IndexedHierarchy:
             raise ValueError(f"indices must be integers, got dtype {arr.dtype}")
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= p_max:
-            raise ValueError(f"indices must lie in [0, p_max={p_max}), got min {lo} and max {hi}")
+            raise ValueError(f"indices must lie in [0, p_max={show(p_max)}), got min {show(lo)} and max {show(hi)}")
         if p_max <= _INT64_MAX + 1:
             return arr.astype(np.int64)
         return arr
@@ -326,7 +385,8 @@ class IndexedHierarchy:
         total = p + n_test
         p_max = self.p_max
         if total > p_max:
-            raise ValueError(f"p + n_test = {p} + {n_test} = {total} > p_max={p_max}: the dataset has only p_max distinct members")
+            raise ValueError(f"p + n_test = {p} + {n_test} = {total} > p_max={show(p_max)}: the dataset has only p_max distinct members")
+        self._check_split_memory(p, n_test)
         rng = seed_rng(seed, TAG_SPLIT)
         radices = self._radices()
         if p_max <= _PERMUTE_MAX or 2 * total > p_max:
@@ -344,6 +404,20 @@ class IndexedHierarchy:
             rows = _first_distinct(draw_rows, _unique_rows_first, total)
             order = indices_from_digits(rows, radices)
         return order[n_test:], order[:n_test]
+
+    def _check_split_memory(self, p: int, n_test: int) -> None:
+        """Refuse a split whose draw does not fit in memory (the method of :meth:`split`, in bytes)."""
+        total = p + n_test
+        p_max = self.p_max
+        if p_max <= _PERMUTE_MAX or 2 * total > p_max:
+            nbytes = 8 * 3 * p_max
+        elif p_max <= _INT64_MAX:
+            nbytes = 8 * 4 * (2 * total + 4096)
+        else:  # rows of digits, drawn in chunks of at least 4096, then Python ints of p_max's size
+            n_rows = 2 * total + 4096
+            nbytes = 8 * 4 * n_rows * (1 + self._n_digits()) + total * (p_max.bit_length() // 8 + 40)
+        check_memory(nbytes, f"split: p + n_test = {show(p)} + {show(n_test)} distinct members "
+                             f"(p_max={show(p_max)}, {self._n_digits()} digits each)")
 
     def _one_hot(self, tokens: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         x = torch.zeros(tokens.shape[0], self.n_channels, tokens.shape[1], dtype=dtype, device=tokens.device)
@@ -363,7 +437,8 @@ class IndexedHierarchy:
         """
         p_max = self.p_max
         if p_max > _ENUMERATE_MAX:
-            raise ValueError(f"p_max={p_max} > 10**6: too many members to enumerate; use split() or sample()")
+            raise ValueError(f"p_max={show(p_max)} > 10**6: too many members to enumerate; use split() or sample()")
+        self._check_request(p_max, "p_max", device, one_hot, dtype)
         idx = np.arange(p_max, dtype=np.int64)
         members = self.choices_from_indices(idx, device=device)  # type: ignore[attr-defined]
         tokens = self.tokens(*members)  # type: ignore[attr-defined]
@@ -413,6 +488,7 @@ class RandomHierarchyModel(IndexedHierarchy):
         values = check_rhm_parameters(*(getattr(self, k) for k in names))
         for k, val in zip(names, values):
             object.__setattr__(self, k, val)
+        check_rhm_size(self.n_c, self.m, self.s, self.L)
 
     # -- sizes
     @property
@@ -438,6 +514,9 @@ class RandomHierarchyModel(IndexedHierarchy):
 
     def _radices(self) -> list[int]:
         return [self.n_c] + [self.m] * self.n_nodes
+
+    def _n_digits(self) -> int:
+        return 1 + self.n_nodes
 
     # -- rules
     def _key(self) -> tuple[int, ...]:
@@ -467,7 +546,9 @@ class RandomHierarchyModel(IndexedHierarchy):
 
     def choices_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Dataset indices [n] in [0, p_max) -> ``(classes [n], choices [n, n_nodes])``, int64 tensors."""
-        digits = digits_from_indices(self._as_indices(idx), self._radices())
+        idx = self._as_indices(idx)
+        self._check_request(len(idx), "len(idx)", device)
+        digits = digits_from_indices(idx, self._radices())
         t = torch.from_numpy(digits).to(resolve_device(device))
         return t[:, 0].contiguous(), t[:, 1:].contiguous()
 
@@ -532,6 +613,7 @@ class RandomHierarchyModel(IndexedHierarchy):
         n = check_int(n, "n", 0)
         seed = check_seed(seed)
         stream = check_int(stream, "stream", 0)
+        self._check_request(n, "n", device)
         ss = np.random.SeedSequence([seed, stream, TAG_SAMPLE])
         rc, rh = (np.random.default_rng(c) for c in ss.spawn(2))
         dev = resolve_device(device)
@@ -555,6 +637,7 @@ class RandomHierarchyModel(IndexedHierarchy):
         when ``one_hot=False``) and ``y`` int64 classes [n]. Nested in `n`.
         """
         dtype = check_dtype(dtype)
+        self._check_request(check_int(n, "n", 0), "n", device, check_bool(one_hot, "one_hot"), dtype)
         classes, choices = self.sample_choices(n, seed, stream=stream, device=device)
         tokens = self._tree(classes, choices, keep=False)[-1]
         return (self._one_hot(tokens, dtype) if one_hot else tokens), classes

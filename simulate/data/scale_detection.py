@@ -1,7 +1,7 @@
 """Scale-detection tasks: two active pixels, labelled by how far apart they are (arXiv:2210.01506).
 
 Tomasini, Petrini, Cagnetta, Wyart, "How deep convolutional neural networks
-lose spatial information with training", MLST 2023 (THEORY.md section 4).
+lose spatial information with training", MLST 2023 (docs/science.md section 4).
 
 An input is an image that is zero except at two distinct active pixels of
 equal positive value (``value``; default sqrt(number of pixels / 2), as in
@@ -31,7 +31,8 @@ from typing import ClassVar
 
 import torch
 
-from ..runs.checks import check_choice, check_dtype, check_float, check_int, check_seed, require
+from ..runs.checks import (check_choice, check_dtype, check_finite, check_float, check_int, check_memory, check_seed,
+                           check_size, require, show)
 from ..runs.device import resolve_device
 
 __all__ = ["ScaleDetection1D", "ScaleDetection2D", "TASKS"]
@@ -78,6 +79,8 @@ class _PairTask:
         """Every valid unordered pair: positions ``[n, 2]`` (int64, r1 < r2, lexicographic) and labels ``[n]``
         (float64, -1 or +1), on the CPU."""
         n = self.n_pixels
+        # triu_indices [2, P] and its transpose, the labels and the kept copies: about 64 bytes a pair
+        check_memory(64 * (n * (n - 1) // 2), f"the {show(n * (n - 1) // 2)} pairs of pixels of {self!r}")
         pos = torch.triu_indices(n, n, offset=1).T.contiguous()
         lab = self._region(pos[:, 0], pos[:, 1])
         keep = lab != 0
@@ -132,6 +135,10 @@ class _PairTask:
             raise ValueError(f"positions must have shape [n, 2], got {list(positions.shape)}")
         if positions.numel() and (int(positions.min()) < 0 or int(positions.max()) >= self.n_pixels):
             raise ValueError(f"positions must lie in [0, {self.n_pixels})")
+        check_memory(2 * positions.shape[0] * self.n_pixels * torch.empty(0, dtype=dtype).element_size(),
+                     f"positions: {positions.shape[0]} images of {self.n_pixels} pixels", dev)
+        require(self.amplitude <= torch.finfo(dtype).max,
+                f"value={self.value!r} exceeds the range of dtype={dtype} (at most {torch.finfo(dtype).max:.4g})")
         x = torch.zeros(positions.shape[0], self.n_pixels, dtype=dtype)
         x.scatter_(1, positions, self.amplitude)
         return x.reshape(positions.shape[0], 1, *self.image_shape).to(dev)
@@ -145,6 +152,7 @@ class _PairTask:
         if not isinstance(x, torch.Tensor) or x.ndim != 2 + len(self.image_shape) or list(x.shape[1:]) != want:
             got = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ValueError(f"x must have shape [n, {', '.join(map(str, want))}], got {got}")
+        check_finite(x, "x")
         active = x.reshape(x.shape[0], -1) != 0
         counts = active.sum(1)
         if bool((counts != 2).any()):
@@ -214,7 +222,7 @@ class ScaleDetection1D(_PairTask):
     value: float | None = None
 
     def __post_init__(self) -> None:
-        check_int(self.d, "d", 2)
+        check_size(self.d, "d", 2)
         check_choice(self.task, "task", TASKS)
         check_float(self.gap, "gap", 0.0)
         self._check_value()
@@ -280,7 +288,7 @@ class ScaleDetection2D(_PairTask):
     value: float | None = None
 
     def __post_init__(self) -> None:
-        check_int(self.d, "d", 2)
+        check_size(self.d, "d", 2, 46340)  # d * d pixels at most 2**31 - 1
         check_float(self.xi, "xi", 0.0, low_open=True)
         check_float(self.gap, "gap", 0.0)
         self._check_value()

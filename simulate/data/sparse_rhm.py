@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_dtype, check_int, check_seed
+from ..runs.checks import check_bool, check_dtype, check_int, check_seed
 from ..runs.device import resolve_device
 from .rhm import (
     TAG_POSITIONS,
@@ -46,6 +46,7 @@ from .rhm import (
     lookup,
     seed_rng,
     check_rhm_parameters,
+    check_rhm_size,
     digits_from_indices,
     indices_from_digits,
 )
@@ -76,6 +77,7 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         for k, val in zip(names, values):
             object.__setattr__(self, k, val)
         object.__setattr__(self, "s0", check_int(self.s0, "s0", 0))
+        check_rhm_size(self.n_c, self.m, self.s, self.L, self.s0)
 
     # -- sizes
     @property
@@ -111,6 +113,9 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
     def _radices(self) -> list[int]:
         return [self.n_c] + [self.m] * self.n_nodes + [self.s0 + 1] * (self.s * self.n_nodes)
 
+    def _n_digits(self) -> int:
+        return 1 + self.n_nodes * (1 + self.s)
+
     # -- members <-> indices
     def check_members(self, classes: Any, choices: Any, positions: Any) -> tuple[torch.Tensor, ...]:
         classes, choices = self.dense.check_members(classes, choices)
@@ -124,7 +129,9 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         self, idx: Any, *, device: str | torch.device | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Dataset indices [n] -> ``(classes [n], choices [n, n_nodes], positions [n, n_nodes, s])``."""
-        digits = digits_from_indices(self._as_indices(idx), self._radices())
+        idx = self._as_indices(idx)
+        self._check_request(len(idx), "len(idx)", device)
+        digits = digits_from_indices(idx, self._radices())
         t = torch.from_numpy(digits).to(resolve_device(device))
         k = 1 + self.n_nodes
         return t[:, 0].contiguous(), t[:, 1:k].contiguous(), t[:, k:].reshape(-1, self.n_nodes, self.s).contiguous()
@@ -183,6 +190,7 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
 
         Classes and choices are those of ``self.dense.sample_choices`` with the same arguments.
         """
+        self._check_request(check_int(n, "n", 0), "n", device)
         classes, choices = self.dense.sample_choices(n, seed, stream=stream, device=device)
         ss = np.random.SeedSequence([seed, stream, TAG_SAMPLE, TAG_POSITIONS])
         rng = np.random.default_rng(ss)
@@ -202,6 +210,7 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         """`n` iid uniform samples: ``x`` one-hot [n, v+1, input_dim] (int64 tokens if
         ``one_hot=False``) and ``y`` int64 classes [n]. Nested in `n`."""
         dtype = check_dtype(dtype)
+        self._check_request(check_int(n, "n", 0), "n", device, check_bool(one_hot, "one_hot"), dtype)
         members = self.sample_choices(n, seed, stream=stream, device=device)
         tokens = self._generate(*members, keep=False)[-1]
         return (self._one_hot(tokens, dtype) if one_hot else tokens), members[0]

@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_int
+from ..runs.checks import check_size
 from .base import DataModel
 
 __all__ = ["Stripe"]
@@ -37,7 +37,7 @@ class Stripe(DataModel):
     d: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "d", check_int(self.d, "d", 1))
+        object.__setattr__(self, "d", check_size(self.d, "d", 1))
 
     def _draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal((n, self.d))

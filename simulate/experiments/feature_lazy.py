@@ -1,4 +1,4 @@
-"""Feature vs lazy training of a one-hidden-layer network: the run spec (THEORY.md section 1).
+"""Feature vs lazy training of a one-hidden-layer network: the run spec (docs/science.md section 1).
 
 :class:`AlphaTrainingSpec` trains :class:`simulate.networks.TwoLayerReLU` on
 a stripe or cylinder training set by the alpha-trick gradient flow of

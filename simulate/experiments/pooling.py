@@ -1,4 +1,4 @@
-"""Pooling experiments (arXiv:2210.01506, THEORY.md section 4): sensitivities D_k, G_k, R_k against depth k.
+"""Pooling experiments (arXiv:2210.01506, docs/science.md section 4): sensitivities D_k, G_k, R_k against depth k.
 
 Tomasini, Petrini, Cagnetta, Wyart, MLST 2023. At layer k,
 

@@ -30,7 +30,7 @@ from ..networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
 from ..observables.perturbations import SynonymResampling
 from ..observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
 from ..observables.sensitivity import sensitivity
-from ..runs.checks import check_choice, check_instance, check_int, require
+from ..runs.checks import check_choice, check_instance, check_int, require, show
 from ..runs.device import check_device, resolve_device
 from ..runs.spec import Spec
 
@@ -98,7 +98,7 @@ class RHMLearningSpec(RHMSpec):
             check_int(getattr(self, name), name, 1)
         require(
             self.p + self.n_test <= rhm.p_max,
-            f"p + n_test = {self.p + self.n_test} exceeds the dataset size P_max = {rhm.p_max} "
+            f"p + n_test = {self.p + self.n_test} exceeds the dataset size P_max = {show(rhm.p_max)} "
             f"(n_c={self.n_c}, m={self.m}, s={self.s}, L={self.L})",
         )
         check_instance(self.train, "train", TrainConfig, "a TrainConfig")

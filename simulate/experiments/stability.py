@@ -1,6 +1,6 @@
 """Relative stability toward diffeomorphisms: run specs (Petrini, Favero, Geiger, Wyart, arXiv:2105.02468).
 
-THEORY.md section 5.
+docs/science.md section 5.
 
 * :class:`DiffeoDisplacementSpec`: the rms displacement of sampled max-entropy
   fields, over the image and at its centre (the theory's delta is evaluated
@@ -16,6 +16,7 @@ network spec refuses it (its deformations must be diffeomorphisms).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,7 +29,7 @@ from ..networks.image import ImageCNN, ImageFCN
 from ..observables.diffeomorphisms import INTERPOLATIONS, MaxEntropyDiffeo, rms_displacement, temperature_for_displacement
 from ..observables.relative_stability import derived_seed, stability_terms
 from ..observables.sensitivity import STATISTICS
-from ..runs.checks import check_choice, check_float, check_instance, check_int, require
+from ..runs.checks import MAX_DEPTH, check_choice, check_float, check_instance, check_int, check_size, require
 from ..runs.device import check_device, resolve_device
 from ..runs.spec import Spec
 
@@ -178,8 +179,8 @@ class RelativeStabilitySpec(Spec):
     def __post_init__(self) -> None:
         check_choice(self.architecture, "architecture", ARCHITECTURES)
         if self.depth is not None:
-            check_int(self.depth, "depth", 1)
-        check_int(self.size, "size", 8)
+            check_size(self.depth, "depth", 1, MAX_DEPTH)
+        check_size(self.size, "size", 8)
         check_int(self.p_train, "p_train", 1)
         check_int(self.n_test, "n_test", 2)
         check_int(self.n_probe, "n_probe", 2, self.n_test)
@@ -192,6 +193,9 @@ class RelativeStabilitySpec(Spec):
             check_float(self.T, "T", 0.0, low_open=True)
         if self.delta is not None:
             check_float(self.delta, "delta", 0.0, low_open=True)
+            t = self.temperature
+            require(math.isfinite(t) and t > 0, f"delta={self.delta!r} gives the temperature T={t!r} at size={self.size} "
+                                                f"and c={self.c!r}: it must be finite and > 0")
         check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
         check_choice(self.statistic, "statistic", STATISTICS)
         check_device(self.device)

@@ -1,4 +1,4 @@
-"""Gradient flow of the alpha-trick network (THEORY.md section 1; Geiger et al., arXiv:1906.08034).
+"""Gradient flow of the alpha-trick network (docs/science.md section 1; Geiger et al., arXiv:1906.08034).
 
 The trained function is ``F(x) = alpha * (f(x) - f_0(x))`` with `f` a network
 of :mod:`simulate.networks` and ``f_0`` its output at initialisation, so that

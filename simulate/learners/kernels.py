@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..runs.checks import check_float
+from ..runs.checks import check_finite, check_float
 
 __all__ = ["Kernel", "Laplace", "ExpPower", "ReluNTK", "pairwise_distances"]
 
@@ -42,7 +42,10 @@ def _check_inputs(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
         raise ValueError(f"x and y must have shapes [n, d] and [m, d] with the same d, got {tuple(x.shape)} and {tuple(y.shape)}")
     if not x.dtype.is_floating_point:
         raise ValueError(f"x must have a floating dtype, got {x.dtype}")
+    check_finite(x, "x")
     y = y.to(device=x.device, dtype=x.dtype)
+    if not same:
+        check_finite(y, "y")
     return x, y, same
 
 

@@ -9,7 +9,9 @@ x and the training points, and the ridge lambda >= 0 added to K directly (no
 1/P in front of the data term). lambda = 0 is ridgeless interpolation.
 Solves are done in float64 with a Cholesky factorisation; when it fails
 (a numerically singular K at tiny ridge) an LU solve is used instead and a
-warning says so.
+warning says so. Non-finite inputs are refused, and a system that the LU
+solve cannot solve either (a singular K + ridge I) raises
+:class:`KRRSolveError` (a ``ValueError``) instead of returning NaN.
 """
 from __future__ import annotations
 
@@ -17,10 +19,14 @@ import warnings
 
 import torch
 
-from ..runs.checks import check_float
+from ..runs.checks import check_finite, check_float
 from .kernels import Kernel
 
-__all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks"]
+__all__ = ["krr_coefficients", "krr_fit_predict", "predict_in_chunks", "KRRSolveError"]
+
+
+class KRRSolveError(ValueError):
+    """K + ridge I cannot be solved: it is singular (not positive definite, and LU fails or gives non-finite values)."""
 
 _CHUNK_ELEMENTS = 1 << 23  # ~64 MB of float64 per test-kernel chunk
 
@@ -35,7 +41,9 @@ def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> to
     ridge : ridge lambda >= 0 (no 1/p factor).
 
     Cholesky (``torch.linalg.cholesky_ex``) is tried first; if it fails, an
-    LU solve (``torch.linalg.solve``) is used and a ``RuntimeWarning`` issued.
+    LU solve (``torch.linalg.solve``) is used and a ``RuntimeWarning`` issued;
+    if that fails too or gives non-finite coefficients, :class:`KRRSolveError`.
+    Non-finite `k_train` or `y` raise ``ValueError``.
     """
     ridge = check_float(ridge, "ridge", 0.0)
     if not isinstance(k_train, torch.Tensor) or k_train.ndim != 2 or k_train.shape[0] != k_train.shape[1]:
@@ -44,6 +52,8 @@ def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> to
     y = torch.as_tensor(y)
     if y.shape != (p,):
         raise ValueError(f"y must have shape [p={p}], got {tuple(y.shape)}")
+    check_finite(k_train, "k_train")
+    check_finite(y, "y")
     a = k_train.to(torch.float64)
     a = a + ridge * torch.eye(p, dtype=torch.float64, device=a.device) if ridge > 0 else a.clone()
     rhs = y.to(device=a.device, dtype=torch.float64)[:, None]
@@ -56,7 +66,15 @@ def krr_coefficients(k_train: torch.Tensor, y: torch.Tensor, ridge: float) -> to
         RuntimeWarning,
         stacklevel=2,
     )
-    return torch.linalg.solve(a, rhs)[:, 0]
+    try:
+        coef = torch.linalg.solve(a, rhs)[:, 0]
+    except RuntimeError as exc:  # torch.linalg.LinAlgError: exactly singular
+        raise KRRSolveError(f"K + ridge I is singular (p={p}, ridge={ridge:g}): neither Cholesky nor LU can solve "
+                            "it; use a ridge > 0") from exc
+    if not bool(torch.isfinite(coef).all()):
+        raise KRRSolveError(f"K + ridge I is numerically singular (p={p}, ridge={ridge:g}): the LU solve gives "
+                            "non-finite coefficients; use a larger ridge")
+    return coef
 
 
 def krr_fit_predict(k_train: torch.Tensor, y: torch.Tensor, k_test: torch.Tensor, ridge: float) -> torch.Tensor:
@@ -72,6 +90,7 @@ def krr_fit_predict(k_train: torch.Tensor, y: torch.Tensor, k_test: torch.Tensor
     coef = krr_coefficients(k_train, y, ridge)
     if not isinstance(k_test, torch.Tensor) or k_test.ndim != 2 or k_test.shape[1] != coef.shape[0]:
         raise ValueError(f"k_test must be a tensor [n, p={coef.shape[0]}], got {getattr(k_test, 'shape', type(k_test))}")
+    check_finite(k_test, "k_test")
     return k_test.to(device=coef.device, dtype=torch.float64) @ coef
 
 

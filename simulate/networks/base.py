@@ -34,7 +34,8 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 import torch
 
-from ..runs.checks import check_bool, check_choice, check_dtype, check_int, check_seed
+from ..runs.checks import (MAX_DEPTH, MAX_SIZE, check_bool, check_choice, check_dtype, check_memory, check_seed,
+                           check_size, require, show)
 from ..runs.device import resolve_device
 
 __all__ = ["Network", "stack_params", "unstack_params", "layer_shapes"]
@@ -131,6 +132,8 @@ class Network:
         seed = check_seed(seed)
         dev = resolve_device(device)
         dtype = check_dtype(dtype)
+        n = self.n_params()
+        check_memory(n * (8 + torch.empty(0, dtype=dtype).element_size()), f"the {show(n)} parameters of {self!r}", dev)
         gen = torch.Generator(device="cpu").manual_seed(seed)
         return {
             name: torch.randn(shape, generator=gen, dtype=torch.float64).to(device=dev, dtype=dtype)
@@ -227,9 +230,9 @@ class SequenceClassifier(Network):
     bias: bool
 
     def _check_sequence_fields(self) -> None:
-        check_int(self.v, "v", 1)
-        check_int(self.n_c, "n_c", 2)
-        check_int(self.width, "width", 1)
+        check_size(self.v, "v", 1)
+        check_size(self.n_c, "n_c", 2)
+        check_size(self.width, "width", 1)
         check_bool(self.bias, "bias")
         self._check_readout()
 
@@ -260,8 +263,9 @@ class HierarchicalNetwork(SequenceClassifier):
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_int(self.s, "s", 2)
-        check_int(self.L, "L", 1)
+        s = check_size(self.s, "s", 2)
+        L = check_size(self.L, "L", 1, MAX_DEPTH)
+        require(L < 31 and s**L <= MAX_SIZE, f"the input length s**L (s={s}, L={L}) must be <= {MAX_SIZE}")
         self._check_sequence_fields()
 
     @property

@@ -1,7 +1,7 @@
 """Hierarchical CNN: L layers of non-overlapping 1D convolutions (filter = stride = s), ReLU, mean-field readout.
 
 The deep network of the Random Hierarchy Model (Cagnetta, Petrini, Tomasini,
-Favero, Wyart, Phys. Rev. X 2024, arXiv:2307.02129; THEORY.md section 3).
+Favero, Wyart, Phys. Rev. X 2024, arXiv:2307.02129; docs/science.md section 3).
 For an input x [batch, v, d] with d = s**L, layer k = 1..L maps
 [C_{k-1}, d / s**(k-1)] to [H, d / s**k] by
 

@@ -1,4 +1,4 @@
-"""Trainable 1D CNN of the pooling study (arXiv:2210.01506; THEORY.md section 4, "Trained 1D CNN").
+"""Trainable 1D CNN of the pooling study (arXiv:2210.01506; docs/science.md section 4, "Trained 1D CNN").
 
 L convolutional blocks of width H on inputs [batch, 1, d] (one channel). Block
 k maps [C_{k-1}, n_{k-1}] to [H, n_k]:
@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..runs.checks import check_int, require
+from ..runs.checks import MAX_DEPTH, check_int, check_size, require
 from .base import Network, Params
 
 __all__ = ["ConvNet1D"]
@@ -61,11 +61,12 @@ class ConvNet1D(Network):
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_int(self.d, "d", 1)
-        check_int(self.F, "F", 1)
-        check_int(self.stride, "stride", 1, self.F)
-        check_int(self.L, "L", 1)
-        check_int(self.width, "width", 1)
+        check_size(self.d, "d", 1)
+        check_size(self.F, "F", 1)
+        check_int(self.stride, "stride", 1)
+        require(self.stride <= self.F, f"stride={self.stride} must be <= F={self.F} (the filter size)")
+        check_size(self.L, "L", 1, MAX_DEPTH)
+        check_size(self.width, "width", 1)
         self._check_readout()
         n = self.d
         for k in range(1, self.L + 1):

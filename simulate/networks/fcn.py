@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..runs.checks import check_int
+from ..runs.checks import check_size
 from .base import Params, SequenceClassifier, layer_shapes
 
 __all__ = ["ShallowFCN"]
@@ -37,7 +37,7 @@ class ShallowFCN(SequenceClassifier):
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_int(self.d, "d", 1)
+        check_size(self.d, "d", 1)
         self._check_sequence_fields()
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:

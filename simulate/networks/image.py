@@ -1,7 +1,7 @@
 """Networks on images [C, n, n] with class logits: a fully connected net and a small VGG-like CNN.
 
 The image classifiers of the relative-stability study (Petrini et al.,
-arXiv:2105.02468; THEORY.md section 5), on the feature-map interface of
+arXiv:2105.02468; docs/science.md section 5), on the feature-map interface of
 :mod:`.base`: weights standard normal at initialisation, every hidden
 pre-activation divided by sqrt(fan_in), ReLU, and a readout ``beta / sqrt(H)``
 ("standard", default) or ``beta / H`` ("mean_field").
@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from ..runs.checks import check_bool, check_choice, check_int, require
+from ..runs.checks import MAX_DEPTH, check_bool, check_choice, check_size, require
 from .base import Network, Params, layer_shapes
 
 __all__ = ["ImageFCN", "ImageCNN", "POOLINGS"]
@@ -41,10 +41,10 @@ class ImageClassifier(Network):
     n_classes: int
 
     def _check_image_fields(self) -> None:
-        check_int(self.n, "n", 1)
-        check_int(self.channels, "channels", 1)
-        check_int(self.n_classes, "n_classes", 2)
-        check_int(self.width, "width", 1)
+        check_size(self.n, "n", 1)
+        check_size(self.channels, "channels", 1)
+        check_size(self.n_classes, "n_classes", 2)
+        check_size(self.width, "width", 1)
         check_bool(self.bias, "bias")
         self._check_readout()
 
@@ -79,7 +79,7 @@ class ImageFCN(ImageClassifier):
 
     def __post_init__(self) -> None:
         self._check_image_fields()
-        check_int(self.depth, "depth", 1)
+        check_size(self.depth, "depth", 1, MAX_DEPTH)
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         weights = [(self.width, self.channels * self.n * self.n if k == 1 else self.width)
@@ -133,8 +133,8 @@ class ImageCNN(ImageClassifier):
 
     def __post_init__(self) -> None:
         self._check_image_fields()
-        check_int(self.blocks, "blocks", 1)
-        check_int(self.convs, "convs", 1)
+        check_size(self.blocks, "blocks", 1, MAX_DEPTH)
+        check_size(self.convs, "convs", 1, MAX_DEPTH)
         check_choice(self.pooling, "pooling", POOLINGS)
         require(self.n % 2 ** (self.blocks - 1) == 0,
                 f"n={self.n} must be divisible by 2**(blocks - 1) = {2 ** (self.blocks - 1)} (a 2 x 2 pooling "

@@ -1,4 +1,4 @@
-"""The idealised pooling network of arXiv:2210.01506: constant filters, ReLU, no training (THEORY.md section 4).
+"""The idealised pooling network of arXiv:2210.01506: constant filters, ReLU, no training (docs/science.md section 4).
 
 Tomasini, Petrini, Cagnetta, Wyart, "How deep convolutional neural networks
 lose spatial information with training", MLST 2023. Each of the L layers
@@ -25,7 +25,8 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F_
 
-from ..runs.checks import check_dtype, check_float, check_int, check_seed, require
+from ..runs.checks import (MAX_DEPTH, check_dtype, check_float, check_int, check_memory, check_seed, check_size, require,
+                           show)
 from ..runs.device import resolve_device
 from .base import Network, Params
 
@@ -35,7 +36,9 @@ __all__ = ["IdealPoolingNet", "probes", "shift"]
 def probes(N: int, *, dtype: torch.dtype = torch.float64, device: str | torch.device | None = None) -> torch.Tensor:
     """Single active pixels (value 1) at every position: the identity matrix as inputs ``[N, 1, N]``
     (device None: CUDA when present, else CPU)."""
-    N = check_int(N, "N", 1)
+    N = check_size(N, "N", 1)
+    dtype = check_dtype(dtype)
+    check_memory(N * N * torch.empty(0, dtype=dtype).element_size(), f"N={show(N)} probes of N pixels")
     return torch.eye(N, dtype=check_dtype(dtype), device=resolve_device(device)).unsqueeze(1)
 
 
@@ -72,10 +75,11 @@ class IdealPoolingNet(Network):
     bias: float = 0.0
 
     def __post_init__(self) -> None:
-        check_int(self.N, "N", 1)
-        check_int(self.F, "F", 1)
-        check_int(self.stride, "stride", 1, self.F)
-        check_int(self.L, "L", 1)
+        check_size(self.N, "N", 1)
+        check_size(self.F, "F", 1)
+        check_int(self.stride, "stride", 1)
+        require(self.stride <= self.F, f"stride={self.stride} must be <= F={self.F} (the filter size)")
+        check_size(self.L, "L", 1, MAX_DEPTH)
         check_float(self.bias, "bias")
         n = self.N
         for k in range(1, self.L + 1):

@@ -1,4 +1,4 @@
-"""One-hidden-layer ReLU network on real inputs, mean-field readout (THEORY.md section 1).
+"""One-hidden-layer ReLU network on real inputs, mean-field readout (docs/science.md section 1).
 
     f(x) = (1/h) sum_i beta_i relu(w_i . x / sqrt(d) + b_i),
 
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..runs.checks import check_int
+from ..runs.checks import check_size
 from .base import Network, Params
 
 __all__ = ["TwoLayerReLU"]
@@ -38,8 +38,8 @@ class TwoLayerReLU(Network):
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_int(self.d, "d", 1)
-        check_int(self.width, "width", 1)
+        check_size(self.d, "d", 1)
+        check_size(self.width, "width", 1)
         self._check_readout()
 
     @property

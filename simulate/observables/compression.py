@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from ..runs.checks import check_int
+
 __all__ = ["compression_ratio"]
 
 
@@ -18,7 +20,11 @@ def compression_ratio(w: torch.Tensor, d_par: int) -> torch.Tensor:
     (the first `d_par`) and to the uninformative ones, each per direction
     (arXiv:2007.11471). Returns a tensor of the leading shape.
     """
+    if not isinstance(w, torch.Tensor) or w.ndim < 2 or not w.is_floating_point():
+        got = list(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
+        raise ValueError(f"w must be a floating tensor [..., h, d], got {got}")
     d = w.shape[-1]
+    check_int(d_par, "d_par")
     if not 1 <= d_par < d:
         raise ValueError(f"d_par={d_par} must satisfy 1 <= d_par < d={d} (lambda needs uninformative directions)")
     par = w[..., :d_par].pow(2).sum(dim=(-1, -2)) / d_par

@@ -1,6 +1,6 @@
 """Max-entropy diffeomorphisms of n x n images (Petrini, Favero, Geiger, Wyart, arXiv:2105.02468).
 
-THEORY.md section 5. Coordinates u (horizontal, the last image axis) and v
+docs/science.md section 5. Coordinates u (horizontal, the last image axis) and v
 (vertical) lie in [0, 1], pixel p of an axis sits at u = p / (n - 1) (the
 grid ``linspace(0, 1, n)``). Each displacement component is a sine series
 
@@ -48,7 +48,8 @@ from typing import ClassVar
 
 import torch
 
-from ..runs.checks import check_bool, check_choice, check_dtype, check_float, check_int, check_seed, require
+from ..runs.checks import (check_bool, check_choice, check_dtype, check_float, check_int, check_memory, check_seed,
+                           check_size, require, show)
 from ..runs.device import resolve_device
 
 __all__ = [
@@ -139,7 +140,7 @@ class MaxEntropyDiffeo:
     allow_non_diffeo: bool = False
 
     def __post_init__(self) -> None:
-        check_int(self.n, "n", 2)
+        check_size(self.n, "n", 2)
         check_float(self.T, "T", 0.0, low_open=True)
         _check_c(self.c)
         check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
@@ -186,8 +187,10 @@ class MaxEntropyDiffeo:
         """
         seed = check_seed(seed)
         batch = check_int(batch, "batch", 1)
-        gen = torch.Generator(device="cpu").manual_seed(seed)
         k = self.max_mode
+        check_memory(8 * 4 * batch * 2 * k * k, f"batch={show(batch)} fields of K x K = {show(k)} x {show(k)} modes "
+                                                f"(c={self.c!r})")
+        gen = torch.Generator(device="cpu").manual_seed(seed)
         z = torch.randn((batch, 2, k, k), generator=gen, dtype=torch.float64)
         return z * self.mode_weights() * (self.n * math.sqrt(self.T))
 

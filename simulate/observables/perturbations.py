@@ -17,7 +17,7 @@ import torch
 
 from ..data.rhm import RandomHierarchyModel
 from ..data.scale_detection import ScaleDetection1D, ScaleDetection2D
-from ..runs.checks import check_bool, check_instance, check_int, check_seed
+from ..runs.checks import check_bool, check_finite, check_instance, check_int, check_seed
 
 __all__ = ["SynonymResampling", "matched_noise", "BlockShift"]
 
@@ -36,6 +36,7 @@ class SynonymResampling:
     level: int
 
     def __post_init__(self) -> None:
+        check_instance(self.rhm, "rhm", RandomHierarchyModel, "a RandomHierarchyModel")
         check_int(self.level, "level", 1, self.rhm.L)
 
     def __call__(self, x: torch.Tensor, seed: int) -> torch.Tensor:
@@ -83,6 +84,8 @@ def matched_noise(
         raise ValueError(f"x_moved must have the shape of x {list(x.shape)}, got {list(x_moved.shape)}")
     if x.ndim < 2 or x.shape[0] < 1:
         raise ValueError(f"x must be a batch [batch, ...] with at least one sample, got shape {list(x.shape)}")
+    check_finite(x, "x")
+    check_finite(x_moved, "x_moved")
     gen = torch.Generator(device="cpu").manual_seed(seed)
     g = torch.randn(x.shape, generator=gen, dtype=torch.float64)
     change = (x_moved - x).detach().to(device="cpu", dtype=torch.float64).flatten(1).norm(dim=1)  # [batch]

@@ -1,6 +1,6 @@
 """Relative stability toward diffeomorphisms, D_f, G_f and R_f = D_f / G_f (Petrini et al., arXiv:2105.02468).
 
-THEORY.md section 5. For images x, a random max-entropy diffeomorphism tau
+docs/science.md section 5. For images x, a random max-entropy diffeomorphism tau
 per image (:class:`.diffeomorphisms.MaxEntropyDiffeo`) and Gaussian noise eta
 rescaled per image so that |eta| = |tau x - x| (:func:`.perturbations.matched_noise`):
 

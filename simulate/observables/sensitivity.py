@@ -30,7 +30,7 @@ from typing import Protocol, Sequence
 import torch
 
 from ..networks.base import Network, Params
-from ..runs.checks import check_choice
+from ..runs.checks import check_bool, check_choice, check_finite
 
 __all__ = [
     "LayerSensitivity", "Perturbation", "sensitivity", "layer_sensitivities", "flat_features", "change_terms",
@@ -170,6 +170,11 @@ def sensitivity(
     """
     check_choice(reference, "reference", REFERENCES)
     check_choice(statistic, "statistic", STATISTICS)
+    check_bool(channel_mean, "channel_mean")
+    for name, v in (("x", x), ("x_moved", x_moved)):
+        if not isinstance(v, torch.Tensor):
+            raise ValueError(f"{name} must be a torch.Tensor [batch, *input_shape], got {type(v).__name__}")
+        check_finite(v, name)
     if x.shape != x_moved.shape:
         raise ValueError(f"x_moved must have the shape of x {list(x.shape)}, got {list(x_moved.shape)}")
     if x.shape[0] < 2:

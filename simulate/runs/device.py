@@ -45,8 +45,9 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
         return default_device()
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device; use 'cpu' or 'cuda'") from exc
+    except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
+        shown = repr(device) if len(repr(device)) <= 40 else repr(device)[:30] + "..."
+        raise ValueError(f"device={shown} is not a torch device; use 'cpu' or 'cuda'") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} requested but CUDA is not available; use 'cpu'")
     return dev

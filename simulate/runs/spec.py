@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .checks import check_seed
@@ -151,3 +152,27 @@ def run_batch(spec: Spec, seeds: list[int]) -> list[dict[str, Any]]:
         record.update(_provenance(spec, seed, share, len(seeds)))
         json.dumps(record, allow_nan=True)
     return records
+
+
+def source_hash(*sources: Any) -> str:
+    """A short sha256 of the source code of modules, classes, functions or files, for a spec field.
+
+    Run keys hash the spec's fields, not the code that runs it: a user's spec
+    that wraps their own model should carry ``source_hash(my_model)`` as a
+    field, so that editing the model changes every key and a cached store
+    computes the runs again (a CI cache then never serves stale records).
+    """
+    import inspect
+    import os
+
+    digest = hashlib.sha256()
+    for source in sources:
+        if isinstance(source, (str, os.PathLike)):
+            text = Path(source).read_text()
+        else:
+            try:
+                text = inspect.getsource(source)
+            except (OSError, TypeError) as exc:
+                raise ValueError(f"source_hash: cannot read the source of {source!r} ({exc})") from exc
+        digest.update(text.encode())
+    return digest.hexdigest()[:16]

@@ -1,7 +1,7 @@
 """Random Hierarchy Model and its sparse variant: rules, indexing, decoding, splits, re-draws.
 
 References are independent: a per-sample pure-Python expander and parser
-written here from THEORY.md, exhaustive enumeration at tiny sizes, values of
+written here from docs/science.md, exhaustive enumeration at tiny sizes, values of
 p_max computed by hand, and chi-square tests for the class balance.
 """
 from __future__ import annotations

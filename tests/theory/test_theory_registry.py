@@ -9,7 +9,7 @@ import sympy as sp
 from scalingcheck.theory.prediction import Prediction, Provenance, Relation
 from scalingcheck.theory.registry import REGISTRY, get, names
 
-# Provenance tags exactly as THEORY.md gives them.
+# Provenance tags exactly as docs/science.md gives them.
 EXPECTED_TAGS = {
     # section 1
     "beta_lazy": "paper",
