@@ -73,6 +73,9 @@ class Tolerance:
     max_interval: float = 0.3
 
     def __post_init__(self) -> None:
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ValueError(f"tolerance reason={self.reason!r}: say why this tolerance, before the run "
+                             "(e.g. \"finite-size corrections of order 1/sqrt(P) at these sizes\")")
         if not self.absolute >= 0:
             raise ValueError(f"tolerance absolute={self.absolute} must be >= 0")
         if not self.max_interval > 0:

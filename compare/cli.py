@@ -7,11 +7,14 @@ Commands
 ``scalingcheck list``                          list suites and their claims
 ``scalingcheck run --suite quick``             run claims, print the table, write the report
 ``scalingcheck report --suite quick``          rebuild the report from the store, computing nothing
+``scalingcheck run my_claims.py --baseline B`` run a user's claims file, exit 1 on a change against baseline B
+``scalingcheck baseline accept``               the last run's results.json becomes the baseline
 
 Exit codes (one meaning each, for CI):
 
 * 0: no claim disagrees;
-* 1: a claim disagrees (or, with ``--strict``, is inconclusive);
+* 1: a claim disagrees (or, with ``--strict``, is inconclusive); with
+  ``--baseline``: a claim changed against the baseline (a regression);
 * 2: bad input (an unknown name, a malformed parameter or option, a path
   that cannot be an output folder); nothing was computed;
 * 3: the run could not be completed (the store is unusable or is not a
@@ -74,13 +77,15 @@ def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ..theory.registry import REGISTRY, get
+    from ..theory.registry import BUILTIN_NAMES, REGISTRY, get
 
+    loaded = _source(args)
     if not args.name:
         width = max(len(n) for n in REGISTRY)
         for name, p in REGISTRY.items():
             params = ", ".join(p.parameter_names)
-            print(f"{name:<{width}}  [{p.provenance.value:<7}] ({params})  {p.quantity}")
+            origin = f"  (from {loaded.source})" if loaded is not None and name not in BUILTIN_NAMES else ""
+            print(f"{name:<{width}}  [{p.provenance.value:<7}] ({params})  {p.quantity}{origin}")
         return 0
     pred = get(args.name)
     params = _parse_assignments(args.params)
@@ -97,10 +102,34 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _source(args: argparse.Namespace):
+    """The user's claims file or module named on the command line (loaded once), or None."""
+    path, module = getattr(args, "claims_file", None), getattr(args, "module", None)
+    if path is None and module is None:
+        return None
+    if not hasattr(args, "_loaded"):
+        from .user_claims import load_claims
+
+        args._loaded = load_claims(path, module)
+    return args._loaded
+
+
 def _claims(args: argparse.Namespace):
+    from .studies import studies
     from .suites import get_suite
 
-    claims = get_suite(args.suite)
+    loaded = _source(args)
+    if loaded is None:
+        claims = get_suite(args.suite)
+    else:
+        claims = loaded.claims(args.suite)
+        theirs = {s.name for s in loaded.studies}
+        builtin = {c.name for s in studies() if s.name not in theirs and args.suite in s.scales
+                   for c in s.claims(args.suite)}
+        clash = sorted({c.name for c in claims} & builtin)
+        if clash:
+            raise UsageError(f"{loaded.source}: claim name(s) {', '.join(clash)} are built-in claims of suite "
+                             f"{args.suite!r}; rename them")
     for attr, chosen, what in (("study", args.study, "study(ies)"), ("name", args.claim, "claim(s)")):
         if chosen:
             known = {getattr(c, attr) for c in claims}
@@ -140,6 +169,16 @@ def _store(args: argparse.Namespace, readonly: bool = False):
     return SQLiteStore(path, readonly=readonly)
 
 
+def _check_baseline(args: argparse.Namespace) -> None:
+    """Read --baseline before anything is computed (a malformed or foreign one is bad input)."""
+    if not (args.baseline_tolerance >= 0 and args.baseline_tolerance < float("inf")):
+        raise UsageError(f"--baseline-tolerance={args.baseline_tolerance} must be a finite number >= 0")
+    if args.baseline is not None:
+        from .baseline import load_baseline
+
+        args._baseline = load_baseline(args.baseline, args.suite)
+
+
 def _unmeasured(outcomes) -> list[str]:
     """Claims none of whose runs are in the store."""
     return [o.claim for o in outcomes if o.extra.get("missing_runs") and o.extra.get("missing_runs") == o.extra.get("runs")]
@@ -161,8 +200,27 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
         drawn, skipped = draw_figures(figures, {c.name for c in claims}, store, args.out)
         for name, reason in skipped:
             print(f"figure {name} not drawn: {reason}", file=sys.stderr)
+    prov = provenance(suite=args.suite)
+    loaded = _source(args)
+    prov["claims_source"] = None if loaded is None else loaded.source
+    against = None
+    if args.baseline is not None:
+        from .baseline import baseline_notes, change_table, compare_to_baseline, load_baseline
+
+        base_prov, base_outcomes = args._baseline
+        selected = {c.name for c in claims} if (args.claim or args.study) else None
+        changes = compare_to_baseline(outcomes, base_outcomes, args.baseline_tolerance, selected)
+        against = {"file": args.baseline, "changes": changes, "notes": baseline_notes(base_prov, prov)}
+        for note in against["notes"]:
+            print(f"scalingcheck: note: {note}", file=sys.stderr)
+        regressions = [c for c in changes if c.regression]
+        print()
+        print(f"against the baseline {args.baseline}: {len(regressions)} regression(s), "
+              f"{len(changes) - len(regressions)} claims unchanged")
+        if regressions:
+            print(change_table(regressions))
     written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
-                           provenance=provenance(suite=args.suite))
+                           provenance=prov, baseline=against)
     print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
     unmeasured = _unmeasured(outcomes)
     if unmeasured:
@@ -171,6 +229,8 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
             f"{len(unmeasured)} of {len(outcomes)} claims have none of their runs in {store_path} "
             f"({', '.join(unmeasured[:3])}{', ...' if len(unmeasured) > 3 else ''}): nothing was measured for them; "
             f"run `scalingcheck run --suite {args.suite}` with this store first")
+    if against is not None:  # with a baseline the exit code is about change
+        return EXIT_DISAGREE if any(c.regression for c in against["changes"]) else EXIT_OK
     return exit_code(outcomes, strict=args.strict)
 
 
@@ -185,6 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
     if not 1 <= args.threads <= cores:
         raise UsageError(f"--threads={args.threads} must be between 1 and {cores} (the cores available here)")
+    _check_baseline(args)
     _out_folder(args)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads)
     if args.workers == 1:
@@ -209,6 +270,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .claim import evaluate_all
 
     claims = _claims(args)
+    _check_baseline(args)
     _out_folder(args)
     with _store(args, readonly=True) as store:
         outcomes = evaluate_all(claims, store, compute=False)
@@ -216,20 +278,49 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..theory.prediction import cite
     from .studies import studies
     from .suites import get_suite, suite_names
 
-    for study in studies():
-        papers = ", ".join(f"arXiv:{p}" for p in study.papers)
-        print(f"study {study.name}: {study.title} ({papers}); scales: {', '.join(study.scales)}")
-    for name in suite_names():
-        claims = get_suite(name)
+    loaded = _source(args)
+    shown = studies() if loaded is None else list(loaded.studies)
+    for study in shown:
+        papers = ", ".join(cite(p) for p in study.papers)
+        origin = "" if loaded is None else f" [from {loaded.source}]"
+        print(f"study {study.name}: {study.title}{f' ({papers})' if papers else ''}; scales: "
+              f"{', '.join(study.scales)}{origin}")
+    for name in (suite_names() if loaded is None else dict.fromkeys(n for s in shown for n in s.scales)):
+        claims = get_suite(name) if loaded is None else loaded.claims(name)
         distinct = {spec.key(seed) for claim in claims for spec, seed in claim.runs()}
         print(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
               "(a run that several claims share is counted once here, and with each claim below)")
         for claim in claims:
             print(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
     return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """``baseline accept``: the results of the last run in --out become the baseline (--to)."""
+    from .report import read_results
+
+    source = Path(args.out) / "results.json"
+    if not source.is_file():
+        raise UsageError(f"no results at {source}; run `scalingcheck run ... --out {args.out}` first")
+    prov, outcomes = read_results(source)
+    unmeasured = _unmeasured(outcomes)
+    if unmeasured:
+        raise UsageError(f"{source}: {len(unmeasured)} claims measured nothing ({', '.join(unmeasured[:3])}); "
+                         "complete the run before accepting it as a baseline")
+    target = Path(args.to)
+    if target.is_dir():
+        raise UsageError(f"--to={args.to!r} is a folder; name the baseline file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(source.read_text())
+    os.replace(tmp, target)  # atomic: an interrupted accept leaves the old baseline whole
+    print(f"baseline {target} accepted: {len(outcomes)} claims of suite {prov.get('suite')!r}"
+          + (f" from {prov['claims_source']}" if prov.get("claims_source") else ""))
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,17 +337,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", parents=[common], help="list predictions, or evaluate one: predict NAME k=v ...")
     p.add_argument("name", nargs="?", help="prediction name (omit to list all)")
     p.add_argument("params", nargs="*", help="parameters as name=value")
+    p.add_argument("--claims", dest="claims_file", help="also load the predictions of this claims file")
+    p.add_argument("-m", dest="module", help="also load the predictions of this module")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("list", parents=[common], help="list suites and their claims")
+    p = sub.add_parser("list", parents=[common], help="list suites and their claims (or a claims file's)")
+    p.add_argument("claims_file", nargs="?", help="a claims file (.py) to list instead of the built-in studies")
+    p.add_argument("-m", dest="module", help="a claims module to list")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("baseline", parents=[common], help="baseline accept: the last run's results become the baseline")
+    p.add_argument("action", choices=["accept"], help="accept: copy OUT/results.json to the baseline file")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder of the run to accept (default: {DEFAULT_OUT})")
+    p.add_argument("--to", default="scalingcheck-baseline.json",
+                   help="baseline file to write (default: scalingcheck-baseline.json)")
+    p.set_defaults(func=cmd_baseline)
 
     for name, func, help_ in (
         ("run", cmd_run, "run a suite's claims (skipping runs already in the store) and write the report"),
         ("report", cmd_report, "rebuild the report from the store without computing"),
     ):
         p = sub.add_parser(name, parents=[common], help=help_)
+        p.add_argument("claims_file", nargs="?", help="a claims file (.py) of your own, run instead of the built-in "
+                       "studies (see examples/)")
+        p.add_argument("-m", dest="module", help="a claims module of your own (as `python -m` names it)")
         p.add_argument("--suite", default="quick", help="suite name (see `scalingcheck list`); default: quick")
+        p.add_argument("--baseline", help="results.json accepted earlier: exit 1 on a regression against it, "
+                       "whatever the verdicts")
+        p.add_argument("--baseline-tolerance", type=float, default=0.0,
+                       help="a value may leave the baseline's interval by this much (default: 0)")
         p.add_argument("--study", action="append", help="only this study's claims (repeatable)")
         p.add_argument("--claim", action="append", help="only this claim (repeatable)")
         p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")

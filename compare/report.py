@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from ..theory.prediction import cite
 from .claim import RELATION_SYMBOLS, Outcome, Verdict
 
 __all__ = ["table", "terminal_table", "markdown", "latex", "summary", "write_report", "read_results", "exit_code",
@@ -62,7 +63,7 @@ def terminal_table(outcomes: Sequence[Outcome]) -> str:
 
 def _claim_section(o: Outcome) -> list[str]:
     lines = [f"### {o.claim}: {o.verdict.value}", "", o.statement, ""]
-    lines.append(f"- predicted: {o.predicted_text} = {_num(o.predicted)} [{o.provenance}, arXiv:{o.citation}]")
+    lines.append(f"- predicted: {o.predicted_text} = {_num(o.predicted)} [{o.provenance}, {cite(o.citation)}]")
     if o.measurement is not None:
         m = o.measurement
         lines.append(
@@ -88,8 +89,10 @@ def markdown(
     figures: Sequence[tuple[Path, str]] = (),
     skipped: Sequence[tuple[str, str]] = (),
     provenance: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> str:
-    """Markdown report: the table, then per study its claims (statement, method, tolerance) and its figures."""
+    """Markdown report: the table (and the changes against a `baseline`, see :func:`write_report`), then per
+    study its claims (statement, method, tolerance) and its figures."""
     from .studies import studies
 
     df = table(outcomes).drop(columns=["study"])
@@ -101,13 +104,22 @@ def markdown(
                   + f", Python {provenance.get('python')}, torch {provenance.get('torch')}, device {provenance.get('device')}, "
                   f"suite {provenance.get('suite')}, {provenance.get('date')}", ""]
     lines += [df.to_markdown(index=False), ""]
+    if baseline is not None:
+        from .baseline import change_table
+
+        changes = baseline["changes"]
+        regressions = sum(c.regression for c in changes)
+        lines += ["## Against the baseline", "",
+                  f"Baseline `{baseline['file']}`: {regressions} regression(s) in {len(changes)} claims.", ""]
+        lines += [f"- note: {note}" for note in baseline.get("notes", ())]
+        lines += ["", change_table(changes, markdown=True), ""]
     known = {s.name: s for s in studies()}
     for name in dict.fromkeys(o.study for o in outcomes):
         study = known.get(name)
         title = study.title if study else (name or "claims")
         lines += [f"## {title}", ""]
         if study and study.papers:
-            lines += [f"Papers: {', '.join(f'arXiv:{p}' for p in study.papers)}", ""]
+            lines += [f"Papers: {', '.join(cite(p) for p in study.papers)}", ""]
         for o in outcomes:
             if o.study == name:
                 lines += _claim_section(o)
@@ -130,9 +142,13 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     return ", ".join(f"{n} {v.value}" for v, n in counts.items()) + f" (of {len(outcomes)} claims)"
 
 
-def results_json(outcomes: Sequence[Outcome], provenance: dict[str, Any] | None = None) -> str:
-    """The text of ``results.json``: header, provenance and every outcome."""
+def results_json(outcomes: Sequence[Outcome], provenance: dict[str, Any] | None = None,
+                 baseline: dict[str, Any] | None = None) -> str:
+    """The text of ``results.json``: header, provenance, every outcome (and the changes against a baseline)."""
     body = {**RESULTS_FORMAT, "provenance": provenance or {}, "outcomes": [o.to_dict() for o in outcomes]}
+    if baseline is not None:
+        body["baseline"] = {"file": str(baseline["file"]), "notes": list(baseline.get("notes", ())),
+                            "changes": [c.to_dict() for c in baseline["changes"]]}
     return json.dumps(body, indent=2, default=float)
 
 
@@ -162,18 +178,21 @@ def write_report(
     figures: Sequence[tuple[Path, str]] = (),
     skipped: Sequence[tuple[str, str]] = (),
     provenance: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`.
 
     `figures`: (path, caption) of suite figures already drawn there, and `skipped`: (name, reason) of those
-    not drawn, both listed in report.md; `provenance`: see :func:`scalingcheck.compare.provenance.provenance`.
+    not drawn, both listed in report.md; `provenance`: see :func:`scalingcheck.compare.provenance.provenance`;
+    `baseline`: ``{"file": path, "changes": [Change], "notes": [str]}`` from :mod:`.baseline`, shown as a diff
+    table in report.md and kept in results.json.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = {
-        "report.md": markdown(outcomes, figures, skipped, provenance),
-        "results.json": results_json(outcomes, provenance),
+        "report.md": markdown(outcomes, figures, skipped, provenance, baseline),
+        "results.json": results_json(outcomes, provenance, baseline),
         "results.tex": latex(outcomes),
     }
     for name, text in files.items():

@@ -10,7 +10,7 @@ claims, studies, reports); imports go one way, compare -> theory and
 compare -> simulate.
 
 Predictions (``scalingcheck.theory``)
-    Prediction, Provenance, Relation, get_prediction, prediction_names
+    Prediction, Provenance, Relation, get_prediction, prediction_names, register_prediction
 
 Data models (``scalingcheck.simulate.data``); ``sample(n, seed, ...) -> (x, y)``
     DataModel, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel,
@@ -29,7 +29,7 @@ Observables (``scalingcheck.simulate.observables``)
     MaxEntropyDiffeo, stability_terms, compression_ratio
 
 Specs and runs (``scalingcheck.simulate.runs``, ``scalingcheck.simulate.experiments``)
-    Spec, run, run_batch, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec, AlphaTrainingSpec,
+    Spec, run, run_batch, source_hash, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec, AlphaTrainingSpec,
     RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec, IdealPoolingSpec, TrainedPoolingSpec,
     DiffeoDisplacementSpec, DiffeoInvertibilitySpec, RelativeStabilitySpec
 
@@ -49,7 +49,8 @@ Targets (``scalingcheck.compare.targets``): registry formulas as estimators need
 
 Claims, studies and suites (``scalingcheck.compare``)
     Claim, Tolerance, Verdict, Outcome, evaluate_all, Study, Scale, register_study, studies,
-    get_study, get_suite, suite_names, Figure, write_report, read_results, provenance
+    get_study, get_suite, suite_names, Figure, write_report, read_results, provenance,
+    load_claims, compare_to_baseline, load_baseline
 
 Example::
 
@@ -72,7 +73,8 @@ def _export(module: str, *names: str, **renamed: str) -> None:
 
 
 _export("scalingcheck.theory.prediction", "Prediction", "Provenance", "Relation")
-_export("scalingcheck.theory.registry", get_prediction="get", prediction_names="names")
+_export("scalingcheck.theory.registry", get_prediction="get", prediction_names="names",
+        register_prediction="register")
 _export("scalingcheck.simulate.data", "DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel",
         "SparseRandomHierarchyModel", "ScaleDetection1D", "ScaleDetection2D")
 _export("scalingcheck.simulate.data.images", "digits", "synthetic_images", "as_image_batch")
@@ -87,7 +89,7 @@ _export("scalingcheck.simulate.observables.perturbations", "SynonymResampling", 
 _export("scalingcheck.simulate.observables.diffeomorphisms", "MaxEntropyDiffeo")
 _export("scalingcheck.simulate.observables.relative_stability", "stability_terms")
 _export("scalingcheck.simulate.observables.compression", "compression_ratio")
-_export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch")
+_export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch", "source_hash")
 _export("scalingcheck.simulate.experiments.kernel_methods", "KernelSVCSpec", "KernelRegressionSpec", "SpectrumSpec")
 _export("scalingcheck.simulate.experiments.feature_lazy", "AlphaTrainingSpec")
 _export("scalingcheck.simulate.experiments.rhm", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec")
@@ -110,6 +112,8 @@ _export("scalingcheck.compare.suites", "get_suite", "suite_names")
 _export("scalingcheck.compare.figures", "Figure")
 _export("scalingcheck.compare.report", "write_report", "read_results")
 _export("scalingcheck.compare.provenance", "provenance")
+_export("scalingcheck.compare.user_claims", "load_claims")
+_export("scalingcheck.compare.baseline", "compare_to_baseline", "load_baseline")
 
 __all__ = sorted(_EXPORTS)
 

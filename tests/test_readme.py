@@ -9,6 +9,7 @@
 """
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -24,16 +25,22 @@ def blocks(language):
     return re.findall(rf"```{language}\n(.*?)```", README, re.S)
 
 
-def console_commands():
-    """(command, shown output lines) for each `$ ` line of the console blocks."""
-    found = []
+def console_blocks():
+    """Each console block as a list of (command, shown output lines), one per `$ ` line."""
+    out = []
     for block in blocks("console"):
+        found = []
         for line in block.splitlines():
             if line.startswith("$ "):
-                found.append([line[2:].split("  #")[0].strip(), []])
+                found.append((line[2:].split("  #")[0].strip(), []))
             elif found and line.strip():
                 found[-1][1].append(line.strip())
-    return [tuple(f) for f in found]
+        out.append(found)
+    return out
+
+
+def console_commands():
+    return [c for block in console_blocks() for c in block]
 
 
 def scalingcheck(command, cwd, timeout):
@@ -47,15 +54,18 @@ def test_readme_has_what_this_test_runs():
     assert len(blocks("python")) >= 6 and len(console_commands()) >= 4
 
 
-@pytest.mark.parametrize("command, shown", console_commands(), ids=lambda v: v if isinstance(v, str) else "")
-def test_console_commands(command, shown, tmp_path):
-    res = scalingcheck(command, tmp_path, timeout=600)
-    output = res.stdout + res.stderr
-    is_error = any(line.startswith("scalingcheck: error:") for line in shown)
-    assert res.returncode == (2 if is_error else 0) or (
-        "run" in command.split() and res.returncode in (0, 1)), output
-    for line in shown:
-        assert line in output
+@pytest.mark.parametrize("block", console_blocks(), ids=lambda b: b[0][0])
+def test_console_blocks(block, tmp_path):
+    """The commands of one block run in order in one folder (a copy of examples/ in it, as in a checkout)."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    for command, shown in block:
+        res = scalingcheck(command, tmp_path, timeout=600)
+        output = res.stdout + res.stderr
+        is_error = any(line.startswith("scalingcheck: error:") for line in shown)
+        assert res.returncode == (2 if is_error else 0) or (
+            "run" in command.split() and res.returncode in (0, 1)), command + "\n" + output
+        for line in shown:
+            assert line in output, command
 
 
 def test_python_blocks(tmp_path):

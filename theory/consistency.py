@@ -6,8 +6,8 @@ typo in a registered formula breaks them.
 * :func:`compression_consistency` (stripe, d_par = 1): the feature-regime
   exponent of Paccolat et al. (arXiv:2007.11471) equals the SVC exponent at
   xi = 1 plus the compression gain of Paccolat, Spigler, Wyart
-  (arXiv:2006.09754) with lambda ~ sqrt(p). THEORY.md tags this [derived].
-* :func:`cylinder_implied_gain` (d_par >= 2): THEORY.md gives no compression
+  (arXiv:2006.09754) with lambda ~ sqrt(p). docs/science.md tags this [derived].
+* :func:`cylinder_implied_gain` (d_par >= 2): docs/science.md gives no compression
   gain for the cylinder, so none is invented; instead the gain exponent that the
   cylinder's [paper] exponent *implies* is solved for and compared with the
   stripe's. The result is tagged [derived].

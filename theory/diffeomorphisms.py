@@ -1,4 +1,4 @@
-"""Relative stability toward diffeomorphisms (THEORY.md section 5).
+"""Relative stability toward diffeomorphisms (docs/science.md section 5).
 
 Source: Petrini, Favero, Geiger, Wyart, "Relative stability toward
 diffeomorphisms indicates performance in deep nets", NeurIPS 2021,

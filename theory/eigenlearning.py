@@ -1,6 +1,6 @@
 """Numerical spectral-bias (eigenlearning / replica) prediction of kernel ridge regression.
 
-THEORY.md section 2; Tomasini, Sclocchi, Wyart, ICML 2022, arXiv:2202.03348,
+docs/science.md section 2; Tomasini, Sclocchi, Wyart, ICML 2022, arXiv:2202.03348,
 who compare this prediction with actual Laplace KRR. The equations are those of
 the replica theory of KRR (Bordelon, Canatar, Pehlevan 2020, arXiv:2002.02561;
 Canatar, Bordelon, Pehlevan 2021, arXiv:2006.13198) in the form of the

@@ -1,4 +1,4 @@
-"""Geometric compression: feature vs lazy learning on invariant data (THEORY.md section 1).
+"""Geometric compression: feature vs lazy learning on invariant data (docs/science.md section 1).
 
 Sources
 -------

@@ -1,4 +1,4 @@
-"""Kernel ridge regression on the depleted stripe: when spectral bias fails (THEORY.md section 2).
+"""Kernel ridge regression on the depleted stripe: when spectral bias fails (docs/science.md section 2).
 
 Source: Tomasini, Sclocchi, Wyart, "Failure and success of the spectral bias
 prediction for Laplace kernel ridge regression: the case of low-dimensional

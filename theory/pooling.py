@@ -1,4 +1,4 @@
-"""How deep CNNs lose spatial information: pooling and sensitivities (THEORY.md section 4).
+"""How deep CNNs lose spatial information: pooling and sensitivities (docs/science.md section 4).
 
 Source: Tomasini, Petrini, Cagnetta, Wyart, "How deep convolutional neural
 networks lose spatial information with training", Mach. Learn.: Sci. Technol.

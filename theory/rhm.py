@@ -1,4 +1,4 @@
-"""Random Hierarchy Model and its sparse variant (THEORY.md section 3).
+"""Random Hierarchy Model and its sparse variant (docs/science.md section 3).
 
 Sources
 -------

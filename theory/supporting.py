@@ -1,4 +1,4 @@
-"""Supporting results (THEORY.md section 6, lower priority).
+"""Supporting results (docs/science.md section 6, lower priority).
 
 Sources
 -------
@@ -70,7 +70,7 @@ beta_teacher_student = Prediction(
         "(alpha_T > d for a finite variance)",
         "student kernel with Fourier decay |w|^-alpha_S, ridgeless regression, data filling R^d or the sphere",
     ),
-    notes="Recalled, not re-derived here ([derived; recalled] in THEORY.md).",
+    notes="Recalled, not re-derived here ([derived; recalled] in docs/science.md).",
     section=SECTION,
     symbol="beta",
     symbol_latex=r"\beta",

@@ -1,6 +1,6 @@
 """Relative stability of a researcher's own model, in one call: D_f, G_f, R_f with bootstrap intervals.
 
-Petrini, Favero, Geiger, Wyart, arXiv:2105.02468 (THEORY.md section 5):
+Petrini, Favero, Geiger, Wyart, arXiv:2105.02468 (docs/science.md section 5):
 R_f = D_f / G_f compares a network's response to small max-entropy
 diffeomorphisms of its input images with its response to Gaussian noise of
 the same norm. The measurement is :func:`...simulate.observables.relative_stability.stability_terms`;

@@ -79,7 +79,8 @@ def test_claims_end_to_end_with_a_shared_store():
 
 def test_missing_runs_make_a_report_inconclusive():
     out = evaluate_all([toy_claim("c", 0.5)], MemoryStore(), compute=False)[0]
-    assert out.verdict is Verdict.INCONCLUSIVE and "16 of 16 runs missing" in out.reason
+    assert out.verdict is Verdict.INCONCLUSIVE and "none of its 16 runs is in the store: nothing measured" in out.reason
+    assert out.extra == {"missing_runs": 16, "runs": 16}
 
 
 def test_claim_validation():

@@ -1,4 +1,4 @@
-"""Feature vs lazy training of a one-hidden-layer network (THEORY.md section 1; arXiv:2007.11471, 1906.08034).
+"""Feature vs lazy training of a one-hidden-layer network (docs/science.md section 1; arXiv:2007.11471, 1906.08034).
 
 The network of :class:`simulate.feature_lazy.AlphaTrainingSpec` is trained by
 the alpha-trick gradient flow; alpha (mean-field units, readout 1/width)
@@ -88,7 +88,7 @@ SCALES = {
 def flow(s: FeatureLazyScale) -> FlowConfig:
     """The integrator of every claim, fixed before the claims' runs from convergence measurements alone.
 
-    Hinge loss (THEORY.md), continuous momentum tau = 100 (scaled by min(1, 1/alpha) in the spec), each step
+    Hinge loss (docs/science.md), continuous momentum tau = 100 (scaled by min(1, 1/alpha) in the spec), each step
     bounded by a change of the training outputs of 1 relative to max(1, |F|), no bound on the gradient change.
     Measured in the feature regime (alpha = 1e-2, width 64, stripe d = 2): with the gradient bound (1.0, soft
     hinge) 12 of 14 runs at p = 256 still missed a margin after 20000 steps (the ReLU kinks make the gradient

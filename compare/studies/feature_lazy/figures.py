@@ -1,4 +1,4 @@
-"""Figures of the feature/lazy claims (THEORY.md section 1).
+"""Figures of the feature/lazy claims (docs/science.md section 1).
 
 * regimes: test error against p in both regimes, with the predicted slopes
   (lines of slope -beta through the middle of each measured curve);

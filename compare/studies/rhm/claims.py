@@ -1,4 +1,4 @@
-"""Random Hierarchy Model claims (THEORY.md section 3; Cagnetta et al., arXiv:2307.02129).
+"""Random Hierarchy Model claims (docs/science.md section 3; Cagnetta et al., arXiv:2307.02129).
 
 * sample complexity: the P* at which a deep CNN's test error falls to 10% of
   chance error scales as n_c m^L (exponent L in m at two depths, linear in n_c);
@@ -30,7 +30,7 @@ m=8, L=3 died (training loss stuck at log n_c for 20000 steps); lr=0.1 converged
 used for every RHM claim. Runs that still fail to converge are left out and counted (Claim)."""
 
 P_STAR_FRACTION = 0.1
-"""P* := smallest P with test error <= 0.1 * (1 - 1/n_c), 10% of chance error (THEORY.md section 3)."""
+"""P* := smallest P with test error <= 0.1 * (1 - 1/n_c), 10% of chance error (docs/science.md section 3)."""
 
 CROSSING_TOLERANCE = Tolerance(
     absolute=0.25,

@@ -1,4 +1,4 @@
-"""Figures of the Random Hierarchy Model claims (THEORY.md section 3).
+"""Figures of the Random Hierarchy Model claims (docs/science.md section 3).
 
 * collapse: test error over chance against P / (n_c m^L) for every (n_c, m, L)
   of the deep-CNN claims: if P* ~ n_c m^L the curves fall on one;

@@ -1,0 +1,123 @@
+"""Baselines: the accepted state of a suite's claims, and what changed since.
+
+A baseline is a ``results.json`` that a user accepted (``scalingcheck
+baseline accept``). :func:`compare_to_baseline` lines today's outcomes up
+with it, claim by claim; a claim is a **regression** when
+
+* its verdict changed (in either direction: a CI guard says "this changed",
+  and a newly agreeing claim is accepted by accepting a new baseline);
+* its measured value left the baseline's interval, widened by `tolerance`
+  (``--baseline-tolerance``; 0 by default: the baseline's own 95% interval);
+* it is new, or it is gone (among the claims this run selected).
+
+A baseline of another suite, or one that is not a ``results.json``, is
+refused (:class:`ValueError`); one measured on another device, package
+version or claims file is compared, with a note saying so
+(:func:`baseline_notes`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .claim import Outcome
+
+__all__ = ["Change", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table", "DEFAULT_BASELINE"]
+
+DEFAULT_BASELINE = "scalingcheck-baseline.json"
+"""Where ``scalingcheck baseline accept`` writes when no file is named."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One claim against the baseline: what it was, what it is, and whether that is a regression."""
+
+    claim: str
+    baseline: str
+    now: str
+    change: str
+    regression: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim": self.claim, "baseline": self.baseline, "now": self.now, "change": self.change,
+                "regression": self.regression}
+
+
+def _show(o: Outcome | None) -> str:
+    if o is None:
+        return "-"
+    m = o.measurement
+    if m is None or not math.isfinite(m.value):
+        return o.verdict.value
+    return f"{o.verdict.value} {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]"
+
+
+def load_baseline(path: str | Path, suite: str) -> tuple[dict[str, Any], list[Outcome]]:
+    """(provenance, outcomes) of the baseline at `path`; ``ValueError`` with one line if it cannot serve
+    as the baseline of `suite` (missing, not a results.json, another suite)."""
+    from .report import read_results
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"--baseline={str(path)!r}: no such file; write one with `scalingcheck baseline accept`")
+    provenance, outcomes = read_results(path)
+    theirs = provenance.get("suite")
+    if theirs != suite:
+        raise ValueError(f"--baseline={str(path)!r} holds suite {theirs!r}, this run is suite {suite!r}; "
+                         "compare like with like (or accept a new baseline)")
+    return provenance, outcomes
+
+
+def baseline_notes(baseline: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """One line for each way the baseline's provenance differs from this run's (device, versions, claims)."""
+    notes = []
+    for key, what in (("device", "device"), ("cuda_device", "GPU"), ("version", "scalingcheck version"),
+                      ("torch", "torch version"), ("claims_source", "claims file")):
+        if baseline.get(key) != now.get(key):
+            notes.append(f"the baseline's {what} is {baseline.get(key)!r}, this run's {now.get(key)!r}: "
+                         "values may differ for that reason alone")
+    return notes
+
+
+def compare_to_baseline(outcomes: Sequence[Outcome], baseline: Sequence[Outcome], tolerance: float = 0.0,
+                        selected: set[str] | None = None) -> list[Change]:
+    """Line up `outcomes` with the `baseline`'s, claim by claim (see the module docstring).
+
+    `selected`: the claim names this run chose (``--claim``/``--study``); baseline claims outside it are
+    not reported as gone. ``None``: every baseline claim was expected.
+    """
+    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"baseline tolerance={tolerance!r} must be a finite number >= 0")
+    before = {o.claim: o for o in baseline}
+    changes = []
+    for o in outcomes:
+        b = before.pop(o.claim, None)
+        if b is None:
+            changes.append(Change(o.claim, "-", _show(o), "new claim", True))
+            continue
+        reasons = []
+        if o.verdict != b.verdict:
+            reasons.append(f"verdict {b.verdict.value} -> {o.verdict.value}")
+        m, bm = o.measurement, b.measurement
+        if m is not None and bm is not None and all(math.isfinite(v) for v in (m.value, bm.low, bm.high)):
+            if not bm.low - tolerance <= m.value <= bm.high + tolerance:
+                reasons.append(f"value moved by {m.value - bm.value:+.3f}, out of the baseline interval"
+                               + (f" +- {tolerance:g}" if tolerance else ""))
+        elif (m is None) != (bm is None):
+            reasons.append("measurement " + ("lost" if m is None else "appeared"))
+        changes.append(Change(o.claim, _show(b), _show(o), "; ".join(reasons) or "unchanged", bool(reasons)))
+    for name, b in before.items():
+        if selected is None or name in selected:
+            changes.append(Change(name, _show(b), "-", "claim gone", True))
+    return changes
+
+
+def change_table(changes: Sequence[Change], markdown: bool = False, only_regressions: bool = False) -> str:
+    """The diff table (claim, baseline, now, change) as plain text or Markdown."""
+    from tabulate import tabulate
+
+    rows = [[c.claim, c.baseline, c.now, ("REGRESSION: " if c.regression else "") + c.change]
+            for c in changes if c.regression or not only_regressions]
+    return tabulate(rows, headers=["claim", "baseline", "now", "change"], tablefmt="github" if markdown else "simple")
