@@ -85,6 +85,8 @@ class CorrelationSizes:
     n_cs: tuple[int, ...]
     ps: tuple[int, ...]
     seeds: int
+    large_vocabulary_n_cs: tuple[int, ...] = ()
+    """n_c values of the same claim at v = LARGE_V (none: no such claim at this scale)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class RHMScale(Scale):
 
 
 V, S, N_C, M_FOR_N_C, L_FOR_N_C = 8, 2, 4, 3, 2  # v=8, s=2: m <= 8 and n_c*m <= 64
+LARGE_V = 32
+"""Vocabulary of the correlation claim in n_c that asks whether v = 8 is too small (n_c m reaches v^s there)."""
 
 def correlation_claims(s: CorrelationSizes, n_boot: int) -> list[Claim]:
     claims = []
@@ -146,6 +150,20 @@ def correlation_claims(s: CorrelationSizes, n_boot: int) -> list[Claim]:
         estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=n_boot),
         tolerance=CROSSING_TOLERANCE,
     ))
+    if s.large_vocabulary_n_cs:
+        n_cs = s.large_vocabulary_n_cs
+        base = RHMCorrelationSpec(n_c=n_cs[0], v=LARGE_V, m=M_FOR_N_C, s=S, L=L_FOR_N_C, p=s.ps[0])
+        claims.append(Claim(
+            name=f"rhm_correlations_n_c_L{L_FOR_N_C}_v{LARGE_V}",
+            statement=(
+                f"RHM (v={LARGE_V}, m={M_FOR_N_C}, s={S}, L={L_FOR_N_C}): the correlation crossing P_c grows linearly "
+                f"in n_c (n_c = {', '.join(map(str, n_cs))}) when n_c m stays far below v^s = {LARGE_V**S}"
+            ),
+            predicted=ScalingExponent.of("rhm_correlation_crossing", "n_c", m=M_FOR_N_C, L=L_FOR_N_C),
+            sweep=Sweep.over(base, seeds=range(s.seeds), n_c=n_cs, p=s.ps),
+            estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=n_boot),
+            tolerance=CROSSING_TOLERANCE,
+        ))
     return claims
 
 
@@ -157,12 +175,14 @@ SCALES = {
         n_boot=300),
     "quick": RHMScale(
         correlations=CorrelationSizes(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6))), n_cs=(2, 4, 8, 16),
-                                      ps=tuple(2**k for k in range(2, 17)), seeds=8),
+                                      ps=tuple(2**k for k in range(2, 17)), seeds=8,
+                                      large_vocabulary_n_cs=(8, 16, 32, 64)),
         learning=LearningSizes(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
                                ps=tuple(2**k for k in range(4, 15)), seeds=4, width=64, n_test=1024)),
     "full": RHMScale(
         correlations=CorrelationSizes(depths=((2, (2, 3, 4, 6, 8)), (3, (2, 3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
-                                      ps=tuple(2**k for k in range(2, 19)), seeds=32),
+                                      ps=tuple(2**k for k in range(2, 19)), seeds=32,
+                                      large_vocabulary_n_cs=(8, 16, 32, 64, 128)),
         learning=LearningSizes(depths=((2, 4, (4, 6, 8)), (3, 2, (3, 4, 6, 8))), n_cs=(2, 4, 8, 16),
                                ps=tuple(int(2 ** (k / 2)) for k in range(8, 32)), seeds=16, width=256, n_test=2048)),
 }
