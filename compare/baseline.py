@@ -24,10 +24,7 @@ from typing import Any, Sequence
 
 from .claim import Outcome
 
-__all__ = ["Change", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table", "DEFAULT_BASELINE"]
-
-DEFAULT_BASELINE = "scalingcheck-baseline.json"
-"""Where ``scalingcheck baseline accept`` writes when no file is named."""
+__all__ = ["Change", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table"]
 
 
 @dataclass(frozen=True)

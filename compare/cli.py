@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 DEFAULT_OUT = "scalingcheck-out"
+DEFAULT_BASELINE = "scalingcheck-baseline.json"
+"""Where ``scalingcheck baseline accept`` writes when --to is not given."""
 LOG_NAME = "scalingcheck.log"
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -205,7 +207,7 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
     prov["claims_source"] = None if loaded is None else loaded.source
     against = None
     if args.baseline is not None:
-        from .baseline import baseline_notes, change_table, compare_to_baseline, load_baseline
+        from .baseline import baseline_notes, change_table, compare_to_baseline
 
         base_prov, base_outcomes = args._baseline
         selected = {c.name for c in claims} if (args.claim or args.study) else None
@@ -349,8 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("baseline", parents=[common], help="baseline accept: the last run's results become the baseline")
     p.add_argument("action", choices=["accept"], help="accept: copy OUT/results.json to the baseline file")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder of the run to accept (default: {DEFAULT_OUT})")
-    p.add_argument("--to", default="scalingcheck-baseline.json",
-                   help="baseline file to write (default: scalingcheck-baseline.json)")
+    p.add_argument("--to", default=DEFAULT_BASELINE, help=f"baseline file to write (default: {DEFAULT_BASELINE})")
     p.set_defaults(func=cmd_baseline)
 
     for name, func, help_ in (

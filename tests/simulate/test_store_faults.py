@@ -252,7 +252,7 @@ def test_a_crashed_holders_lease_expires(tmp_path):
 def test_a_live_holders_runs_are_waited_for_not_recomputed(tmp_path):
     db = tmp_path / "store.sqlite"
     sweep = Sweep.over(PowerLawToy(), seeds=range(2))
-    (spec, seed), other = sweep.points()[0], sweep.points()[1]
+    spec, seed = sweep.points()[0]
     with SQLiteStore(db) as holder, SQLiteStore(db) as store:
         assert holder.claim([spec.key(seed)], "other") == {spec.key(seed)}
 
