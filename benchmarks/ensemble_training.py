@@ -9,7 +9,6 @@ batched matmuls of Network.apply on stacked parameters (what train_ensemble uses
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
@@ -17,21 +16,13 @@ import torch.nn.functional as F
 from scalingcheck.simulate.runs.device import set_threads
 from scalingcheck.simulate.networks import HierarchicalCNN
 from scalingcheck.simulate.learners.training import TrainConfig, train_ensemble, train_one
+from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def random_task(e: int, p: int, v: int, d: int, n_c: int, seed: int):
     g = torch.Generator().manual_seed(seed)
     x = F.one_hot(torch.randint(v, (e, p, d), generator=g), v).transpose(-1, -2).float()
     return x, torch.randint(n_c, (e, p), generator=g)
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
@@ -11,15 +10,7 @@ from scipy.spatial.distance import cdist
 from scalingcheck.simulate.data.stripe import Stripe
 from scalingcheck.simulate.runs.device import set_threads
 from scalingcheck.simulate.learners.kernels import Laplace
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ suite): a Laplace Gram matrix of the stripe model in d = 2.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import scipy.linalg
@@ -23,15 +22,7 @@ from scalingcheck.simulate.learners.kernels import Laplace
 from scalingcheck.simulate.learners.krr import krr_coefficients
 from scalingcheck.simulate.learners.svc import fit_svc
 from scalingcheck.simulate.runs.device import set_threads
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def main() -> None:

@@ -13,21 +13,12 @@ output is checked (its tokens decode to its classes). Also timed: iid sampling
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
 from scalingcheck.simulate.data.rhm import RandomHierarchyModel
 from scalingcheck.simulate.runs.device import set_threads
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def authors_algorithm(model: RandomHierarchyModel, p: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
