@@ -138,32 +138,29 @@ def correlation_claims(s: CorrelationSizes, n_boot: int) -> list[Claim]:
             estimator=CrossingScaling(threshold=1.0, group="m", y="noise_to_signal", n_boot=n_boot),
             tolerance=CROSSING_TOLERANCE,
         ))
-    base = RHMCorrelationSpec(n_c=s.n_cs[0], v=V, m=M_FOR_N_C, s=S, L=L_FOR_N_C, p=s.ps[0])
-    claims.append(Claim(
-        name=f"rhm_correlations_n_c_L{L_FOR_N_C}",
-        statement=(
-            f"RHM (v={V}, m={M_FOR_N_C}, s={S}, L={L_FOR_N_C}): the correlation crossing P_c grows linearly in the "
-            f"number of classes n_c (n_c = {', '.join(map(str, s.n_cs))})"
-        ),
-        predicted=ScalingExponent.of("rhm_correlation_crossing", "n_c", m=M_FOR_N_C, L=L_FOR_N_C),
-        sweep=Sweep.over(base, seeds=range(s.seeds), n_c=s.n_cs, p=s.ps),
-        estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=n_boot),
-        tolerance=CROSSING_TOLERANCE,
-    ))
-    if s.large_vocabulary_n_cs:
-        n_cs = s.large_vocabulary_n_cs
-        base = RHMCorrelationSpec(n_c=n_cs[0], v=LARGE_V, m=M_FOR_N_C, s=S, L=L_FOR_N_C, p=s.ps[0])
-        claims.append(Claim(
-            name=f"rhm_correlations_n_c_L{L_FOR_N_C}_v{LARGE_V}",
-            statement=(
-                f"RHM (v={LARGE_V}, m={M_FOR_N_C}, s={S}, L={L_FOR_N_C}): the correlation crossing P_c grows linearly "
-                f"in n_c (n_c = {', '.join(map(str, n_cs))}) when n_c m stays far below v^s = {LARGE_V**S}"
-            ),
+
+    def in_n_c(v: int, n_cs: tuple[int, ...], name: str, statement: str) -> Claim:
+        """P_c against n_c at vocabulary v (m = M_FOR_N_C, L = L_FOR_N_C)."""
+        base = RHMCorrelationSpec(n_c=n_cs[0], v=v, m=M_FOR_N_C, s=S, L=L_FOR_N_C, p=s.ps[0])
+        return Claim(
+            name=name,
+            statement=statement,
             predicted=ScalingExponent.of("rhm_correlation_crossing", "n_c", m=M_FOR_N_C, L=L_FOR_N_C),
             sweep=Sweep.over(base, seeds=range(s.seeds), n_c=n_cs, p=s.ps),
             estimator=CrossingScaling(threshold=1.0, group="n_c", y="noise_to_signal", n_boot=n_boot),
             tolerance=CROSSING_TOLERANCE,
-        ))
+        )
+
+    claims.append(in_n_c(
+        V, s.n_cs, f"rhm_correlations_n_c_L{L_FOR_N_C}",
+        f"RHM (v={V}, m={M_FOR_N_C}, s={S}, L={L_FOR_N_C}): the correlation crossing P_c grows linearly in the "
+        f"number of classes n_c (n_c = {', '.join(map(str, s.n_cs))})"))
+    if s.large_vocabulary_n_cs:
+        n_cs = s.large_vocabulary_n_cs
+        claims.append(in_n_c(
+            LARGE_V, n_cs, f"rhm_correlations_n_c_L{L_FOR_N_C}_v{LARGE_V}",
+            f"RHM (v={LARGE_V}, m={M_FOR_N_C}, s={S}, L={L_FOR_N_C}): the correlation crossing P_c grows linearly "
+            f"in n_c (n_c = {', '.join(map(str, n_cs))}) when n_c m stays far below v^s = {LARGE_V**S}"))
     return claims
 
 
