@@ -53,7 +53,12 @@ class UsageError(ValueError):
 
 
 class IncompleteError(RuntimeError):
-    """The run could not be completed (reported in one line, exit code 3)."""
+    """The run could not be completed (reported in one line, exit code 3); `details` (e.g. the workers'
+    tracebacks) go to the log with its own traceback."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
 
 
 def _cores() -> int:
@@ -260,11 +265,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress)
         except SweepError as exc:  # report what the stored runs say, then exit 3
-            _log_failure(args, exc, [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
-                                     for kind, seeds, message, trace in exc.failures])
             outcomes = evaluate_all(claims, store, compute=False)
             _finish(outcomes, args, claims, store)
-            raise IncompleteError(f"{exc}; re-run to retry them") from exc
+            raise IncompleteError(f"{exc}; re-run to retry them", [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
+                                  for kind, seeds, message, trace in exc.failures]) from exc
         return _finish(outcomes, args, claims, store)
 
 
@@ -397,11 +401,11 @@ def _stop_on_sigterm() -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
-def _log_failure(args: argparse.Namespace, exc: BaseException, details: Sequence[str] = ()) -> str | None:
-    """Append the traceback of `exc` (and `details`, e.g. the workers' tracebacks) to the log file in the
-    output folder (or, if that cannot be written, in the temporary folder); returns its path, or None."""
+def _log_failure(args: argparse.Namespace, exc: BaseException) -> str | None:
+    """Append the traceback of `exc` (and its ``details``, e.g. the workers' tracebacks) to the log file in
+    the output folder (or, if that cannot be written, in the temporary folder); returns its path, or None."""
     text = [f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} scalingcheck {' '.join(sys.argv[1:])}",
-            "".join(traceback.format_exception(exc)), *details, ""]
+            "".join(traceback.format_exception(exc)), *getattr(exc, "details", ()), ""]
     if getattr(args, "debug", False):
         print("\n".join(text), file=sys.stderr)
     out = getattr(args, "out", None)

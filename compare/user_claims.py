@@ -62,7 +62,7 @@ def _where(exc: BaseException, files: set[str]) -> str:
     return f"{frame.filename}:{frame.lineno}" if frame is not None else "?"
 
 
-def _import_file(path: Path) -> str:
+def _import_file(path: Path) -> None:
     if path.suffix != ".py" or not path.is_file():
         raise ClaimsFileError(f"claims file {str(path)!r} must be an existing .py file")
     name, folder = path.stem, str(path.parent.resolve())
@@ -75,7 +75,6 @@ def _import_file(path: Path) -> str:
     if folder not in sys.path:
         sys.path.insert(0, folder)  # spawned workers inherit sys.path, so they import the file the same way
     importlib.import_module(name)
-    return name
 
 
 def load_claims(path: str | os.PathLike[str] | None = None, module: str | None = None) -> LoadedClaims:

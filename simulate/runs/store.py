@@ -65,7 +65,8 @@ class Store:
 
         A store used by one process at a time (the default) leases everything asked for.
         """
-        return set(keys) - self.present(keys)
+        keys = set(keys)  # read once: `keys` may be an iterator
+        return keys - self.present(keys)
 
     def release(self, owner: str) -> None:
         """Drop every lease `owner` holds."""
