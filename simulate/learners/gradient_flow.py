@@ -205,30 +205,45 @@ def train_flow_ensemble(
     scale = float(net.width)
     while bool(active.any()):
         ids = torch.nonzero(active).squeeze(1)
-        h = dt[ids]
+        every = ids.numel() == e  # all models active (the common case): no gathers, no scatters
+
+        def live(values: torch.Tensor) -> torch.Tensor:
+            return values if every else values[ids]
+
+        h = live(dt)
         if config.tau > 0:  # exact relaxation of the velocity over dt, then a step along it
             keep = torch.exp(-h / config.tau)
             new_vel = {
-                k: _bcast(keep, v) * vel[k][ids] - _bcast((1 - keep) * scale, v) * grad[k][ids] for k, v in params.items()
+                k: _bcast(keep, v) * live(vel[k]) - _bcast((1 - keep) * scale, v) * live(grad[k]) for k, v in params.items()
             }
         else:
-            new_vel = {k: -scale * grad[k][ids] for k in params}
-        proposal = {k: params[k][ids] + _bcast(h, v) * new_vel[k] for k, v in params.items()}
-        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, x[ids], y[ids], f0[ids], alpha_t[ids], config)
-        dout = ((new_out - out[ids]).abs() / out[ids].abs().clamp_min(1.0)).amax(dim=1)
-        old_g = {k: grad[k][ids] for k in grad}
-        dgrad = _norm({k: new_grad[k] - old_g[k] for k in grad}).pow(2) / (_norm(old_g) * _norm(new_grad)).clamp_min(1e-300)
-        finite = torch.isfinite(new_loss) & torch.isfinite(dout) & torch.isfinite(dgrad)
-        ok = finite & (((dout <= config.max_dout) & (dgrad <= config.max_dgrad)) | (dt[ids] <= config.min_dt))
+            new_vel = {k: -scale * live(grad[k]) for k in params}
+        proposal = {k: live(params[k]) + _bcast(h, v) * new_vel[k] for k, v in params.items()}
+        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, live(x), live(y), live(f0), live(alpha_t), config)
+        old_out = live(out)
+        dout = ((new_out - old_out).abs() / old_out.abs().clamp_min(1.0)).amax(dim=1)
+        finite = torch.isfinite(new_loss) & torch.isfinite(dout)
+        within = dout <= config.max_dout
+        if math.isfinite(config.max_dgrad):  # max_dgrad = inf disables the bound (and its cost)
+            old_g = {k: live(grad[k]) for k in grad}
+            dgrad = _norm({k: new_grad[k] - old_g[k] for k in grad}).pow(2) / (_norm(old_g) * _norm(new_grad)).clamp_min(1e-300)
+            finite &= torch.isfinite(dgrad)
+            within &= dgrad <= config.max_dgrad
+        ok = finite & (within | (h <= config.min_dt))
         acc = ids[ok]
-        for k in params:
-            params[k][acc] = proposal[k][ok]
-            grad[k][acc] = new_grad[k][ok]
-            vel[k][acc] = new_vel[k][ok]
-        out[acc] = new_out[ok]
-        loss[acc] = new_loss[ok]
+        taken = every and bool(ok.all())
+        if taken:  # every model active and accepted: take the proposals whole
+            params, grad, vel = proposal, new_grad, new_vel
+            out, loss = new_out, new_loss
+        else:
+            for k in params:
+                params[k][acc] = proposal[k][ok]
+                grad[k][acc] = new_grad[k][ok]
+                vel[k][acc] = new_vel[k][ok]
+            out[acc] = new_out[ok]
+            loss[acc] = new_loss[ok]
         t[acc] += dt[acc]
-        dt[ids] = torch.where(ok, dt[ids] * config.grow, (dt[ids] * config.shrink).clamp_min(config.min_dt))
+        dt[ids] = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
         steps[ids.cpu()] += 1
         rejected[ids[~ok].cpu()] += 1
         if observe is not None and acc.numel():
@@ -239,10 +254,10 @@ def train_flow_ensemble(
                     traces[i].append((float(t[i]), float(v)))
                     while next_mark[i] <= t[i] and math.isfinite(float(t[i])):
                         next_mark[i] *= 2
-        margin_ok[acc] = torch.all(y[acc] * new_out[ok] >= 1, dim=1)
+        margin_ok[acc] = torch.all((y if taken else y[acc]) * (new_out if taken else new_out[ok]) >= 1, dim=1)
         # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
         # every unmet point lies where all its ReLUs are off): it can never converge, so it stops there.
-        stalled[acc] = (_norm({k: new_grad[k][ok] for k in grad}) == 0) & ~margin_ok[acc]
+        stalled[acc] = (_norm(new_grad if taken else {k: new_grad[k][ok] for k in grad}) == 0) & ~margin_ok[acc]
         active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
     results = []
     final = observe(params).tolist() if observe is not None else None

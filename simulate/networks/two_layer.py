@@ -68,6 +68,7 @@ class TwoLayerReLU(Network):
         beta = params["beta"]
         if h.ndim == 2:
             out = torch.matmul(h, beta.unsqueeze(-1)).squeeze(-1)
-        else:  # model by model: a batched matrix-vector product rounds differently with the batch size
-            out = torch.stack([torch.matmul(h[i], beta[i].unsqueeze(-1)).squeeze(-1) for i in range(h.shape[0])])
+        else:  # model by model: a batched matrix-vector product rounds differently with the batch size.
+            # unbind, not h[i]: the backward of E selects writes E full-size zero tensors (O(E^2) work).
+            out = torch.stack([torch.matmul(hi, bi.unsqueeze(-1)).squeeze(-1) for hi, bi in zip(h.unbind(0), beta.unbind(0))])
         return out / self.width if self.readout == "mean_field" else out / math.sqrt(self.width)
