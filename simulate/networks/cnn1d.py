@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..runs.checks import MAX_DEPTH, check_int, check_size, require
-from .base import Network, Params
+from .base import Network, Params, readout_matvec
 
 __all__ = ["ConvNet1D"]
 
@@ -132,11 +132,6 @@ class ConvNet1D(Network):
         if features:
             return [a.transpose(-1, -2) for a in layers]
         pooled = h.mean(dim=-2)  # [..., batch, H]
-        beta = params["beta"]
-        if pooled.ndim == 2:
-            out = torch.matmul(pooled, beta.unsqueeze(-1)).squeeze(-1)
-        else:  # model by model: a batched matrix-vector product rounds differently with the batch size
-            out = torch.stack([torch.matmul(pooled[i], beta[i].unsqueeze(-1)).squeeze(-1)
-                               for i in range(pooled.shape[0])])
+        out = readout_matvec(pooled, params["beta"])
         out = out / self.width if self.readout == "mean_field" else out / math.sqrt(self.width)
         return out + params["b_out"]

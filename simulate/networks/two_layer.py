@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..runs.checks import check_size
-from .base import Network, Params
+from .base import Network, Params, readout_matvec
 
 __all__ = ["TwoLayerReLU"]
 
@@ -65,10 +65,5 @@ class TwoLayerReLU(Network):
         h = torch.relu(self.pre_activations(params, x))
         if features:
             return [h]
-        beta = params["beta"]
-        if h.ndim == 2:
-            out = torch.matmul(h, beta.unsqueeze(-1)).squeeze(-1)
-        else:  # model by model: a batched matrix-vector product rounds differently with the batch size.
-            # unbind, not h[i]: the backward of E selects writes E full-size zero tensors (O(E^2) work).
-            out = torch.stack([torch.matmul(hi, bi.unsqueeze(-1)).squeeze(-1) for hi, bi in zip(h.unbind(0), beta.unbind(0))])
+        out = readout_matvec(h, params["beta"])
         return out / self.width if self.readout == "mean_field" else out / math.sqrt(self.width)
