@@ -84,7 +84,7 @@ class IdealPoolingSpec(Spec):
         return IdealPoolingNet(self.N, self.F, self.stride, self.L, self.bias)
 
     def cost(self) -> float:
-        return float(self.N) ** 2 * self.L
+        return 6e-8 * float(self.N) ** 2 * self.L  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         net = self.network()
@@ -213,7 +213,7 @@ class TrainedPoolingSpec(Spec):
         return dataclasses.replace(self.train, weight_decay=2 * self.ridge / (self.width * self.L), decay_params=("w",))
 
     def cost(self) -> float:
-        return float(self.train.max_steps) * self.train.batch_size * self.width**2 * self.d / self.stride
+        return 1.8e-10 * float(self.train.max_steps) * self.train.batch_size * self.width**2 * self.d / self.stride  # s
 
     def _probes(self, seed: int, x_test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(x, diffeo-moved x, noisy x) on the first n_probe test points."""

@@ -117,7 +117,10 @@ class RHMLearningSpec(RHMSpec):
         return ShallowFCN(channels, self.n_c, rhm.input_dim, self.width)
 
     def cost(self) -> float:
-        return float(self.p) * self.width
+        # Seconds (see Spec.cost), fitted to the quick suite's runs at width 64: the steps to the loss threshold
+        # grow slowly with p (the epochs fall), faster for the shallow FCN.
+        power = 0.5 if self.net == "fcn" else 0.33
+        return 0.07 * float(self.p) ** power * self.width / 64
 
     def _data(self, seed: int, dev: torch.device) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(rhm, x, y, x_test, y_test) of one seed: one-hot inputs and classes."""
@@ -179,7 +182,7 @@ class SparseRHMLearningSpec(RHMLearningSpec):
         return SparseRandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, self.s0, grammar_seed(self.rules_seed, seed))
 
     def cost(self) -> float:
-        return float(self.p) * self.width * (self.s0 + 1) ** self.L
+        return 0.016 * float(self.p) ** 0.54 * (self.s0 + 1) ** 1.74 * self.width / 64  # seconds, fitted (Spec.cost)
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
         return [{**r, "s0": self.s0, "s0_plus_1": self.s0 + 1} for r in super()._run_batch(seeds)]
@@ -204,7 +207,7 @@ class RHMCorrelationSpec(RHMSpec):
         check_int(self.p, "p", 1)
 
     def cost(self) -> float:
-        return float(self.p) * self.s**self.L
+        return 1.1e-6 * float(self.p) * self.s**self.L  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         rhm = self.model(seed)

@@ -82,7 +82,7 @@ class DiffeoDisplacementSpec(_GeneratorSpec):
     version: ClassVar[int] = 1
 
     def cost(self) -> float:
-        return 1e-3 * self.n_fields * self.n**2
+        return 3.7e-8 * self.n_fields * self.n**2  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         d = self.diffeo()
@@ -115,7 +115,7 @@ class DiffeoInvertibilitySpec(_GeneratorSpec):
             check_int(self.points, "points", 2)
 
     def cost(self) -> float:
-        return 1e-3 * self.n_fields * self.diffeo().max_mode ** 2
+        return 1.6e-5 * self.n_fields * self.diffeo().max_mode ** 2  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         m = self.diffeo().min_jacobian_determinant(seed, self.n_fields, self.points)
@@ -230,7 +230,7 @@ class RelativeStabilitySpec(Spec):
 
     def cost(self) -> float:
         per_image = self.width * self.size**2 * (self.width if self.architecture == "cnn" else 1)
-        return 1e-6 * per_image * self.train.max_steps * self.train.batch_size
+        return 2e-9 * per_image * self.train.max_steps * self.train.batch_size  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         dev = resolve_device(self.device)

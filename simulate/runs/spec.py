@@ -78,7 +78,14 @@ class Spec:
         return [self._run(seed) for seed in seeds]
 
     def cost(self) -> float:
-        """Rough relative cost of one run; sweeps start the most expensive runs first."""
+        """Estimated seconds of one run on one CPU thread; sweeps start the most expensive tasks first.
+
+        Sweeps mix kinds, so every kind states its cost in this one unit. The
+        built-in kinds fit their formulas to the run times their records report
+        (the quick suite on a 2-core machine, 2026-11-24); only the order of the
+        tasks depends on it, never a record. The default, 1 second, suits a
+        user's spec of unknown cost.
+        """
         return 1.0
 
     def key(self, seed: int) -> str:

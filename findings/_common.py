@@ -1,0 +1,55 @@
+"""Shared helpers of the findings scripts: the records of one claim's runs in a store, seed by seed."""
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+import numpy as np
+
+from scalingcheck.compare.suites import get_suite
+from scalingcheck.simulate.runs.store import open_store
+
+
+def arguments(doc: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--store", default="scalingcheck-out/store.sqlite",
+                        help="the store of a `scalingcheck run --suite quick` (default: %(default)s)")
+    parser.add_argument("--suite", default="quick", help="the suite whose claims are read (default: %(default)s)")
+    parser.add_argument("--boot", type=int, default=2000, help="bootstrap resamples over seeds (default: %(default)s)")
+    return parser.parse_args()
+
+
+def claim_table(store_path: str, suite: str, claim: str, x: str, y, where=lambda spec: True) -> tuple[np.ndarray, np.ndarray]:
+    """x values [n] and a table [n, seeds] of y(record) for the stored runs of `claim` (NaN where missing),
+    restricted to the claim's fit window (its estimator's ``window``) when it has one.
+
+    Raises SystemExit naming the claim when none of its runs is in the store.
+    """
+    claims = {c.name: c for c in get_suite(suite)}
+    if claim not in claims:
+        raise SystemExit(f"claim {claim!r} is not in the {suite} suite")
+    store = open_store(store_path, readonly=True)
+    cells: dict[float, dict[int, float]] = defaultdict(dict)
+    low, high = getattr(claims[claim].estimator, "window", None) or (-np.inf, np.inf)
+    for spec, seed in claims[claim].runs():
+        if not where(spec) or not low <= float(getattr(spec, x)) <= high:
+            continue
+        record = store.get(spec.key(seed))
+        if record is not None:
+            cells[float(getattr(spec, x))][seed] = y(record)
+    if not cells:
+        raise SystemExit(f"none of the runs of {claim} is in {store_path}: run `scalingcheck run --suite {suite}` first")
+    xs = sorted(cells)
+    seeds = sorted({s for row in cells.values() for s in row})
+    table = np.full((len(xs), len(seeds)), np.nan)
+    for i, xv in enumerate(xs):
+        for j, s in enumerate(seeds):
+            table[i, j] = cells[xv].get(s, np.nan)
+    return np.asarray(xs), table
+
+
+def bootstrap(table: np.ndarray, statistic, n_boot: int, seed: int = 0) -> np.ndarray:
+    """`statistic(table)` recomputed on `n_boot` resamples of the seeds (the columns), [n_boot, ...]."""
+    rng = np.random.default_rng(seed)
+    n = table.shape[1]
+    return np.asarray([statistic(table[:, rng.integers(0, n, n)]) for _ in range(n_boot)])

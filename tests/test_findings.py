@@ -1,0 +1,61 @@
+"""The findings scripts (findings/*.py) on a store of fabricated records whose exponents are known exactly."""
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scalingcheck.compare.suites import get_suite
+from scalingcheck.simulate.runs.store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def quick_claims():
+    return {c.name: c for c in get_suite("quick")}
+
+
+def script(name, store):
+    out = subprocess.run([sys.executable, str(ROOT / "findings" / name), "--store", str(store), "--boot", "50"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_local_exponents_of_exact_power_laws(tmp_path, quick_claims):
+    """Records eps = 3 p^-beta, the same for every seed: every local exponent is beta and its error 0."""
+    betas = {"svc_laplace_stripe_d2": 0.5, "svc_laplace_stripe_d4": 0.25, "svc_cusp0.5_stripe_d2": 0.7,
+             "krr_depleted_d1_chi1": 1.5}
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    for name, beta in betas.items():
+        for spec, seed in quick_claims[name].runs():
+            store.put(spec, seed, {"test_error": 3 * spec.p**-beta, "mse": 3 * spec.p**-beta})
+    store.close()
+    text = script("kernel_local_exponents.py", tmp_path / "s.sqlite")
+    for name, beta in betas.items():
+        block = text.split(name + ":")[1].split("\n")[1:]
+        lines = list(itertools.takewhile(lambda ln: ln.startswith(" "), block))
+        assert len(lines) >= 4, block
+        assert all(f"local exponent {beta:.3f} +- 0.000" in ln for ln in lines), block
+
+
+def test_compression_peak_and_end(tmp_path, quick_claims):
+    """lambda(t) rises to 2 p^0.5 then falls to p^0.1: the peak exponent is 0.5, the end exponent 0.1."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    for name in ("compression_stripe_d2", "net_feature_stripe_d3", "net_feature_cylinder_d3"):
+        for spec, seed in quick_claims[name].runs():
+            end = spec.p**0.1
+            store.put(spec, seed, {"compression": end, "compression_trace": [[0, 1.0], [1, 2 * spec.p**0.5], [2, end]]})
+    store.close()
+    text = script("compression_peak.py", tmp_path / "s.sqlite")
+    assert text.count("peak: lambda ~ P^0.500 [0.500, 0.500] (P = 64, 128, 256, 512") == 3, text
+    assert text.count("end: lambda ~ P^0.100 [0.100, 0.100]") == 3, text
+
+
+def test_an_empty_store_is_named(tmp_path):
+    SQLiteStore(tmp_path / "s.sqlite").close()
+    out = subprocess.run([sys.executable, str(ROOT / "findings" / "compression_peak.py"), "--store",
+                          str(tmp_path / "s.sqlite")], capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "none of the runs of compression_stripe_d2" in out.stderr
