@@ -8,11 +8,16 @@ digits (the class, then one production choice per internal node, level by
 level), and one gather per level through the production rules. Both run on
 the same rules, in the same process, with the same torch threads; each
 output is checked (its tokens decode to its classes). Also timed: iid sampling
-(with replacement) as tokens and one-hot.
+(with replacement) as tokens and one-hot. The peak memory of each job is
+measured in a fresh process (the rise of its peak resident set size over the
+peak after the imports and the rules), against the floor: the int64 tokens
+written once.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import resource
 
 import torch
 
@@ -39,6 +44,41 @@ def authors_algorithm(model: RandomHierarchyModel, p: int, seed: int) -> tuple[t
         tokens = table[tokens, digits[:, offset : offset + width]].reshape(p, -1)
         offset += width
     return tokens, classes
+
+
+def _job(name: str, model: RandomHierarchyModel, p: int) -> torch.Tensor:
+    if name == "authors":
+        return authors_algorithm(model, p, seed=0)[0]
+    if name == "ours":
+        return model.tokens_from_indices(model.split(p, 0, seed=0)[0], device="cpu")
+    return model.sample(p, seed=0, device="cpu", one_hot=name == "one-hot")[0]
+
+
+def _peak_kib() -> int:
+    """Peak resident set size of this process in KiB: VmHWM (Linux; ru_maxrss would carry the parent's peak
+    across fork + exec), else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_rise(name: str, args: tuple[int, ...], p: int) -> float:
+    """In a fresh process: MiB by which the job raises the peak resident set size."""
+    torch.set_num_threads(1)
+    model = RandomHierarchyModel(*args)
+    model.rules
+    before = _peak_kib()
+    out = _job(name, model, p)
+    del out
+    return (_peak_kib() - before) / 1024
+
+
+def peak_memory(name: str, model: RandomHierarchyModel, p: int) -> float:
+    args = (model.n_c, model.v, model.m, model.s, model.L)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_peak_rise, (name, args, p))
 
 
 def main() -> None:
@@ -77,14 +117,16 @@ def main() -> None:
         f"threads={args.threads}, P={args.p}; memory floor (int64 tokens written once) {floor / 2**20:.0f} MiB"
     )
     rows = [
-        ("authors' algorithm, distinct", t_authors),
-        ("split + tokens_from_indices", t_ours),
-        ("sample (iid), int tokens", t_tok),
-        ("sample (iid), one-hot float32", t_hot),
+        ("authors' algorithm, distinct", t_authors, "authors"),
+        ("split + tokens_from_indices", t_ours, "ours"),
+        ("sample (iid), int tokens", t_tok, "tokens"),
+        ("sample (iid), one-hot float32", t_hot, "one-hot"),
     ]
-    for name, t in rows:
+    for name, t, job in rows:
         ratio = "(baseline)" if t is t_authors else f"ratio {t_authors / t:6.2f}x"
-        print(f"  {name:30s}: {t:7.3f} s  {args.p / t:10.3e} samples/s  {ratio}")
+        peak = peak_memory(job, model, args.p)
+        print(f"  {name:30s}: {t:7.3f} s  {args.p / t:10.3e} samples/s  {ratio}   peak memory +{peak:6.0f} MiB "
+              f"({peak * 2**20 / floor:4.1f}x the floor)")
 
 
 if __name__ == "__main__":
