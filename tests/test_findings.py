@@ -59,3 +59,23 @@ def test_an_empty_store_is_named(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "findings" / "compression_peak.py"), "--store",
                           str(tmp_path / "s.sqlite")], capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "none of the runs of compression_stripe_d2" in out.stderr
+
+
+def test_sensitivity_offsets_at_known_crossings(tmp_path, quick_claims):
+    """S = 1-1/m below P = 64, 1/2 on [64, 128), (1-1/m)/2 from 128; error over chance 1 below 256, 0.1 from 256:
+    the crossings fall on grid points, so log2(P_S/P*) is -2 at S = 1/2 and -1 at S = (1-1/m)/2 for every config."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    n = 0
+    for claim in quick_claims.values():
+        for spec, seed in claim.runs():
+            if spec.kind == "rhm_learning" and spec.sensitivity_level == 1:
+                m, p = spec.m, spec.p
+                sens = 1 - 1 / m if p < 64 else 0.5 if p < 128 else (1 - 1 / m) / 2
+                store.put(spec, seed, {"sensitivity_top": sens, "error_over_chance": 1.0 if p < 256 else 0.1})
+                n += 1
+    store.close()
+    assert n > 0
+    text = script("sensitivity_offset.py", tmp_path / "s.sqlite")
+    rows = [ln for ln in text.splitlines() if ln.startswith("m=")]
+    assert rows and all("P* 256; log2(P_S/P*) -2.00 at S = 1/2, -1.00 at S = (1-1/m)/2" in ln for ln in rows), text
+    assert text.count("untrained CNN") == 4

@@ -1,0 +1,94 @@
+"""Why the synonymic sensitivity halves before P*: its value before learning, and the offset measured from it.
+
+The claim ``rhm_sensitivity_at_p_star_L3`` compares P_S (where the last hidden
+layer's sensitivity S_{L,1} falls below 1/2) with P* (test error <= 10% of
+chance) and finds P_S ~ P*/3.3. P_1 re-draws the productions that generate the
+input tokens (THEORY.md section 3), so each patch keeps its production with
+probability 1/m, and a network that has learned nothing already measures
+S < 1. This script
+
+1. measures S_{k,1} of untrained CNNs (the quick suite's RHM and width, 4 seeds)
+   next to 1 - 1/m;
+2. reads the quick suite's sensitivity runs from a store and gives, for each
+   (m, L, n_c), log2(P_S / P*) with the claim's threshold 1/2 and with half the
+   no-learning value, (1 - 1/m) / 2 (crossings interpolated linearly in log P
+   between the grid points; exploratory: that threshold was chosen after the runs)::
+
+    python findings/sensitivity_offset.py --store scalingcheck-out/store.sqlite
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+from _common import arguments
+from scalingcheck import HierarchicalCNN, RandomHierarchyModel, SynonymResampling, sensitivity
+from scalingcheck.compare.suites import get_suite
+from scalingcheck.simulate.runs.store import open_store
+
+P_STAR_LEVEL = 0.1  # test error over chance at P*, as the claims
+
+
+def crossing(ps: list[float], values: np.ndarray, level: float) -> float:
+    """First P where `values` reach `level` or less, linear in log P between grid points (NaN if never)."""
+    for i in range(1, len(ps)):
+        if values[i] <= level:
+            a, b = values[i - 1], values[i]
+            if a <= level:
+                return ps[i - 1]
+            t = (a - level) / (a - b)
+            return float(np.exp(np.log(ps[i - 1]) + t * (np.log(ps[i]) - np.log(ps[i - 1]))))
+    return float("nan")
+
+
+def untrained(ms=(3, 4, 6, 8), seeds=4) -> None:
+    torch.manual_seed(0)
+    for m in ms:
+        values = []
+        for seed in range(seeds):
+            rhm = RandomHierarchyModel(4, 8, m, 2, 3, rules_seed=seed)
+            x, _ = rhm.sample(1024, seed, device="cpu")
+            net = HierarchicalCNN(v=8, n_c=4, s=2, L=3, width=64)
+            moved = SynonymResampling(rhm, 1)(x, seed + 1000)
+            values.append([float(v) for v in sensitivity(net, net.init(seed), x, moved).ratio])
+        mean = ", ".join(f"{v:.3f}" for v in np.mean(values, axis=0))
+        print(f"untrained CNN, v=8 n_c=4 s=2 L=3 width 64, m={m}: S_k,1 for k = 1..3 and the output: {mean}; "
+              f"1 - 1/m = {1 - 1 / m:.3f}")
+
+
+def offsets(store_path: str, suite: str) -> None:
+    store = open_store(store_path, readonly=True)
+    cells: dict[tuple, dict[int, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
+    seen = set()
+    for claim in get_suite(suite):
+        for spec, seed in claim.runs():
+            if spec.kind != "rhm_learning" or getattr(spec, "sensitivity_level", None) != 1 or (spec, seed) in seen:
+                continue
+            seen.add((spec, seed))
+            record = store.get(spec.key(seed))
+            if record is not None:
+                cells[(spec.m, spec.L, spec.s, spec.n_c)][spec.p].append(
+                    (record["sensitivity_top"], record["error_over_chance"]))
+    if not cells:
+        raise SystemExit(f"none of the sensitivity runs is in {store_path}: run `scalingcheck run --suite {suite}` first")
+    for (m, L, s, n_c), by_p in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][3], kv[0][0])):
+        ps = sorted(by_p)
+        sens = np.array([np.mean([a for a, _ in by_p[p]]) for p in ps])
+        error = np.array([np.mean([b for _, b in by_p[p]]) for p in ps])
+        p_star = crossing(ps, error, P_STAR_LEVEL)
+        half, relative = crossing(ps, sens, 0.5), crossing(ps, sens, 0.5 * (1 - 1 / m))
+        print(f"m={m} L={L} s={s} n_c={n_c}: S at P={ps[0]:g} {sens[0]:.2f} (1-1/m = {1 - 1 / m:.2f}); P* {p_star:.0f}; "
+              f"log2(P_S/P*) {np.log2(half / p_star):+.2f} at S = 1/2, {np.log2(relative / p_star):+.2f} at S = (1-1/m)/2")
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
+    torch.set_num_threads(1)
+    untrained()
+    offsets(args.store, args.suite)
+
+
+if __name__ == "__main__":
+    main()
