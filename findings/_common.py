@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from collections import defaultdict
 
 import numpy as np
 
+from scalingcheck.compare.estimators.bootstrap import seed_bootstrap
 from scalingcheck.compare.suites import get_suite
 from scalingcheck.simulate.runs.store import open_store
 
@@ -19,16 +21,28 @@ def arguments(doc: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+@functools.lru_cache(maxsize=None)
+def suite_claims(suite: str) -> dict:
+    """The claims of a suite by name (built once per script: building the quick suite takes seconds)."""
+    return {c.name: c for c in get_suite(suite)}
+
+
+@functools.lru_cache(maxsize=None)
+def read_store(path: str):
+    """The store at `path`, opened read-only once per script."""
+    return open_store(path, readonly=True)
+
+
 def claim_table(store_path: str, suite: str, claim: str, x: str, y, where=lambda spec: True) -> tuple[np.ndarray, np.ndarray]:
     """x values [n] and a table [n, seeds] of y(record) for the stored runs of `claim` (NaN where missing),
     restricted to the claim's fit window (its estimator's ``window``) when it has one.
 
     Raises SystemExit naming the claim when none of its runs is in the store.
     """
-    claims = {c.name: c for c in get_suite(suite)}
+    claims = suite_claims(suite)
     if claim not in claims:
         raise SystemExit(f"claim {claim!r} is not in the {suite} suite")
-    store = open_store(store_path, readonly=True)
+    store = read_store(store_path)
     cells: dict[float, dict[int, float]] = defaultdict(dict)
     low, high = getattr(claims[claim].estimator, "window", None) or (-np.inf, np.inf)
     for spec, seed in claims[claim].runs():
@@ -49,7 +63,6 @@ def claim_table(store_path: str, suite: str, claim: str, x: str, y, where=lambda
 
 
 def bootstrap(table: np.ndarray, statistic, n_boot: int, seed: int = 0) -> np.ndarray:
-    """`statistic(table)` recomputed on `n_boot` resamples of the seeds (the columns), [n_boot, ...]."""
-    rng = np.random.default_rng(seed)
-    n = table.shape[1]
-    return np.asarray([statistic(table[:, rng.integers(0, n, n)]) for _ in range(n_boot)])
+    """`statistic(table)` recomputed on `n_boot` resamples of the seeds (the columns), [n_boot, ...]
+    (the package's seed bootstrap, :func:`scalingcheck.compare.estimators.bootstrap.seed_bootstrap`)."""
+    return seed_bootstrap(lambda picks: statistic(table[:, picks[0]]), [table.shape[1]], n_boot, seed)

@@ -12,7 +12,7 @@ S < 1. This script
 2. reads the quick suite's sensitivity runs from a store and gives, for each
    (m, L, n_c), log2(P_S / P*) with the claim's threshold 1/2 and with half the
    no-learning value, (1 - 1/m) / 2 (crossings interpolated linearly in log P
-   between the grid points; exploratory: that threshold was chosen after the runs)::
+   between the grid points, as the claims do; exploratory: that threshold was chosen after the runs)::
 
     python findings/sensitivity_offset.py --store scalingcheck-out/store.sqlite
 """
@@ -23,24 +23,11 @@ from collections import defaultdict
 import numpy as np
 import torch
 
-from _common import arguments
+from _common import arguments, read_store, suite_claims
 from scalingcheck import HierarchicalCNN, RandomHierarchyModel, SynonymResampling, sensitivity
-from scalingcheck.compare.suites import get_suite
-from scalingcheck.simulate.runs.store import open_store
+from scalingcheck.compare.estimators.crossing import crossing
 
 P_STAR_LEVEL = 0.1  # test error over chance at P*, as the claims
-
-
-def crossing(ps: list[float], values: np.ndarray, level: float) -> float:
-    """First P where `values` reach `level` or less, linear in log P between grid points (NaN if never)."""
-    for i in range(1, len(ps)):
-        if values[i] <= level:
-            a, b = values[i - 1], values[i]
-            if a <= level:
-                return ps[i - 1]
-            t = (a - level) / (a - b)
-            return float(np.exp(np.log(ps[i - 1]) + t * (np.log(ps[i]) - np.log(ps[i - 1]))))
-    return float("nan")
 
 
 def untrained(ms=(3, 4, 6, 8), seeds=4) -> None:
@@ -59,10 +46,10 @@ def untrained(ms=(3, 4, 6, 8), seeds=4) -> None:
 
 
 def offsets(store_path: str, suite: str) -> None:
-    store = open_store(store_path, readonly=True)
+    store = read_store(store_path)
     cells: dict[tuple, dict[int, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     seen = set()
-    for claim in get_suite(suite):
+    for claim in suite_claims(suite).values():
         for spec, seed in claim.runs():
             if spec.kind != "rhm_learning" or getattr(spec, "sensitivity_level", None) != 1 or (spec, seed) in seen:
                 continue
