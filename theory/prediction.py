@@ -24,8 +24,6 @@ from typing import Mapping, NamedTuple
 
 import sympy as sp
 
-from .._text import show
-
 
 class Provenance(str, enum.Enum):
     """Where a statement comes from (the tags of docs/science.md)."""
@@ -304,11 +302,22 @@ def _conjuncts(cond: sp.Basic) -> tuple[sp.Basic, ...]:
 
 def _show_params(params: Mapping[str, object]) -> str:
     """The parameters for a message, long values shortened."""
-    return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in params.items()) + "}"
+    return "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in params.items()) + "}"
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, shortened when long (a 400-digit integer is shown by its first and last digits)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if int(value).bit_length() > 4000:  # str() of a huge integer is slow (and refused past 4300 digits)
+            return f"{'-' if value < 0 else ''}2**{math.log2(abs(int(value))):.6g}"
+        text = repr(value)
+        return text if len(text) <= 40 else f"{text[:6]}...{text[-4:]} ({len(text.lstrip('-'))} digits)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + "..."
 
 
 def _to_sympy(sym: sp.Symbol, value: float, name: str) -> sp.Basic:
-    shown = show(value)
+    shown = _show(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}: parameter {sym.name}={shown} is not a number (give an int or a float)")
     try:

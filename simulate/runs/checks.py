@@ -16,8 +16,6 @@ import math
 import numbers
 from typing import Any, Iterable
 
-from ..._text import show
-
 __all__ = [
     "check_int", "check_seed", "check_float", "check_bool", "check_choice", "check_dtype", "check_instance", "require",
     "check_size", "check_finite", "check_memory", "available_memory", "show", "MAX_SIZE", "MAX_DEPTH",
@@ -27,6 +25,17 @@ MAX_SIZE = 2**31 - 1
 """The largest size (input dimension, width, count) a parameter may take; a larger one could not be held in memory."""
 MAX_DEPTH = 1024
 """The largest number of layers (or blocks) of a network."""
+
+
+def show(value: Any) -> str:
+    """``repr(value)``, shortened when long (a 400-digit integer is shown by its first and last digits)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if int(value).bit_length() > 4000:  # str() of a huge integer is slow (and refused past 4300 digits)
+            return f"{'-' if value < 0 else ''}2**{math.log2(abs(int(value))):.6g}"
+        text = repr(value)
+        return text if len(text) <= 40 else f"{text[:6]}...{text[-4:]} ({len(text.lstrip('-'))} digits)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + "..."
 
 
 def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
