@@ -254,7 +254,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads={args.threads} must be between 1 and {cores} (the cores available here)")
     _check_baseline(args)
     _out_folder(args)
-    executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads)
+    _use_device(args.device)
+    if args.gpu_workers < 1:
+        raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
+    executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads,
+                                                                          args.gpu_workers)
     if args.workers == 1:
         from ..simulate.runs.device import set_threads
 
@@ -270,6 +274,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise IncompleteError(f"{exc}; re-run to retry them", [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
                                   for kind, seeds, message, trace in exc.failures]) from exc
         return _finish(outcomes, args, claims, store)
+
+
+def _use_device(device: str | None) -> None:
+    """Set where the specs with ``device=None`` run, for this process and the workers it spawns."""
+    from ..simulate.runs.device import DEVICE_ENV, device_mode
+
+    if device is not None:
+        os.environ[DEVICE_ENV] = device
+    try:
+        mode = device_mode()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    import torch
+
+    if mode == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device cuda (or {DEVICE_ENV}=cuda) asked for, but CUDA is not available here; "
+                         "use --device auto or cpu")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -381,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; 1 = in-process)")
             p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default: 1)")
+            p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                           help="where runs go: auto (CUDA when present, except kinds slower on a GPU than on "
+                           "one core), cpu, or cuda (default: $SCALINGCHECK_DEVICE, else auto)")
+            p.add_argument("--gpu-workers", type=int, default=4,
+                           help="worker processes that share the GPU (default: 4)")
         p.set_defaults(func=func)
     return parser
 

@@ -62,3 +62,20 @@ class FaultToy(Spec):
         if self.counter:
             open(os.path.join(self.counter, f"{self.p}-{seed}-{os.getpid()}-{time.time_ns()}"), "w").close()
         return {"p": self.p, "value": float(seed), "payload": "x" * self.payload}
+
+
+@dataclass(frozen=True)
+class PidToy(Spec):
+    """A run whose record says which process ran it (``pid``), for the executor's placement tests."""
+
+    kind = "toy_pid"
+    p: int = 10
+    sleep: float = 0.0
+    device: str | None = None
+
+    def _run(self, seed: int) -> dict:
+        import os
+
+        if self.sleep:
+            time.sleep(self.sleep)
+        return {"p": self.p, "pid": os.getpid()}

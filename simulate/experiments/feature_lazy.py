@@ -27,7 +27,7 @@ import torch
 
 from ..data.base import DataModel
 from ..runs.checks import check_bool, check_float, check_instance, check_int, require
-from ..runs.device import check_device, resolve_device
+from ..runs.device import check_device, spec_device
 from ..learners.gradient_flow import FlowConfig, train_flow_ensemble
 from ..networks.base import stack_params, unstack_params
 from ..networks.two_layer import TwoLayerReLU
@@ -59,6 +59,9 @@ class AlphaTrainingSpec(Spec):
     kind: ClassVar[str] = "alpha_training"
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 8
+    gpu_gain: ClassVar[bool] = False
+    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): the flow's small float64 steps, one host
+    synchronisation each, run over 10x slower there than on one CPU core, so 'auto' keeps them on the CPU."""
 
     data: DataModel
     p: int
@@ -108,7 +111,7 @@ class AlphaTrainingSpec(Spec):
         return self._run_batch([seed])[0]
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         dt = torch.float64
         net = TwoLayerReLU(d=self.data.d, width=self.width)
         train = [self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt) for seed in seeds]

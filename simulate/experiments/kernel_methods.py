@@ -19,7 +19,7 @@ from ..learners.kernels import Kernel
 from ..learners.krr import krr_coefficients, predict_in_chunks
 from ..learners.spectrum import kernel_spectrum
 from ..learners.svc import fit_svc
-from ..runs.device import check_device, resolve_device
+from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
 __all__ = ["KernelRegressionSpec", "KernelSVCSpec", "SpectrumSpec"]
@@ -71,7 +71,7 @@ class KernelRegressionSpec(Spec):
         return 1.3e-8 * (float(self.p) ** 3 / 1000 + float(self.p) * self.n_test)  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)
         xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=torch.float64)
         coef = krr_coefficients(self.kernel(x), y, self.ridge)
@@ -124,7 +124,7 @@ class KernelSVCSpec(Spec):
         return 7e-9 * (float(self.p) ** 2 + float(self.p) * self.n_test)  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         x, y = self.data.sample(self.p, seed, stream=0, device=dev, dtype=torch.float64)
         xt, yt = self.data.sample(self.n_test, seed, stream=1, device=dev, dtype=torch.float64)
         classes = torch.unique(y)
@@ -166,5 +166,5 @@ class SpectrumSpec(Spec):
         return 2.8e-10 * float(self.n) ** 3  # seconds of one eigh, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
-        evals, coef = kernel_spectrum(self.data, self.kernel, self.n, seed, device=self.device)
+        evals, coef = kernel_spectrum(self.data, self.kernel, self.n, seed, device=spec_device(self))
         return {"n": self.n, "eigenvalues": evals.cpu().tolist(), "coefficients": coef.cpu().tolist()}

@@ -37,7 +37,7 @@ from ..networks.pooling import IdealPoolingNet, probes, shift
 from ..observables.perturbations import BlockShift, matched_noise
 from ..observables.sensitivity import layer_sensitivities, sensitivity
 from ..runs.checks import check_bool, check_float, check_instance, check_int, require
-from ..runs.device import check_device, resolve_device
+from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
 __all__ = ["IdealPoolingSpec", "TrainedPoolingSpec", "default_pooling_train_config"]
@@ -234,7 +234,7 @@ class TrainedPoolingSpec(Spec):
         return self._run_batch([seed])[0]
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         task, net = self.scale_detection(), self.network()
         data = [task.split(self.p_train, self.n_test, seed, device=dev, dtype=torch.float32) for seed in seeds]
         params0 = net.init_ensemble(seeds, device=dev, dtype=torch.float32)

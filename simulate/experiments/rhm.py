@@ -31,7 +31,7 @@ from ..observables.perturbations import SynonymResampling
 from ..observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
 from ..observables.sensitivity import sensitivity
 from ..runs.checks import check_choice, check_instance, check_int, require, show
-from ..runs.device import check_device, resolve_device
+from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
 __all__ = ["RHMSpec", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec", "NETWORKS"]
@@ -83,6 +83,9 @@ class RHMLearningSpec(RHMSpec):
     kind: ClassVar[str] = "rhm_learning"
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 8
+    gpu_gain: ClassVar[bool] = False
+    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): 4 seeds at P = 4096, width 64, took 13.6 s
+    there against 7.0 s on one CPU core, so 'auto' keeps these runs on the CPU."""
 
     net: str = "cnn"
     width: int = 64
@@ -134,7 +137,7 @@ class RHMLearningSpec(RHMSpec):
         return self._run_batch([seed])[0]
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         data = [self._data(seed, dev) for seed in seeds]
         net = self.network()
         stacked = lambda j: torch.stack([d[j] for d in data])  # noqa: E731
@@ -170,6 +173,8 @@ class SparseRHMLearningSpec(RHMLearningSpec):
 
     kind: ClassVar[str] = "sparse_rhm_learning"
     version: ClassVar[int] = 1
+    gpu_gain: ClassVar[bool] = True
+    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): 1.2x faster than one CPU core."""
 
     s0: int = 1
 

@@ -30,7 +30,7 @@ from ..observables.diffeomorphisms import INTERPOLATIONS, MaxEntropyDiffeo, rms_
 from ..observables.relative_stability import derived_seed, stability_terms
 from ..observables.sensitivity import STATISTICS
 from ..runs.checks import MAX_DEPTH, check_choice, check_float, check_instance, check_int, check_size, require
-from ..runs.device import check_device, resolve_device
+from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
 __all__ = ["DiffeoDisplacementSpec", "DiffeoInvertibilitySpec", "RelativeStabilitySpec", "ARCHITECTURES", "STABILITY_TRAIN"]
@@ -233,7 +233,7 @@ class RelativeStabilitySpec(Spec):
         return 2e-9 * per_image * self.train.max_steps * self.train.batch_size  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
-        dev = resolve_device(self.device)
+        dev = spec_device(self)
         images, labels = digits(self.size, device=dev, dtype=torch.float32)
         split = split_indices(DIGITS_COUNT, self.p_train, self.n_test, derived_seed(seed, _SPLIT_STREAM))
         train_idx, test_idx = (i.to(dev) for i in split)

@@ -69,6 +69,9 @@ class Spec:
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 1
     """Most seeds one call of ``_run_batch`` takes (1: the spec runs one seed at a time)."""
+    gpu_gain: ClassVar[bool] = True
+    """Whether runs of this kind with ``device=None`` go to a GPU in 'auto' mode (see
+    `simulate.runs.device`); a kind measured slower on a GPU than on one CPU core sets it False."""
 
     def _run(self, seed: int) -> dict[str, Any]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -111,9 +114,9 @@ def _provenance(spec: Spec, seed: int, seconds: float, batch: int) -> dict[str, 
     if batch > 1:
         out["batch"] = batch
     if hasattr(spec, "device"):
-        from .device import resolve_device
+        from .device import spec_device
 
-        out["device"] = str(resolve_device(spec.device))
+        out["device"] = str(spec_device(spec))
     return out
 
 

@@ -193,10 +193,30 @@ class SerialExecutor:
         return "SerialExecutor()"
 
 
+GPU_WORKERS = 4
+"""Default number of worker processes that share one GPU (see :class:`ProcessExecutor`)."""
+
+
+def _on_gpu(spec: Spec) -> bool:
+    """Whether `spec`'s runs execute on a GPU (``simulate.runs.device.spec_device``)."""
+    if not hasattr(spec, "device"):
+        return False
+    from .device import spec_device
+
+    try:
+        return spec_device(spec).type == "cuda"
+    except ValueError:  # the run itself reports it
+        return False
+
+
 class ProcessExecutor:
     """Local worker processes (spawned), each with `threads` torch/BLAS threads.
 
-    Defaults: one worker per core, one thread each. Workers exit when the
+    Defaults: one worker per core, one thread each. Tasks whose runs execute on
+    a GPU go to at most `gpu_workers` of the workers (each holds one CUDA
+    context, and the GPU is shared among them); the other tasks go to the
+    remaining workers, so a 16-core machine with a GPU runs 4 GPU workers and
+    12 CPU workers. Workers exit when the
     calling process dies (even by SIGKILL). A worker that dies while running
     (killed, out of memory) costs the tasks it was running, not the sweep:
     the pool is restarted for the other tasks, and each task that was in
@@ -204,10 +224,13 @@ class ProcessExecutor:
     reported as failed (a :class:`WorkerLost` in place of its records).
     """
 
-    def __init__(self, workers: int | None = None, threads: int = 1) -> None:
+    def __init__(self, workers: int | None = None, threads: int = 1, gpu_workers: int = GPU_WORKERS) -> None:
         cores = os.cpu_count() or 1
         self.workers = max(1, int(workers if workers is not None else cores))
         self.threads = max(1, int(threads))
+        if isinstance(gpu_workers, bool) or not isinstance(gpu_workers, int) or gpu_workers < 1:
+            raise ValueError(f"gpu_workers={gpu_workers!r} must be an integer >= 1")
+        self.gpu_workers = gpu_workers
 
     def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
         items = list(items)
@@ -239,15 +262,21 @@ class ProcessExecutor:
                workers: int) -> Iterator[Any]:
         """Run `indices` in a fresh pool, yielding results; returns (done, lost): lost is None unless a
         worker died, then the indices whose markers were left behind."""
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(workers, len(indices)),
+        gpu = [i for i in indices if _on_gpu(items[i][0])]
+        on_gpu = set(gpu)
+        cpu = [i for i in indices if i not in on_gpu]
+        n_gpu = min(self.gpu_workers, workers, len(gpu))
+        sizes = {"gpu": n_gpu, "cpu": min(max(workers - n_gpu, 1), len(cpu))}
+        pools = {name: cf.ProcessPoolExecutor(
+            max_workers=size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(self.threads, os.getpid()),
-        )
+        ) for name, size in sizes.items() if size}
         done: set[int] = set()
         try:
-            futures = {pool.submit(_tracked, fn, markers, i, *items[i]): i for i in indices}
+            futures = {pools[name].submit(_tracked, fn, markers, i, *items[i]): i
+                       for name, group in (("gpu", gpu), ("cpu", cpu)) for i in group}
             broken = False
             for fut in cf.as_completed(futures):
                 try:
@@ -262,7 +291,8 @@ class ProcessExecutor:
                     if i not in done and fut.done() and not fut.cancelled() and fut.exception() is None:
                         done.add(i)
                         yield fut.result()
-                pool.shutdown(wait=True, cancel_futures=True)
+                for pool in pools.values():
+                    pool.shutdown(wait=True, cancel_futures=True)
                 lost = {int(name) for name in os.listdir(markers)} - done
                 for name in os.listdir(markers):
                     os.unlink(os.path.join(markers, name))
@@ -270,16 +300,18 @@ class ProcessExecutor:
         except BaseException:  # Ctrl-C, SIGTERM (see compare.cli) or the caller stopped
             # Queued runs are cancelled; runs in flight would be lost anyway (their records are never
             # stored), so their workers are stopped rather than left computing for minutes.
-            processes = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in processes:
-                proc.terminate()
+            for pool in pools.values():
+                processes = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in processes:
+                    proc.terminate()
             raise
-        pool.shutdown(wait=True)
+        for pool in pools.values():
+            pool.shutdown(wait=True)
         return done, None
 
     def __repr__(self) -> str:
-        return f"ProcessExecutor(workers={self.workers}, threads={self.threads})"
+        return f"ProcessExecutor(workers={self.workers}, threads={self.threads}, gpu_workers={self.gpu_workers})"
 
 
 class DaskExecutor:
