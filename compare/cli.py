@@ -276,8 +276,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _finish(outcomes, args, claims, store)
 
 
-def _use_device(device: str | None) -> None:
-    """Set where the specs with ``device=None`` run, for this process and the workers it spawns."""
+def _use_device(device: str | None, compute: bool = True) -> None:
+    """Set where the specs with ``device=None`` run, for this process and the workers it spawns; without
+    `compute` (a report), only check that ``SCALINGCHECK_DEVICE`` is one of the allowed values."""
     from ..simulate.runs.device import DEVICE_ENV, device_mode
 
     if device is not None:
@@ -288,7 +289,7 @@ def _use_device(device: str | None) -> None:
         raise UsageError(str(exc)) from exc
     import torch
 
-    if mode == "cuda" and not torch.cuda.is_available():
+    if compute and mode == "cuda" and not torch.cuda.is_available():
         raise UsageError(f"--device cuda (or {DEVICE_ENV}=cuda) asked for, but CUDA is not available here; "
                          "use --device auto or cpu")
 
@@ -298,6 +299,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     claims = _claims(args)
     _check_baseline(args)
+    _use_device(None, compute=False)
     _out_folder(args)
     with _store(args, readonly=True) as store:
         outcomes = evaluate_all(claims, store, compute=False)

@@ -52,12 +52,14 @@ def provenance(suite: str | None = None, device: str | None = None) -> dict[str,
     """The provenance block of ``results.json``.
 
     `device`: where the runs executed ("cpu", "cuda", ...); ``None`` -> the
-    default device rule (CUDA when present, else CPU).
+    default device rule (CUDA when present, else CPU). ``device_mode`` is
+    ``SCALINGCHECK_DEVICE`` ('auto' sends some kinds to the CPU even where
+    ``device`` is 'cuda'; each record names the device that ran it).
     """
     import numpy
     import torch
 
-    from ..simulate.runs.device import default_device
+    from ..simulate.runs.device import default_device, device_mode
 
     git = git_commit()
     return {
@@ -70,6 +72,7 @@ def provenance(suite: str | None = None, device: str | None = None) -> dict[str,
         "numpy": numpy.__version__,
         "platform": platform.platform(),
         "device": str(default_device()) if device is None else str(device),
+        "device_mode": device_mode(),
         "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "suite": suite,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -39,6 +39,7 @@ def test_predict_evaluates_one(capsys):
         (["run", "--suite", "nope"], "unknown suite 'nope'"),
         (["run", "--suite", "toy", "--claim", "nope"], "unknown claim(s) nope"),
         (["run", "--suite", "toy", "--study", "nope"], "unknown study(ies) nope"),
+        (["run", "--suite", "toy", "--gpu-workers", "0"], "--gpu-workers=0 must be >= 1"),
     ],
 )
 def test_bad_input_gives_one_clear_line(args, message, tmp_path):
@@ -100,3 +101,21 @@ def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):
     assert proc.returncode == 130
     assert "interrupted; finished runs are stored" in err
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] >= 2
+
+
+def test_unknown_device_is_a_usage_error():
+    res = run_cli("run", "--device", "gpu")
+    assert res.returncode == 2 and "invalid choice: 'gpu'" in res.stderr
+
+
+def test_device_mode_from_the_environment_is_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALINGCHECK_DEVICE", "tpu")
+    for command in ("run", "report"):
+        res = run_cli(command, "--suite", "toy", "--out", str(tmp_path))
+        assert res.returncode == 2 and "SCALINGCHECK_DEVICE='tpu' must be one of auto, cpu, cuda" in res.stderr
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the machine without CUDA")
+def test_device_cuda_without_cuda_is_a_usage_error(tmp_path):
+    res = run_cli("run", "--suite", "toy", "--device", "cuda", "--out", str(tmp_path))
+    assert res.returncode == 2 and "CUDA is not available" in res.stderr and "Traceback" not in res.stderr
