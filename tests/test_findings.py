@@ -79,3 +79,29 @@ def test_sensitivity_offsets_at_known_crossings(tmp_path, quick_claims):
     rows = [ln for ln in text.splitlines() if ln.startswith("m=")]
     assert rows and all("P* 256; log2(P_S/P*) -2.00 at S = 1/2, -1.00 at S = (1-1/m)/2" in ln for ln in rows), text
     assert text.count("untrained CNN") == 4
+
+
+def test_local_exponents_skip_claims_missing_from_the_suite_or_the_store(tmp_path, quick_claims):
+    """Only one claim stored: the others are named as skipped, and the stored one still gets its exponents."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    for spec, seed in quick_claims["krr_depleted_d1_chi1"].runs():
+        store.put(spec, seed, {"mse": 2 * spec.p**-1.25})
+    store.close()
+    text = script("kernel_local_exponents.py", tmp_path / "s.sqlite")
+    assert "svc_laplace_stripe_d2: skipped (none of the runs" in text
+    assert "local exponent 1.250 +- 0.000" in text.split("krr_depleted_d1_chi1:")[1]
+
+
+def test_the_cusp_claims_file_states_its_predictions(quick_claims):
+    """findings/svc_cusp_claims.py: one claim per (xi, sigma), each predicting (d-1+xi)/(3d-3+xi) at d = 2, with
+    the quick kernel claims' window; xi = 0.5, sigma = 10 shares the quick suite's runs."""
+    from scalingcheck.compare.user_claims import load_claims
+
+    claims = {c.name: c for c in load_claims(str(ROOT / "findings" / "svc_cusp_claims.py")).claims("quick")}
+    assert len(claims) == 7
+    for name, claim in claims.items():
+        xi = float(name.split("cusp")[1].split("_")[0])
+        assert claim.predicted.value(None) == pytest.approx((1 + xi) / (3 + xi))
+        assert claim.estimator.window == quick_claims["svc_cusp0.5_stripe_d2"].estimator.window
+    shared = {spec.key(seed) for spec, seed in quick_claims["svc_cusp0.5_stripe_d2"].runs()}
+    assert {spec.key(seed) for spec, seed in claims["svc_cusp0.5_sigma10_stripe_d2"].runs()} == shared
