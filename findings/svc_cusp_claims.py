@@ -15,6 +15,12 @@ Same protocol as the suite's kernel claims (quick scale: P = 128..8192, the smal
 of xi = 0.5, sigma = 10 are the quick suite's own runs (same keys: a quick-suite store serves them)::
 
     scalingcheck run findings/svc_cusp_claims.py --suite quick --out scalingcheck-out
+
+At d = 2 the exponent stayed near 0.5 for xi = 0.25 and 0.5 whatever sigma, and followed the prediction at
+xi = 1.5 (README). The scale ``d3`` asks whether the same happens at d = 3, where the predictions are 0.385,
+0.429 and 0.467 at xi = 0.5, 1 and 1.5 (sigma = 10, same protocol)::
+
+    scalingcheck run findings/svc_cusp_claims.py --suite d3 --out scalingcheck-out
 """
 from __future__ import annotations
 
@@ -31,17 +37,19 @@ SUITE = SCALES["quick"]
 @dataclass(frozen=True, kw_only=True)
 class CuspScale(Scale):
     kernels: tuple[tuple[float, float], ...]  # (xi, sigma)
+    d: int = 2
 
 
 class SVCCusp(Study):
     name = "svc_cusp_bandwidth"
-    title = "SVC learning-curve exponent on the stripe (d = 2) against the kernel's cusp xi and bandwidth sigma"
+    title = "SVC learning-curve exponent on the stripe against the kernel's cusp xi and bandwidth sigma"
     papers = ("2007.11471",)
     scales = {"quick": CuspScale(kernels=((0.25, 10.0), (0.5, 10.0), (1.5, 10.0), (0.25, 100.0), (0.5, 100.0),
-                                          (1.5, 100.0), (0.5, 1000.0)), n_boot=SUITE.n_boot)}
+                                          (1.5, 100.0), (0.5, 1000.0)), n_boot=SUITE.n_boot),
+              "d3": CuspScale(kernels=((0.5, 10.0), (1.0, 10.0), (1.5, 10.0)), d=3, n_boot=SUITE.n_boot)}
 
     def build(self, sizes: CuspScale) -> list[Claim]:
-        d, claims = 2, []
+        d, claims = sizes.d, []
         fit = PowerLawFit(x="p", y="test_error", window=_window(SUITE.svc_ps), n_boot=sizes.n_boot)
         for xi, sigma in sizes.kernels:
             base = KernelSVCSpec(data=Stripe(d=d), kernel=ExpPower(sigma=sigma, xi=xi), p=SUITE.svc_ps[0],
