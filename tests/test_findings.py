@@ -105,3 +105,20 @@ def test_the_cusp_claims_file_states_its_predictions(quick_claims):
         assert claim.estimator.window == quick_claims["svc_cusp0.5_stripe_d2"].estimator.window
     shared = {spec.key(seed) for spec, seed in quick_claims["svc_cusp0.5_stripe_d2"].runs()}
     assert {spec.key(seed) for spec, seed in claims["svc_cusp0.5_sigma10_stripe_d2"].runs()} == shared
+
+
+def test_the_vocabulary_claims_file_changes_only_v(quick_claims):
+    """findings/rhm_vocabulary_claims.py: the quick suite's CNN claim on P*(n_c) with v = 32 instead of 8: the same
+    prediction (exponent 1 in n_c), estimator, tolerance, network and training, and every (n_c, P, seed) of it."""
+    from scalingcheck.compare.user_claims import load_claims
+
+    (claim,) = load_claims(str(ROOT / "findings" / "rhm_vocabulary_claims.py")).claims("quick")
+    suite = quick_claims["rhm_p_star_n_c_L3"]
+    assert claim.predicted.value(None) == pytest.approx(1.0) == suite.predicted.value(None)
+    assert claim.estimator == suite.estimator and claim.tolerance == suite.tolerance
+    assert {spec.v for spec, _ in claim.runs()} == {32} and {spec.v for spec, _ in suite.runs()} == {8}
+    same = ("m", "s", "L", "net", "width", "train", "sensitivity_level")
+    assert {tuple(getattr(spec, f) for f in same) for spec, _ in claim.runs()} == \
+        {tuple(getattr(spec, f) for f in same) for spec, _ in suite.runs()}
+    assert {(spec.n_c, spec.p, seed) for spec, seed in claim.runs()} >= \
+        {(spec.n_c, spec.p, seed) for spec, seed in suite.runs()}
