@@ -122,3 +122,20 @@ def test_the_vocabulary_claims_file_changes_only_v(quick_claims):
         {tuple(getattr(spec, f) for f in same) for spec, _ in suite.runs()}
     assert {(spec.n_c, spec.p, seed) for spec, seed in claim.runs()} >= \
         {(spec.n_c, spec.p, seed) for spec, seed in suite.runs()}
+
+
+def test_the_width_claims_file_changes_only_the_width(quick_claims):
+    """findings/rhm_width_claims.py: the quick suite's P*(m) and sensitivity claims at L = 3 with widths 128 and 256,
+    and nothing else changed (same prediction, estimator, tolerance and runs up to the width)."""
+    import dataclasses as dc
+
+    from scalingcheck.compare.user_claims import load_claims
+
+    claims = {c.name: c for c in load_claims(str(ROOT / "findings" / "rhm_width_claims.py")).claims("quick")}
+    assert len(claims) == 4
+    for name, claim in claims.items():
+        base, width = name.rsplit("_width", 1)
+        suite = quick_claims[base]
+        assert {spec.width for spec, _ in claim.runs()} == {int(width)}
+        assert (claim.predicted, claim.estimator, claim.tolerance) == (suite.predicted, suite.estimator, suite.tolerance)
+        assert [(dc.replace(spec, width=64), seed) for spec, seed in claim.runs()] == suite.runs()
