@@ -80,6 +80,9 @@ def _import_file(path: Path) -> None:
 def load_claims(path: str | os.PathLike[str] | None = None, module: str | None = None) -> LoadedClaims:
     """Import a claims file (`path`) or module (`module`, as ``python -m`` names it); what it registered.
 
+    A file or module is imported once per process (Python caches modules):
+    loading it again returns what its first load registered.
+
     Raises
     ------
     ClaimsFileError
@@ -88,6 +91,18 @@ def load_claims(path: str | os.PathLike[str] | None = None, module: str | None =
     """
     if (path is None) == (module is None):
         raise ClaimsFileError("give a claims file or a module (-m), not both or neither")
+    key = ("file", os.path.realpath(path)) if path is not None else ("module", str(module))
+    if key in _LOADED:
+        return _LOADED[key]
+    _LOADED[key] = loaded = _load(path, module)
+    return loaded
+
+
+_LOADED: dict[tuple[str, str], "LoadedClaims"] = {}
+"""What each claims file or module registered, by real path or module name (see `load_claims`)."""
+
+
+def _load(path: str | os.PathLike[str] | None, module: str | None) -> LoadedClaims:
     before_studies = {s.name for s in studies()}  # the built-in ones load first: a clash is the user's
     from ..theory.registry import names
 

@@ -18,12 +18,32 @@ def arguments(doc: str) -> argparse.Namespace:
                         help="the store of a `scalingcheck run --suite quick` (default: %(default)s)")
     parser.add_argument("--suite", default="quick", help="the suite whose claims are read (default: %(default)s)")
     parser.add_argument("--boot", type=int, default=2000, help="bootstrap resamples over seeds (default: %(default)s)")
-    return parser.parse_args()
+    parser.add_argument("--claims-file", help="read the claims of this claims file (e.g. findings/*_claims.py) at "
+                        "scale --suite instead of the built-in suite")
+    parser.add_argument("--claim", action="append", help="only this claim (repeatable; default: the script's own)")
+    args = parser.parse_args()
+    if args.claims_file:
+        use_claims_file(args.claims_file)
+    return args
+
+
+_CLAIMS_FILE: list[str] = []
+
+
+def use_claims_file(path: str) -> None:
+    """Make `suite_claims` read the claims of the claims file at `path` instead of the built-in suites."""
+    _CLAIMS_FILE[:] = [path]
+    suite_claims.cache_clear()
 
 
 @functools.lru_cache(maxsize=None)
 def suite_claims(suite: str) -> dict:
-    """The claims of a suite by name (built once per script: building the quick suite takes seconds)."""
+    """The claims of a suite by name (built once per script: building the quick suite takes seconds), or those of
+    the claims file given to `use_claims_file` at that scale."""
+    if _CLAIMS_FILE:
+        from scalingcheck.compare.user_claims import load_claims
+
+        return {c.name: c for c in load_claims(_CLAIMS_FILE[0]).claims(suite)}
     return {c.name: c for c in get_suite(suite)}
 
 

@@ -24,7 +24,7 @@ CLAIMS = ("compression_stripe_d2", "net_feature_stripe_d3", "net_feature_cylinde
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    for claim in CLAIMS:
+    for claim in args.claim or CLAIMS:
         feature = lambda spec: spec.alpha < 1 and not spec.frozen_kernels  # noqa: E731 - the feature-regime runs
         for name, pick in (("end", lambda r: r["compression"]),
                            ("peak", lambda r: max(v for _, v in r["compression_trace"]))):

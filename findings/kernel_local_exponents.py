@@ -33,6 +33,8 @@ def local_exponents(xs: np.ndarray, table: np.ndarray) -> np.ndarray:
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     for claim, observable, predicted in CLAIMS:
+        if args.claim and claim not in args.claim:
+            continue
         if claim not in suite_claims(args.suite):
             print(f"{claim}: not in the {args.suite} suite, skipped")
             continue

@@ -15,6 +15,7 @@ S < 1. This script
    between the grid points, as the claims do; exploratory: that threshold was chosen after the runs)::
 
     python findings/sensitivity_offset.py --store scalingcheck-out/store.sqlite
+    python findings/sensitivity_offset.py --claims-file findings/rhm_width_claims.py --store scalingcheck-out/store.sqlite
 """
 from __future__ import annotations
 
@@ -45,28 +46,30 @@ def untrained(ms=(3, 4, 6, 8), seeds=4) -> None:
               f"1 - 1/m = {1 - 1 / m:.3f}")
 
 
-def offsets(store_path: str, suite: str) -> None:
+def offsets(store_path: str, suite: str, only: list[str] | None = None) -> None:
     store = read_store(store_path)
     cells: dict[tuple, dict[int, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     seen = set()
-    for claim in suite_claims(suite).values():
+    for name, claim in suite_claims(suite).items():
+        if only and name not in only:
+            continue
         for spec, seed in claim.runs():
             if spec.kind != "rhm_learning" or getattr(spec, "sensitivity_level", None) != 1 or (spec, seed) in seen:
                 continue
             seen.add((spec, seed))
             record = store.get(spec.key(seed))
             if record is not None:
-                cells[(spec.m, spec.L, spec.s, spec.n_c)][spec.p].append(
+                cells[(spec.m, spec.L, spec.s, spec.n_c, spec.width)][spec.p].append(
                     (record["sensitivity_top"], record["error_over_chance"]))
     if not cells:
         raise SystemExit(f"none of the sensitivity runs is in {store_path}: run `scalingcheck run --suite {suite}` first")
-    for (m, L, s, n_c), by_p in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][3], kv[0][0])):
+    for (m, L, s, n_c, width), by_p in sorted(cells.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][3], kv[0][0])):
         ps = sorted(by_p)
         sens = np.array([np.mean([a for a, _ in by_p[p]]) for p in ps])
         error = np.array([np.mean([b for _, b in by_p[p]]) for p in ps])
         p_star = crossing(ps, error, P_STAR_LEVEL)
         half, relative = crossing(ps, sens, 0.5), crossing(ps, sens, 0.5 * (1 - 1 / m))
-        print(f"m={m} L={L} s={s} n_c={n_c}: S at P={ps[0]:g} {sens[0]:.2f} (1-1/m = {1 - 1 / m:.2f}); P* {p_star:.0f}; "
+        print(f"m={m} L={L} s={s} n_c={n_c} width={width}: S at P={ps[0]:g} {sens[0]:.2f} (1-1/m = {1 - 1 / m:.2f}); P* {p_star:.0f}; "
               f"log2(P_S/P*) {np.log2(half / p_star):+.2f} at S = 1/2, {np.log2(relative / p_star):+.2f} at S = (1-1/m)/2")
 
 
@@ -74,7 +77,7 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     torch.set_num_threads(1)
     untrained()
-    offsets(args.store, args.suite)
+    offsets(args.store, args.suite, args.claim)
 
 
 if __name__ == "__main__":

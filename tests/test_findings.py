@@ -139,3 +139,50 @@ def test_the_width_claims_file_changes_only_the_width(quick_claims):
         assert {spec.width for spec, _ in claim.runs()} == {int(width)}
         assert (claim.predicted, claim.estimator, claim.tolerance) == (suite.predicted, suite.estimator, suite.tolerance)
         assert [(dc.replace(spec, width=64), seed) for spec, seed in claim.runs()] == suite.runs()
+
+
+def test_the_compression_width_claims_file_changes_only_the_width(quick_claims):
+    """findings/compression_width_claims.py: the suite's feature-regime learning curve and lambda claims (stripe d = 2)
+    at width 256, with the same flow, prediction, estimator, tolerance and runs up to the width."""
+    import dataclasses as dc
+
+    from scalingcheck.compare.user_claims import load_claims
+
+    claims = {c.name: c for c in load_claims(str(ROOT / "findings" / "compression_width_claims.py")).claims("quick")}
+    assert sorted(claims) == ["compression_stripe_d2_width256", "net_feature_stripe_d2_width256"]
+    for name, claim in claims.items():
+        suite = quick_claims[name.rsplit("_width", 1)[0]]
+        assert {spec.width for spec, _ in claim.runs()} == {256}
+        assert (claim.predicted, claim.estimator, claim.tolerance) == (suite.predicted, suite.estimator, suite.tolerance)
+        assert [(dc.replace(spec, width=64), seed) for spec, seed in claim.runs()] == suite.runs()
+
+
+def test_sensitivity_offsets_of_a_claims_file_by_width(tmp_path):
+    """--claims-file: the runs of findings/rhm_width_claims.py, fabricated with the crossings of the test above,
+    give one row per (m, width) with the known offsets."""
+    from scalingcheck.compare.user_claims import load_claims
+
+    claims = load_claims(str(ROOT / "findings" / "rhm_width_claims.py")).claims("quick")
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    for claim in claims:
+        for spec, seed in claim.runs():
+            p, m = spec.p, spec.m
+            sens = 1 - 1 / m if p < 64 else 0.5 if p < 128 else (1 - 1 / m) / 2
+            store.put(spec, seed, {"sensitivity_top": sens, "error_over_chance": 1.0 if p < 256 else 0.1})
+    store.close()
+    out = subprocess.run([sys.executable, str(ROOT / "findings" / "sensitivity_offset.py"), "--store",
+                          str(tmp_path / "s.sqlite"), "--claims-file", str(ROOT / "findings" / "rhm_width_claims.py")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = [ln for ln in out.stdout.splitlines() if ln.startswith("m=")]
+    assert len(rows) == 8 and {ln.split("width=")[1].split(":")[0] for ln in rows} == {"128", "256"}
+    assert all("P* 256; log2(P_S/P*) -2.00 at S = 1/2, -1.00 at S = (1-1/m)/2" in ln for ln in rows), out.stdout
+
+
+def test_loading_a_claims_file_twice_returns_what_its_first_load_registered():
+    """Python imports a claims file once per process; a second load_claims must not report 'registers no study'."""
+    from scalingcheck.compare.user_claims import load_claims
+
+    path = str(ROOT / "findings" / "rhm_vocabulary_claims.py")
+    first, second = load_claims(path), load_claims(path)
+    assert second is first and [s.name for s in first.studies] == ["rhm_vocabulary"]
