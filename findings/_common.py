@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 from collections import defaultdict
 
 import numpy as np
 
+from scalingcheck import Scale
 from scalingcheck.compare.estimators.bootstrap import seed_bootstrap
 from scalingcheck.compare.suites import get_suite
 from scalingcheck.simulate.runs.store import open_store
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WidthScale(Scale):
+    """The scale of a claims file that rebuilds a suite's claims at other network widths."""
+
+    widths: tuple[int, ...]
 
 
 def arguments(doc: str) -> argparse.Namespace:

@@ -12,17 +12,12 @@ alpha, p grid, seeds, window and tolerance imported from the study, fixed before
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
-from scalingcheck import Claim, Scale, Study, register_study
+from _common import WidthScale
+from scalingcheck import Claim, Study, register_study
 from scalingcheck.compare.studies.feature_lazy.claims import SCALES, feature_name, learning_curve_claims
 
 SUITE = SCALES["quick"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class WidthScale(Scale):
-    widths: tuple[int, ...]
 
 
 class CompressionWidth(Study):

@@ -12,17 +12,12 @@ these runs)::
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
-from scalingcheck import Claim, Scale, Study, register_study
+from _common import WidthScale
+from scalingcheck import Claim, Study, register_study
 from scalingcheck.compare.studies.rhm.claims import SCALES, p_star_name, sample_complexity_claims, sensitivity_name
 
 SUITE = SCALES["quick"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class WidthScale(Scale):
-    widths: tuple[int, ...]
 
 
 class RHMWidth(Study):
