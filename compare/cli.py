@@ -252,11 +252,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
     if not 1 <= args.threads <= cores:
         raise UsageError(f"--threads={args.threads} must be between 1 and {cores} (the cores available here)")
-    _check_baseline(args)
-    _out_folder(args)
-    _use_device(args.device)
     if args.gpu_workers < 1:
         raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
+    _use_device(args.device)
+    _check_baseline(args)
+    _out_folder(args)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads,
                                                                           args.gpu_workers)
     if args.workers == 1:

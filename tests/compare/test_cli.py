@@ -117,5 +117,6 @@ def test_device_mode_from_the_environment_is_checked(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the machine without CUDA")
 def test_device_cuda_without_cuda_is_a_usage_error(tmp_path):
-    res = run_cli("run", "--suite", "toy", "--device", "cuda", "--out", str(tmp_path))
+    res = run_cli("run", "--suite", "toy", "--device", "cuda", "--out", str(tmp_path / "out"))
     assert res.returncode == 2 and "CUDA is not available" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()  # refused before the output folder is made
