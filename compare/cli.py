@@ -259,10 +259,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     _out_folder(args)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads,
                                                                           args.gpu_workers)
-    if args.workers == 1:
+    if args.workers == 1:  # the runs are in this process: set it up as a worker is
+        from ..simulate.runs.allocator import keep_freed_memory
         from ..simulate.runs.device import set_threads
 
         set_threads(args.threads)
+        keep_freed_memory()
     progress = False if args.no_progress else None
     with _store(args) as store:
         print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)

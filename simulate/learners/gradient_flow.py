@@ -135,13 +135,36 @@ def _each(values: Params, i: int) -> Params:
     return {k: v[i : i + 1] for k, v in values.items()}
 
 
-def _loss_and_grad(net, params, x, y, f0, alpha, config):
-    """Per-model loss [E], outputs F [E, P] and gradients (dict of [E, ...]) at `params`."""
-    leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
-    out = alpha_outputs(net, leaves, x, f0, alpha)
-    loss = _point_loss(y * out, config).mean(dim=-1) / alpha
-    grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
-    return loss.detach(), out.detach(), dict(zip(leaves, grads))
+def _loss_and_grad(net, params, x, y, f0, alpha, config, slope=None):
+    """Per-model loss [E], outputs F [E, P] and gradients (dict of [E, ...]) at `params`.
+
+    ``L = mean_mu l(y F) / alpha`` with ``F = alpha (f - f_0)``; the gradient is the network's
+    vector-Jacobian product (:meth:`Network.output_and_vjp`) of ``dL/df``. ``dL/df`` is formed by the
+    chain rule in the order autograd uses (``1/alpha``, ``/P``, ``l'``, ``y``, ``alpha``), so that the
+    numbers are those of ``torch.autograd.grad`` to the last bit. `slope` is :func:`_mean_slope` of `alpha`
+    (computed here when not given); `params` and `x` are not checked (the flow checks them once).
+    """
+    f, vjp = net._output_and_vjp(params, x)
+    a = alpha.unsqueeze(-1)
+    out = a * (f - f0)
+    z = y * out
+    margin = 1 - z
+    g = _mean_slope(alpha, z.shape[-1]) if slope is None else slope
+    if config.loss == "hinge":
+        point = torch.relu(margin)
+        g = torch.ops.aten.threshold_backward(g, point, 0.0)
+    else:
+        k = config.softness
+        inner = k * margin
+        point = F.softplus(inner) / k
+        g = torch.ops.aten.softplus_backward(g / k, inner, 1.0, 20.0) * k
+    loss = point.mean(dim=-1) / alpha
+    return loss, out, vjp(-g * y * a)
+
+
+def _mean_slope(alpha: torch.Tensor, p: int) -> torch.Tensor:
+    """d(mean_mu l_mu / alpha) / d l_mu = (1/alpha)/P, [E, P], as autograd forms it."""
+    return (torch.ones_like(alpha) / alpha).unsqueeze(-1).expand(alpha.shape[0], p) / p
 
 
 def _bcast(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -188,7 +211,8 @@ def train_flow_ensemble(
     params = {k: v.detach().clone() for k, v in params.items()}
     with torch.no_grad():  # model by model: each model's numbers do not depend on the batch it is in
         f0 = torch.cat([net.apply(_each(params, i), x[i : i + 1]) for i in range(e)])
-    loss, out, grad = _loss_and_grad(net, params, x, y, f0, alpha_t, config)
+    slope = _mean_slope(alpha_t, x.shape[1])
+    loss, out, grad = _loss_and_grad(net, params, x, y, f0, alpha_t, config, slope)
     dt = torch.full((e,), float(config.dt0), dtype=x.dtype, device=x.device)
     t = torch.zeros(e, dtype=x.dtype, device=x.device)
     steps = torch.zeros(e, dtype=torch.long)
@@ -203,9 +227,15 @@ def train_flow_ensemble(
     stalled = torch.zeros_like(margin_ok)
     active = (~margin_ok).clone()
     scale = float(net.width)
-    while bool(active.any()):
-        ids = torch.nonzero(active).squeeze(1)
-        every = ids.numel() == e  # all models active (the common case): no gathers, no scatters
+    bounded = math.isfinite(config.max_dgrad)  # max_dgrad = inf disables the bound (and its cost)
+    # |g| of each model's current gradient, kept from the step that made it (the same numbers as recomputing it)
+    gnorm = _norm(grad) if bounded else None
+    n_active = int(active.sum())
+    while n_active:
+        # All models active is the common case: whole tensors, no gathers or scatters. Otherwise the live
+        # models are gathered, and what they accepted is scattered back.
+        every = n_active == e
+        ids = torch.arange(e, device=x.device) if every else torch.nonzero(active).squeeze(1)
 
         def live(values: torch.Tensor) -> torch.Tensor:
             return values if every else values[ids]
@@ -213,52 +243,68 @@ def train_flow_ensemble(
         h = live(dt)
         if config.tau > 0:  # exact relaxation of the velocity over dt, then a step along it
             keep = torch.exp(-h / config.tau)
-            new_vel = {
-                k: _bcast(keep, v) * live(vel[k]) - _bcast((1 - keep) * scale, v) * live(grad[k]) for k, v in params.items()
-            }
+            pull = (1 - keep) * scale
+            new_vel = {k: _bcast(keep, v) * live(vel[k]) - _bcast(pull, v) * live(grad[k]) for k, v in params.items()}
         else:
             new_vel = {k: -scale * live(grad[k]) for k in params}
         proposal = {k: live(params[k]) + _bcast(h, v) * new_vel[k] for k, v in params.items()}
-        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, live(x), live(y), live(f0), live(alpha_t), config)
+        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, live(x), live(y), live(f0), live(alpha_t), config,
+                                                     live(slope))
         old_out = live(out)
         dout = ((new_out - old_out).abs() / old_out.abs().clamp_min(1.0)).amax(dim=1)
         finite = torch.isfinite(new_loss) & torch.isfinite(dout)
         within = dout <= config.max_dout
-        if math.isfinite(config.max_dgrad):  # max_dgrad = inf disables the bound (and its cost)
-            old_g = {k: live(grad[k]) for k in grad}
-            dgrad = _norm({k: new_grad[k] - old_g[k] for k in grad}).pow(2) / (_norm(old_g) * _norm(new_grad)).clamp_min(1e-300)
+        new_norm = _norm(new_grad)
+        if bounded:
+            dgrad = _norm({k: new_grad[k] - live(grad[k]) for k in grad}).pow(2) / (live(gnorm) * new_norm).clamp_min(1e-300)
             finite &= torch.isfinite(dgrad)
             within &= dgrad <= config.max_dgrad
         ok = finite & (within | (h <= config.min_dt))
-        acc = ids[ok]
-        taken = every and bool(ok.all())
-        if taken:  # every model active and accepted: take the proposals whole
+        n_ok = int(ok.sum())
+        # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
+        # every unmet point lies where all its ReLUs are off): it can never converge, so it stops there.
+        new_margin_ok = torch.all(y * new_out >= 1, dim=1) if every else torch.all(live(y) * new_out >= 1, dim=1)
+        if every and n_ok == e:  # every model active and accepted: take the proposals whole
             params, grad, vel = proposal, new_grad, new_vel
             out, loss = new_out, new_loss
+            t += dt
+            margin_ok = new_margin_ok
+            stalled = (new_norm == 0) & ~margin_ok
+            if bounded:
+                gnorm = new_norm
+            acc = None
         else:
+            acc = ids[ok]
             for k in params:
                 params[k][acc] = proposal[k][ok]
                 grad[k][acc] = new_grad[k][ok]
                 vel[k][acc] = new_vel[k][ok]
             out[acc] = new_out[ok]
             loss[acc] = new_loss[ok]
-        t[acc] += dt[acc]
-        dt[ids] = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
-        steps[ids.cpu()] += 1
-        rejected[ids[~ok].cpu()] += 1
-        if observe is not None and acc.numel():
-            marked = acc[t[acc] >= next_mark[acc]]
+            t[acc] += dt[acc]
+            margin_ok[acc] = new_margin_ok[ok]
+            stalled[acc] = (new_norm[ok] == 0) & ~margin_ok[acc]
+            if bounded:
+                gnorm[acc] = new_norm[ok]
+            rejected[ids[~ok].cpu()] += 1
+        step_dt = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
+        if every:
+            dt = step_dt
+            steps += 1
+        else:
+            dt[ids] = step_dt
+            steps[ids.cpu()] += 1
+        if observe is not None and n_ok:
+            due = t >= next_mark if acc is None else torch.zeros_like(margin_ok).index_fill_(0, acc, True) & (t >= next_mark)
+            marked = torch.nonzero(due).squeeze(1)
             if marked.numel():
                 values = observe({k: v[marked] for k, v in params.items()})
                 for i, v in zip(marked.tolist(), values.tolist()):
                     traces[i].append((float(t[i]), float(v)))
                     while next_mark[i] <= t[i] and math.isfinite(float(t[i])):
                         next_mark[i] *= 2
-        margin_ok[acc] = torch.all((y if taken else y[acc]) * (new_out if taken else new_out[ok]) >= 1, dim=1)
-        # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
-        # every unmet point lies where all its ReLUs are off): it can never converge, so it stops there.
-        stalled[acc] = (_norm(new_grad if taken else {k: new_grad[k][ok] for k in grad}) == 0) & ~margin_ok[acc]
         active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
+        n_active = int(active.sum())
     results = []
     final = observe(params).tolist() if observe is not None else None
     for i in range(e):

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 import torch
 
@@ -191,6 +191,29 @@ class Network:
         with stacked parameters [E, ...] and inputs ``[E, batch, ...]``, a leading E axis (pure function)."""
         self._lead(params, x)
         return self._forward(params, x)
+
+    def output_and_vjp(self, params: Params, x: torch.Tensor) -> tuple[torch.Tensor, Callable[[torch.Tensor], Params]]:
+        """Outputs (as :meth:`apply`, detached) and their vector-Jacobian product.
+
+        Returns ``(out, vjp)``: ``vjp(g)``, with `g` shaped like `out`, is the
+        gradient of ``sum(g * out)`` with respect to every parameter (a dict
+        shaped like `params`). This default uses autograd; a network may
+        override it with its explicit backward pass (:class:`TwoLayerReLU`),
+        which must give the same gradient up to rounding.
+        """
+        self._lead(params, x)
+        return self._output_and_vjp(params, x)
+
+    def _output_and_vjp(self, params: Params, x: torch.Tensor) -> tuple[torch.Tensor, Callable[[torch.Tensor], Params]]:
+        """:meth:`output_and_vjp` without checking `params` and `x` (for loops that checked them once)."""
+        leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+        with torch.enable_grad():
+            out = self._forward(leaves, x)
+
+        def vjp(g: torch.Tensor) -> Params:
+            return dict(zip(leaves, torch.autograd.grad(out, list(leaves.values()), g)))
+
+        return out.detach(), vjp
 
     def features(self, params: Params, x: torch.Tensor) -> list[torch.Tensor]:
         """Post-activation features of every hidden layer, each ``[(E,) batch, channels, *positions]``, layer 1 first."""

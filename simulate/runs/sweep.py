@@ -37,6 +37,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .allocator import keep_freed_memory
 from .progress import progress_bar
 from .checks import check_seed
 from .spec import Spec, run_batch
@@ -156,6 +157,7 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(threads: int, parent: int | None = None) -> None:
     if parent is not None:
         _die_with_parent(parent)
+    keep_freed_memory()
     import torch
 
     torch.set_num_threads(threads)

@@ -67,3 +67,22 @@ def test_spec_record():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 60, 257])
+def test_projected_spectrum_matches_a_full_eigendecomposition(n):
+    """Eigenvalues and |v_k . y| without eigenvectors (dsytrd + dstemr) against numpy's eigh with vectors."""
+    from scalingcheck.simulate.learners.spectrum import projected_spectrum
+
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, n + 3))
+    a = x @ x.T / (n + 3) + np.diag(rng.uniform(0, 1e-6, n))  # positive definite, eigenvalues over many scales
+    y = rng.choice([-1.0, 1.0], n)
+    evals_ref, vecs = np.linalg.eigh(a)
+    evals, proj = projected_spectrum(a.copy(), y)
+    np.testing.assert_allclose(evals, evals_ref, rtol=0, atol=1e-12 * evals_ref.max())
+    # eigenvalues are simple here: each projection is defined up to its sign
+    np.testing.assert_allclose(np.abs(proj), np.abs(vecs.T @ y), rtol=0, atol=1e-9 * np.sqrt(n))
+    assert np.sum(proj**2) == pytest.approx(n)  # |y|^2, whatever the basis
+    with pytest.raises(ValueError, match="matrix must be"):
+        projected_spectrum(a[:, :-1] if n > 1 else np.zeros((1, 2)), y)
