@@ -162,6 +162,16 @@ def _loss_and_grad(net, params, x, y, f0, alpha, config, slope=None):
     return loss, out, vjp(-g * y * a)
 
 
+def _loss_and_grad_autograd(net, params, x, y, f0, alpha, config):
+    """:func:`_loss_and_grad` by ``torch.autograd.grad`` through ``net.apply``: the reference the explicit pass
+    must equal to the last bit (tests/simulate/test_feature_lazy.py, benchmarks/flow_step.py)."""
+    leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+    out = alpha_outputs(net, leaves, x, f0, alpha)
+    loss = _point_loss(y * out, config).mean(dim=-1) / alpha
+    grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
+    return loss.detach(), out.detach(), dict(zip(leaves, grads))
+
+
 def _mean_slope(alpha: torch.Tensor, p: int) -> torch.Tensor:
     """d(mean_mu l_mu / alpha) / d l_mu = (1/alpha)/P, [E, P], as autograd forms it."""
     return (torch.ones_like(alpha) / alpha).unsqueeze(-1).expand(alpha.shape[0], p) / p
