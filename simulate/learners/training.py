@@ -299,6 +299,7 @@ def train_ensemble(
     config: TrainConfig | None = None,
     x_test: torch.Tensor | None = None,
     y_test: torch.Tensor | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> tuple[Params, list[TrainResult]]:
     """Train E models at once; each as it would be trained alone (:func:`train_one`).
 
@@ -310,6 +311,9 @@ def train_ensemble(
     seeds : E seeds; model e's mini-batch order comes from ``seeds[e]``.
     config : hyperparameters, shared (:class:`TrainConfig`; default ``TrainConfig()``).
     x_test, y_test : optional held-out set, shared [n, ...], [n] or per model [E, n, ...], [E, n].
+    sizes : optional training-set size of each model (1..P; default P for all): model e trains on the
+        first ``sizes[e]`` rows of ``xs[e]``, ``ys[e]`` (the rest is padding, never read), with its own
+        epochs and checks, so that models of different P train as one batch, each as it would alone.
 
     Returns the final stacked parameters and one :class:`TrainResult` per model. Each
     model stops on its own: once it has converged or diverged its parameters are
@@ -336,8 +340,8 @@ def train_ensemble(
         else:
             x_test, y_test = _check_data(net, config, x_test, y_test, (e,), "_test", ref)
 
-    p = xs.shape[1]
-    interval = config.check_interval(p)
+    sizes = _check_sizes(sizes, e, xs.shape[1])
+    intervals = [config.check_interval(p) for p in sizes]
     final = {k: v.detach().clone() for k, v in params.items()}  # a stopped model's parameters land here
     steps = [0] * e
     converged = [False] * e
@@ -345,16 +349,20 @@ def train_ensemble(
     # The live ensemble: the models still training, compacted (stopped models are removed from
     # the batch, so that they cost nothing). live[j] is the original index of live model j.
     live = list(range(e))
-    batches = [_Batches(p, config.batch_size, s) for s in seeds]
+    batches = [_Batches(p, config.batch_size, s) for p, s in zip(sizes, seeds)]
     tensors = list(params.values())
     opt = _Optimizer(list(params), tensors, effective_lr(net, config), config)
     xl, yl = xs, ys
     t = 0
     while True:
-        if t % interval == 0 or t == config.max_steps:
-            loss = evaluate(net, params, xl, yl, config.loss)[0].tolist()
+        due = [j for j, i in enumerate(live) if t % intervals[i] == 0 or t == config.max_steps]
+        if due:
+            loss = _evaluate_sized(net, params, xl, yl, [sizes[i] for i in live], due, config.loss)[0]
             keep = []
             for j, i in enumerate(live):
+                if j not in loss:  # not due for a check at this step
+                    keep.append(j)
+                    continue
                 if not math.isfinite(loss[j]):
                     diverged[i] = True
                 elif loss[j] < config.loss_threshold:
@@ -375,14 +383,26 @@ def train_ensemble(
                 xl, yl = xl[sel], yl[sel]
                 live = [live[j] for j in keep]
                 batches = [batches[j] for j in keep]
-        rows = torch.arange(len(live), device=xs.device)[:, None]
-        idx = torch.stack([b.indices(t) for b in batches]).to(xs.device)  # [E_live, B]
-        batch_loss = _losses(net.apply(params, xl[rows, idx]), yl[rows, idx], config.loss).mean(dim=-1).sum()
+        chunks = [b.indices(t) for b in batches]
+        if len({len(c) for c in chunks}) == 1:  # one mini-batch size (always, when the models share P)
+            rows = torch.arange(len(live), device=xs.device)[:, None]
+            idx = torch.stack(chunks).to(xs.device)  # [E_live, B]
+            batch_loss = _losses(net.apply(params, xl[rows, idx]), yl[rows, idx], config.loss).mean(dim=-1).sum()
+        else:  # some model is at the short last chunk of its epoch: one pass per chunk size, the same sum
+            batch_loss = 0
+            for n in sorted({len(c) for c in chunks}):
+                group = [j for j, c in enumerate(chunks) if len(c) == n]
+                sel = torch.tensor(group, device=xs.device)
+                rows = torch.arange(len(group), device=xs.device)[:, None]
+                idx = torch.stack([chunks[j] for j in group]).to(xs.device)
+                sub = {k: v[sel] for k, v in params.items()}
+                batch_loss = batch_loss + _losses(net.apply(sub, xl[sel][rows, idx]), yl[sel][rows, idx],
+                                                  config.loss).mean(dim=-1).sum()
         grads = torch.autograd.grad(batch_loss, tensors)
         opt.step(tensors, grads)
         t += 1
 
-    train_loss, train_error = evaluate(net, final, xs, ys, config.loss)
+    train_loss, train_error = _evaluate_sized(net, final, xs, ys, sizes, list(range(e)), config.loss)
     if x_test is not None:
         tl, te = evaluate(net, final, x_test, y_test, config.loss)
         test = list(zip(tl.tolist(), te.tolist()))
@@ -393,6 +413,37 @@ def train_ensemble(
         for i in range(e)
     ]
     return final, results
+
+
+def _check_sizes(sizes: Sequence[int] | None, e: int, p: int) -> list[int]:
+    if sizes is None:
+        return [p] * e
+    sizes = list(sizes)
+    if len(sizes) != e:
+        raise ValueError(f"sizes must hold one training-set size per model (E={e}), got {len(sizes)}")
+    return [check_int(n, f"sizes[{i}]", 1, p) for i, n in enumerate(sizes)]
+
+
+@torch.no_grad()
+def _evaluate_sized(net: Network, params: Params, xs: torch.Tensor, ys: torch.Tensor, sizes: list[int],
+                    which: list[int], loss: str) -> tuple[dict[int, float], dict[int, float]]:
+    """(loss, error) of the stacked models `which` on the first ``sizes[j]`` rows of their training sets,
+    as dicts j -> value; models of one size are evaluated together (all of them at once when they are
+    every model and fill ``xs``: the plain :func:`evaluate`)."""
+    out_loss: dict[int, float] = {}
+    out_error: dict[int, float] = {}
+    groups: dict[int, list[int]] = {}
+    for j in which:
+        groups.setdefault(sizes[j], []).append(j)
+    for p, group in groups.items():
+        if len(group) == xs.shape[0] and p == xs.shape[1]:
+            values = evaluate(net, params, xs, ys, loss)
+        else:
+            sel = torch.tensor(group, device=xs.device)
+            values = evaluate(net, {k: v[sel] for k, v in params.items()}, xs[sel, :p], ys[sel, :p], loss)
+        for j, lv, ev in zip(group, *(v.tolist() for v in values)):
+            out_loss[j], out_error[j] = lv, ev
+    return out_loss, out_error
 
 
 def train_one(

@@ -77,6 +77,31 @@ def test_ensemble_reproduces_per_model_loop(net, optimizer, lr, one_thread):
     assert len({r.steps for r in results}) > 1, "models should stop at different steps"
 
 
+@pytest.mark.parametrize("net", [_CNN_T, _FCN_T], ids=["cnn", "fcn"])
+@pytest.mark.parametrize("eval_every", [None, 4])
+def test_models_of_different_sizes_train_as_one_batch_each_as_alone(net, eval_every, one_thread):
+    """sizes: model e reads the first sizes[e] rows of its (padded) training set, with its own epochs and
+    checks; each model's result and parameters equal a lone run on exactly its rows, bit for bit."""
+    sizes, pad = [11, 24, 40, 17], 40
+    data = [task(pad, net.v, net.d, 3, 30 + i, torch.float64) for i in range(len(sizes))]
+    xs, ys = torch.stack([d[0] for d in data]), torch.stack([d[1] for d in data])
+    xt, yt = task(16, net.v, net.d, 3, 98, torch.float64)
+    seeds = [1, 2, 3, 4]
+    config = TrainConfig(lr=0.2, batch_size=8, max_steps=300, eval_every=eval_every, loss_threshold=0.2)
+    final, results = train_ensemble(net, net.init_ensemble(seeds, dtype=torch.float64), xs, ys, seeds=seeds,
+                                    config=config, x_test=xt, y_test=yt, sizes=sizes)
+    for i, (s, n) in enumerate(zip(seeds, sizes)):
+        params_i, result_i = train_one(net, net.init(s, dtype=torch.float64), xs[i, :n], ys[i, :n], seed=s,
+                                       config=config, x_test=xt, y_test=yt)
+        assert results[i] == result_i
+        assert all(torch.equal(final[k][i], params_i[k]) for k in params_i)
+    assert len({r.steps for r in results}) > 1, "models should stop at different steps"
+    with pytest.raises(ValueError, match=r"sizes\[1\]=41"):
+        train_ensemble(net, net.init_ensemble(seeds, dtype=torch.float64), xs, ys, seeds=seeds, sizes=[5, 41, 5, 5])
+    with pytest.raises(ValueError, match="one training-set size per model"):
+        train_ensemble(net, net.init_ensemble(seeds, dtype=torch.float64), xs, ys, seeds=seeds, sizes=[5, 5])
+
+
 def test_ensemble_reproduces_loop_in_float32_with_per_model_test_sets(one_thread):
     net = HierarchicalCNN(v=8, n_c=4, s=2, L=3, width=32)
     e, p = 3, 64
