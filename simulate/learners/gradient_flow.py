@@ -240,12 +240,13 @@ def train_flow_ensemble(
     bounded = math.isfinite(config.max_dgrad)  # max_dgrad = inf disables the bound (and its cost)
     # |g| of each model's current gradient, kept from the step that made it (the same numbers as recomputing it)
     gnorm = _norm(grad) if bounded else None
+    all_ids = torch.arange(e, device=x.device)
     n_active = int(active.sum())
     while n_active:
         # All models active is the common case: whole tensors, no gathers or scatters. Otherwise the live
         # models are gathered, and what they accepted is scattered back.
         every = n_active == e
-        ids = torch.arange(e, device=x.device) if every else torch.nonzero(active).squeeze(1)
+        ids = all_ids if every else torch.nonzero(active).squeeze(1)
 
         def live(values: torch.Tensor) -> torch.Tensor:
             return values if every else values[ids]
@@ -271,9 +272,10 @@ def train_flow_ensemble(
             within &= dgrad <= config.max_dgrad
         ok = finite & (within | (h <= config.min_dt))
         n_ok = int(ok.sum())
-        # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
-        # every unmet point lies where all its ReLUs are off): it can never converge, so it stops there.
-        new_margin_ok = torch.all(y * new_out >= 1, dim=1) if every else torch.all(live(y) * new_out >= 1, dim=1)
+        new_margin_ok = torch.all(live(y) * new_out >= 1, dim=1)
+        # An accepted model's margins and stall are updated below. A model whose gradient vanished with margins
+        # unmet sits at a fixed point of the flow (with the hinge: every unmet point lies where all its ReLUs are
+        # off): it can never converge, so it stops there ('stalled').
         if every and n_ok == e:  # every model active and accepted: take the proposals whole
             params, grad, vel = proposal, new_grad, new_vel
             out, loss = new_out, new_loss
@@ -305,8 +307,7 @@ def train_flow_ensemble(
             dt[ids] = step_dt
             steps[ids.cpu()] += 1
         if observe is not None and n_ok:
-            due = t >= next_mark if acc is None else torch.zeros_like(margin_ok).index_fill_(0, acc, True) & (t >= next_mark)
-            marked = torch.nonzero(due).squeeze(1)
+            marked = torch.nonzero(t >= next_mark).squeeze(1) if acc is None else acc[t[acc] >= next_mark[acc]]
             if marked.numel():
                 values = observe({k: v[marked] for k, v in params.items()})
                 for i, v in zip(marked.tolist(), values.tolist()):

@@ -384,13 +384,14 @@ def train_ensemble(
                 live = [live[j] for j in keep]
                 batches = [batches[j] for j in keep]
         chunks = [b.indices(t) for b in batches]
-        if len({len(c) for c in chunks}) == 1:  # one mini-batch size (always, when the models share P)
+        lengths = {len(c) for c in chunks}
+        if len(lengths) == 1:  # one mini-batch size (always, when the models share P)
             rows = torch.arange(len(live), device=xs.device)[:, None]
             idx = torch.stack(chunks).to(xs.device)  # [E_live, B]
             batch_loss = _losses(net.apply(params, xl[rows, idx]), yl[rows, idx], config.loss).mean(dim=-1).sum()
         else:  # some model is at the short last chunk of its epoch: one pass per chunk size, the same sum
             batch_loss = 0
-            for n in sorted({len(c) for c in chunks}):
+            for n in sorted(lengths):
                 group = [j for j, c in enumerate(chunks) if len(c) == n]
                 sel = torch.tensor(group, device=xs.device)
                 rows = torch.arange(len(group), device=xs.device)[:, None]
