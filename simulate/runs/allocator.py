@@ -9,7 +9,8 @@ training step makes dozens of tensors of a few hundred KiB to a few MiB, so in
 a virtual machine, where a fault is expensive, those faults are a fifth of the
 step (measured on the 2-core machine of the README: an alpha-trick flow step
 of 6 networks, p = 512, 450 faults and 5.8 ms with the defaults, none and
-4.6 ms with :func:`keep_freed_memory`; RHM training 15 to 25% faster).
+4.6 ms with :func:`keep_freed_memory`; RHM training steps 15 to 25% faster, timed in one process; between
+processes the machine's own drift is as large).
 
 :func:`keep_freed_memory` raises both thresholds with ``mallopt``, so that
 blocks up to ``mmap_threshold`` come from the heap and stay there for the next
