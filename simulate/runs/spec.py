@@ -14,6 +14,12 @@ A spec that can run several seeds as one batched model (E networks trained
 together) sets ``batch_limit`` > 1 and implements ``_run_batch(seeds)``; its
 records must be those of ``_run`` seed by seed (tests/simulate/test_batched_runs.py).
 Sweeps group the seeds of such a spec into batches of at most ``batch_limit``.
+A spec whose runs can also share a batch with those of other specs (networks
+that differ only in their training-set size, say) returns a common
+``batch_group()`` for them and implements ``_run_points(points)``; sweeps
+then batch the runs of the whole group, and `run_points` runs such a batch::
+
+    records = run_points([(spec_a, 0), (spec_b, 0), (spec_b, 1)])
 
 Specs nest: a field may hold another frozen dataclass (a data model, a
 kernel). `to_dict` serialises the whole tree with a ``"kind"`` tag on every
@@ -28,7 +34,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Hashable, Sequence
 
 from .checks import check_seed
 
@@ -79,6 +85,18 @@ class Spec:
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
         """Records of several seeds; the default runs them one after the other."""
         return [self._run(seed) for seed in seeds]
+
+    def batch_group(self) -> Hashable:
+        """Which specs' runs may share one batch: sweeps batch the runs of specs of one kind whose groups are
+        equal (at most ``batch_limit`` runs per batch, through ``_run_points``). The default, the spec
+        itself, batches the seeds of one spec only."""
+        return self
+
+    def _run_points(self, points: list[tuple["Spec", int]]) -> list[dict[str, Any]]:
+        """Records of (spec, seed) runs of specs of this spec's batch group, computed as one batch; called on
+        the first point's spec, when the points hold more than one spec. A spec whose ``batch_group`` is
+        wider than the spec itself implements it; each record must be that of a lone run."""
+        raise NotImplementedError(f"{type(self).__name__} batches only its own seeds (no _run_points)")
 
     def cost(self) -> float:
         """Estimated seconds of one run on one CPU thread; sweeps start the most expensive tasks first.
@@ -147,19 +165,45 @@ def run_batch(spec: Spec, seeds: list[int]) -> list[dict[str, Any]]:
     ``seconds`` is the batch's wall time shared equally, and ``batch`` the number
     of seeds run together (when more than one).
     """
-    seeds = [check_seed(s) for s in seeds]
     _check(spec)
-    if not seeds:
+    return run_points([(spec, seed) for seed in seeds])
+
+
+def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
+    """Execute several (spec, seed) runs as one batch; one record per run, each that of a lone run.
+
+    The seeds of one spec go through its ``_run_batch``; runs of several specs
+    must share a kind and a ``batch_group`` and go through the first spec's
+    ``_run_points``. At most ``batch_limit`` runs. ``seconds`` is the batch's wall
+    time shared equally, and ``batch`` the number of runs computed together
+    (when more than one).
+    """
+    points = [(spec, check_seed(seed)) for spec, seed in points]
+    if not points:
         return []
-    if len(seeds) > max(1, spec.batch_limit):
-        raise ValueError(f"{len(seeds)} seeds exceed the batch limit {spec.batch_limit} of {type(spec).__name__}")
+    for spec, _ in points:
+        _check(spec)
+    first = points[0][0]
+    specs = {spec for spec, _ in points}
+    if len(specs) > 1 and (len({type(spec) for spec in specs}) > 1
+                           or len({spec.batch_group() for spec in specs}) > 1):
+        raise ValueError("the runs of one batch must share a spec kind and a batch_group() "
+                         f"(got {len(specs)} specs: {sorted({type(s).__name__ for s in specs})})")
+    if len(points) > max(1, first.batch_limit):
+        noun = "seeds" if len(specs) == 1 else "runs"
+        raise ValueError(f"{len(points)} {noun} exceed the batch limit {first.batch_limit} of {type(first).__name__}")
+    seeds = [seed for _, seed in points]
     start = time.perf_counter()
-    records = [dict(r) for r in (spec._run_batch(seeds) if len(seeds) > 1 else [spec._run(seeds[0])])]
-    if len(records) != len(seeds):
-        raise RuntimeError(f"{type(spec).__name__}._run_batch returned {len(records)} records for {len(seeds)} seeds")
-    share = (time.perf_counter() - start) / len(seeds)
-    for seed, record in zip(seeds, records):
-        record.update(_provenance(spec, seed, share, len(seeds)))
+    if len(specs) > 1:
+        out = first._run_points(points)
+    else:
+        out = first._run_batch(seeds) if len(seeds) > 1 else [first._run(seeds[0])]
+    records = [dict(r) for r in out]
+    if len(records) != len(points):
+        raise RuntimeError(f"{type(first).__name__} returned {len(records)} records for {len(points)} runs")
+    share = (time.perf_counter() - start) / len(points)
+    for (spec, seed), record in zip(points, records):
+        record.update(_provenance(spec, seed, share, len(points)))
         json.dumps(record, allow_nan=True)
     return records
 

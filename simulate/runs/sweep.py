@@ -3,13 +3,15 @@
 A :class:`Sweep` is a base spec, a grid over some of its fields and a list
 of seeds; `execute` runs every (spec, seed) point that the store does not
 hold yet, writing each record as soon as it is done, so an interrupted sweep
-resumes where it stopped. The missing seeds of a spec whose ``batch_limit``
-exceeds 1 are run in batches (E networks trained as one batched model, one
-record per seed); every other point runs alone.
+resumes where it stopped. The missing runs of a spec whose ``batch_limit``
+exceeds 1 are computed in batches (E networks trained as one batched model,
+one record per run): its seeds, and the runs of the other specs of its
+``batch_group`` (the P of one learning curve, say); every other point runs
+alone.
 
 Executors (where the runs happen) share one method, ``map_unordered(fn,
-tasks)``, which calls ``fn(spec, seeds)`` for each task and yields the results
-as they complete:
+tasks)``, which calls ``fn(task)`` for each :class:`Task` and yields the
+results as they complete:
 
 * :class:`SerialExecutor`: in this process (tests, debugging);
 * :class:`ProcessExecutor`: local worker processes, torch threads set per
@@ -40,12 +42,37 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from .allocator import keep_freed_memory
 from .progress import progress_bar
 from .checks import check_seed
-from .spec import Spec, run_batch
+from .spec import Spec, run_points
 from .store import Store
 
 Point = tuple[Spec, int]
-Task = tuple[Spec, tuple[int, ...]]
-"""One call of a worker: a spec and the seeds it runs (one, or a batch)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One call of a worker: the (spec, seed) runs it computes as one batch (`run_points`): one run, seeds
+    of one spec, or runs of several specs of one batch group."""
+
+    points: tuple[Point, ...]
+
+    @property
+    def spec(self) -> Spec:
+        """The first point's spec (all points share its kind, batch group and device)."""
+        return self.points[0][0]
+
+    def by_spec(self) -> list[tuple[Spec, tuple[int, ...]]]:
+        """The task's seeds, spec by spec, in order."""
+        out: dict[Spec, list[int]] = {}
+        for spec, seed in self.points:
+            out.setdefault(spec, []).append(seed)
+        return [(spec, tuple(seeds)) for spec, seeds in out.items()]
+
+    def cost(self) -> float:
+        """Estimated seconds on one thread: the sum of its runs' (``Spec.cost``)."""
+        return sum(spec.cost() for spec, _ in self.points)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{spec.kind} seeds {list(seeds)}" for spec, seeds in self.by_spec())
 
 
 @dataclass(frozen=True)
@@ -120,16 +147,16 @@ class WorkerLost(RuntimeError):
     """A worker process died (killed, out of memory) while running a task, and again when the task ran alone."""
 
 
-def _execute(spec: Spec, seeds: tuple[int, ...], threads: int | None = None) -> tuple[Spec, tuple[int, ...], Any]:
+def _execute(task: Task, threads: int | None = None) -> tuple[Task, Any]:
     """Run one task; its records, or a :class:`RunFailed` carrying the worker's traceback (reported by `execute`)."""
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
     try:
-        return spec, seeds, run_batch(spec, list(seeds))
+        return task, run_points(task.points)
     except Exception as exc:  # the other tasks go on; `execute` stores what succeeded
-        return spec, seeds, RunFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return task, RunFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
 def _die_with_parent(parent: int) -> None:
@@ -169,14 +196,14 @@ def _init_worker(threads: int, parent: int | None = None) -> None:
         pass
 
 
-def _tracked(fn: Callable[..., Any], markers: str, index: int, spec: Spec, seeds: tuple[int, ...]) -> Any:
-    """Call ``fn(spec, seeds)`` with a marker file present while it runs: after a worker dies, the markers
+def _tracked(fn: Callable[..., Any], markers: str, index: int, task: Task) -> Any:
+    """Call ``fn(task)`` with a marker file present while it runs: after a worker dies, the markers
     left behind name the tasks that were in flight."""
     marker = os.path.join(markers, str(index))
     with open(marker, "w"):
         pass
     try:
-        return fn(spec, seeds)
+        return fn(task)
     finally:
         try:
             os.unlink(marker)
@@ -188,8 +215,8 @@ class SerialExecutor:
     """Runs every point in the calling process, in order."""
 
     def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
-        for spec, seeds in items:
-            yield fn(spec, seeds)
+        for task in items:
+            yield fn(task)
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
@@ -254,9 +281,7 @@ class ProcessExecutor:
             for i in suspects:  # each task that was in flight when a worker died: once more, alone
                 done, lost = yield from self._round(fn, items, [i], markers, 1)
                 if lost is not None:
-                    spec, seeds = items[i]
-                    yield spec, seeds, WorkerLost(
-                        f"the worker running {spec.kind} seeds {list(seeds)} died twice (killed or out of memory)")
+                    yield items[i], WorkerLost(f"the worker running {items[i]} died twice (killed or out of memory)")
         finally:
             shutil.rmtree(markers, ignore_errors=True)
 
@@ -264,7 +289,7 @@ class ProcessExecutor:
                workers: int) -> Iterator[Any]:
         """Run `indices` in a fresh pool, yielding results; returns (done, lost): lost is None unless a
         worker died, then the indices whose markers were left behind."""
-        gpu = [i for i in indices if _on_gpu(items[i][0])]
+        gpu = [i for i in indices if _on_gpu(items[i].spec)]
         on_gpu = set(gpu)
         cpu = [i for i in indices if i not in on_gpu]
         n_gpu = min(self.gpu_workers, workers, len(gpu))
@@ -277,7 +302,7 @@ class ProcessExecutor:
         ) for name, size in sizes.items() if size}
         done: set[int] = set()
         try:
-            futures = {pools[name].submit(_tracked, fn, markers, i, *items[i]): i
+            futures = {pools[name].submit(_tracked, fn, markers, i, items[i]): i
                        for name, group in (("gpu", gpu), ("cpu", cpu)) for i in group}
             broken = False
             for fut in cf.as_completed(futures):
@@ -330,7 +355,7 @@ class DaskExecutor:
     def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
         from dask.distributed import as_completed
 
-        futures = [self.client.submit(fn, spec, seeds, self.threads, pure=False) for spec, seeds in items]
+        futures = [self.client.submit(fn, task, self.threads, pure=False) for task in items]
         try:
             for fut in as_completed(futures):
                 yield fut.result()
@@ -364,22 +389,28 @@ class SweepResult:
 
 
 def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
-    """Group (spec, seed) points into tasks: the seeds of one spec in batches of at most its ``batch_limit``
-    (as equal as possible), every other point alone; the most expensive tasks first."""
-    by_spec: dict[Spec, list[int]] = {}
+    """Group (spec, seed) points into tasks, the most expensive first.
+
+    With `batch`, the points of specs of one kind and ``batch_group`` (the seeds of
+    one spec, by default) are ordered by cost and cut into batches of at most
+    their ``batch_limit`` runs, as equal as possible; every other point runs alone.
+    """
+    groups: dict[Any, list[Point]] = {}
     for spec, seed in points:
-        by_spec.setdefault(spec, []).append(seed)
+        key = (type(spec), spec.batch_group()) if batch and spec.batch_limit > 1 else (spec, seed)
+        groups.setdefault(key, []).append((spec, seed))
     tasks: list[Task] = []
-    for spec, seeds in by_spec.items():
-        limit = max(1, spec.batch_limit) if batch else 1
-        chunks = math.ceil(len(seeds) / limit)
-        size, extra = divmod(len(seeds), chunks)
+    for group in groups.values():
+        group.sort(key=lambda point: point[0].cost())  # runs of like cost together (a learning curve's P, say)
+        limit = max(1, group[0][0].batch_limit) if batch else 1
+        chunks = math.ceil(len(group) / limit)
+        size, extra = divmod(len(group), chunks)
         start = 0
         for i in range(chunks):
             stop = start + size + (i < extra)
-            tasks.append((spec, tuple(seeds[start:stop])))
+            tasks.append(Task(tuple(group[start:stop])))
             start = stop
-    tasks.sort(key=lambda task: -task[0].cost() * len(task[1]))  # longest first: fewer idle workers at the end
+    tasks.sort(key=lambda task: -task.cost())  # longest first: fewer idle workers at the end
     return tasks
 
 
@@ -447,16 +478,17 @@ def execute(
                 if mine:
                     tasks = plan([unique[k] for k in pending if k in mine], batch)
                     chosen = executor or (ProcessExecutor() if len(tasks) > 1 else SerialExecutor())
-                    for spec, seeds, outcome in chosen.map_unordered(_execute, tasks):
+                    for task, outcome in chosen.map_unordered(_execute, tasks):
                         if isinstance(outcome, BaseException):
                             message = getattr(outcome, "message", f"{type(outcome).__name__}: {outcome}")
-                            failures.append((spec.kind, tuple(seeds), message, getattr(outcome, "traceback", "")))
-                            failed.update(spec.key(s) for s in seeds)
+                            for spec, seeds in task.by_spec():
+                                failures.append((spec.kind, seeds, message, getattr(outcome, "traceback", "")))
+                            failed.update(spec.key(seed) for spec, seed in task.points)
                         else:
-                            for seed, record in zip(seeds, outcome):
+                            for (spec, seed), record in zip(task.points, outcome):
                                 store.put(spec, seed, record)
-                            computed += len(seeds)
-                        bar.update(len(seeds))
+                            computed += len(task.points)
+                        bar.update(len(task.points))
                 else:  # every pending run is leased by another live process: wait for it
                     bar.set_postfix_str("waiting for another process", refresh=True)
                     time.sleep(poll)

@@ -13,7 +13,7 @@ from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
 from scalingcheck.simulate.experiments.rhm import RHMLearningSpec, SparseRHMLearningSpec
 from scalingcheck.simulate.learners.gradient_flow import FlowConfig
 from scalingcheck.simulate.learners.training import TrainConfig
-from scalingcheck.simulate.runs.spec import run, run_batch
+from scalingcheck.simulate.runs.spec import run, run_batch, run_points
 from scalingcheck.simulate.runs.store import MemoryStore
 from scalingcheck.simulate.runs.sweep import SerialExecutor, Sweep, execute, plan
 from tests.toy import PowerLawToy
@@ -51,19 +51,19 @@ def test_batch_records_equal_lone_runs(spec):
 
 
 def test_batch_limit_is_enforced():
-    with pytest.raises(ValueError, match="exceed the batch limit 8"):
-        run_batch(SPECS[0], list(range(9)))
+    with pytest.raises(ValueError, match="17 seeds exceed the batch limit 16"):
+        run_batch(SPECS[0], list(range(17)))
     with pytest.raises(ValueError, match="exceed the batch limit 1"):
         run_batch(PowerLawToy(), [0, 1])
 
 
 def test_plan_batches_the_seeds_of_batchable_specs_evenly():
     spec = SPECS[0]
-    tasks = plan([(spec, s) for s in range(12)] + [(PowerLawToy(p=8), 0), (PowerLawToy(p=8), 1)])
-    batched = [seeds for s, seeds in tasks if s is spec]
-    assert sorted(len(b) for b in batched) == [6, 6] and sorted(sum(batched, ())) == list(range(12))
-    assert sorted(len(seeds) for s, seeds in tasks if s != spec) == [1, 1]
-    assert all(len(seeds) == 1 for _, seeds in plan([(spec, s) for s in range(4)], batch=False))
+    tasks = plan([(spec, s) for s in range(20)] + [(PowerLawToy(p=8), 0), (PowerLawToy(p=8), 1)])
+    batched = [seeds for t in tasks for s, seeds in t.by_spec() if s is spec]
+    assert sorted(len(b) for b in batched) == [10, 10] and sorted(sum(batched, ())) == list(range(20))
+    assert sorted(len(t.points) for t in tasks if t.spec != spec) == [1, 1]
+    assert all(len(t.points) == 1 for t in plan([(spec, s) for s in range(4)], batch=False))
 
 
 def test_sweep_stores_the_same_records_batched_or_not():
@@ -111,3 +111,44 @@ def test_a_models_forward_and_backward_do_not_depend_on_its_batch(net, shape, la
         out_i, grads_i = forward_backward({k: v[i : i + 1] for k, v in params.items()}, x[i : i + 1], y[i : i + 1])
         assert torch.equal(out_i[0], out[i])
         assert all(torch.equal(a[0], b[i]) for a, b in zip(grads_i, grads))
+
+
+@pytest.mark.parametrize("spec", SPECS[:3], ids=["rhm-cnn-sensitivity", "rhm-fcn", "sparse-lcn"])
+def test_runs_of_one_learning_curve_as_one_batch_equal_lone_runs(spec):
+    """Specs that differ only in p share a batch group; one batch of their runs (each network on its own
+    P, some sharing a P) gives each run's lone record."""
+    small, mid = spec.replace(p=spec.p // 4), spec.replace(p=spec.p // 2)
+    points = [(spec, 0), (small, 1), (mid, 0), (small, 2), (spec, 1)]
+    assert len({s.batch_group() for s, _ in points}) == 1
+    records = run_points(points)
+    assert all(r["batch"] == 5 for r in records)
+    for (s, seed), record in zip(points, records):
+        alone = run(s, seed)
+        assert record["p"] == s.p and record["key"] == s.key(seed)
+        assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}
+
+
+def test_a_batch_takes_runs_of_one_group_only():
+    spec = SPECS[0]
+    with pytest.raises(ValueError, match="share a spec kind and a batch_group"):
+        run_points([(spec, 0), (spec.replace(width=8), 0)])
+    with pytest.raises(ValueError, match="share a spec kind and a batch_group"):
+        run_points([(spec, 0), (SPECS[1], 0)])
+    with pytest.raises(ValueError, match="17 runs exceed the batch limit 16"):
+        run_points([(spec.replace(p=16 * (1 + i % 2)), i) for i in range(17)])
+    with pytest.raises(NotImplementedError, match="batches only its own seeds"):
+        PowerLawToy()._run_points([(PowerLawToy(), 0), (PowerLawToy(p=8), 0)])
+
+
+def test_plan_batches_a_learning_curve_across_p_by_cost():
+    spec = SPECS[0]
+    curve = [(spec.replace(p=p), s) for p in (16, 256, 32, 64) for s in range(5)]
+    other = [(spec.replace(width=8), s) for s in range(2)]
+    tasks = plan(curve + other)
+    grouped = [t for t in tasks if t.spec.width == 16]
+    assert sorted(len(t.points) for t in grouped) == [10, 10]
+    assert sorted((s.p, seed) for t in grouped for s, seed in t.points) == sorted((s.p, seed) for s, seed in curve)
+    # ordered by cost (the cheap P together) before the cut
+    assert [sorted({s.p for s, _ in t.points}) for t in sorted(grouped, key=lambda t: t.cost())] == [[16, 32], [64, 256]]
+    assert [len(t.points) for t in tasks if t.spec.width == 8] == [2]
+    assert all(len(t.points) == 1 for t in plan(curve, batch=False))

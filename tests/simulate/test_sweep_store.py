@@ -122,13 +122,12 @@ def test_interrupting_a_process_sweep_stops_the_workers_in_flight():
     import multiprocessing
     import time as _time
 
-    from scalingcheck.simulate.runs.spec import run as run_one
-    from scalingcheck.simulate.runs.sweep import ProcessExecutor
+    from scalingcheck.simulate.runs.sweep import ProcessExecutor, Task, _execute
     from tests.toy import PowerLawToy
 
-    items = [(PowerLawToy(p=10), 0), (PowerLawToy(p=20, sleep=120.0), 0)]
-    results = ProcessExecutor(workers=2).map_unordered(run_one, items)
-    assert next(results)["p"] == 10
+    items = [Task(((PowerLawToy(p=10), 0),)), Task(((PowerLawToy(p=20, sleep=120.0), 0),))]
+    results = ProcessExecutor(workers=2).map_unordered(_execute, items)
+    assert next(results)[1][0]["p"] == 10
     with pytest.raises(KeyboardInterrupt):
         results.throw(KeyboardInterrupt)
     deadline = _time.monotonic() + 20
