@@ -29,8 +29,8 @@ Observables (``scalingcheck.simulate.observables``)
     MaxEntropyDiffeo, stability_terms, compression_ratio
 
 Specs and runs (``scalingcheck.simulate.runs``, ``scalingcheck.simulate.experiments``)
-    Spec, run, run_batch, source_hash, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec, AlphaTrainingSpec,
-    RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec, IdealPoolingSpec, TrainedPoolingSpec,
+    Spec, run, run_batch, run_points, source_hash, KernelSVCSpec, KernelRegressionSpec, SpectrumSpec,
+    AlphaTrainingSpec, RHMLearningSpec, SparseRHMLearningSpec, RHMCorrelationSpec, IdealPoolingSpec, TrainedPoolingSpec,
     DiffeoDisplacementSpec, DiffeoInvertibilitySpec, RelativeStabilitySpec
 
 Stores and sweeps
@@ -89,7 +89,7 @@ _export("scalingcheck.simulate.observables.perturbations", "SynonymResampling", 
 _export("scalingcheck.simulate.observables.diffeomorphisms", "MaxEntropyDiffeo")
 _export("scalingcheck.simulate.observables.relative_stability", "stability_terms")
 _export("scalingcheck.simulate.observables.compression", "compression_ratio")
-_export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch", "source_hash")
+_export("scalingcheck.simulate.runs.spec", "Spec", "run", "run_batch", "run_points", "source_hash")
 _export("scalingcheck.simulate.experiments.kernel_methods", "KernelSVCSpec", "KernelRegressionSpec", "SpectrumSpec")
 _export("scalingcheck.simulate.experiments.feature_lazy", "AlphaTrainingSpec")
 _export("scalingcheck.simulate.experiments.rhm", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec")
