@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Hashable
 
 import torch
 
@@ -52,16 +52,19 @@ class AlphaTrainingSpec(Spec):
 
     Training set ``data.sample(p, seed, stream=0)`` (nested in p), test set
     ``stream=1``; the network is initialised with ``seed``. Float64 throughout.
-    The seeds of one spec flow together as one batched model (``batch_limit``),
-    each with its own adaptive step; the records are those of seed-by-seed runs.
+    The seeds of one spec, and those of specs that differ only in ``alpha``, flow
+    together as one batched model (``batch_limit``), each network with its own
+    alpha, inertia and adaptive step; the records are those of seed-by-seed runs.
     """
 
     kind: ClassVar[str] = "alpha_training"
     version: ClassVar[int] = 1
-    batch_limit: ClassVar[int] = 16
+    batch_limit: ClassVar[int] = 24
     """A flow step costs about 1.3 ms plus 0.5 ms per network on one core (p = 512, width 64: 4.9 ms for 6
-    networks, 7.3 ms for 12), so the seeds of a suite's spec go in one batch; the records do not depend on the
-    batch (tests/simulate/test_feature_lazy.py)."""
+    networks, 7.3 ms for 12), so the seeds of a suite's spec go in one batch, and so do those of the specs
+    that differ only in alpha (``batch_group``): the lazy and feature flows of one p (12 seeds each) share
+    their long tails, when a few networks are left; the records do not depend on the batch
+    (tests/simulate/test_feature_lazy.py, tests/simulate/test_batched_runs.py)."""
     gpu_gain: ClassVar[bool] = False
     """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): the flow's small float64 steps, one host
     synchronisation each, run over 10x slower there than on one CPU core, so 'auto' keeps them on the CPU."""
@@ -111,20 +114,33 @@ class AlphaTrainingSpec(Spec):
         return 5e-4 * float(self.p) ** 1.4 * self.width**0.1 * self.alpha**0.18 * kernels
 
     def _run(self, seed: int) -> dict[str, Any]:
-        return self._run_batch([seed])[0]
+        return self._run_points([(self, seed)])[0]
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
+        return self._run_points([(self, seed) for seed in seeds])
+
+    def batch_group(self) -> Hashable:
+        """Specs that differ only in ``alpha`` flow as one batch, each network with its own alpha and inertia
+        (``train_flow_ensemble``'s ``alpha`` and ``tau``)."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "alpha")
+
+    def _run_points(self, points: list[tuple[Spec, int]]) -> list[dict[str, Any]]:
         dev = spec_device(self)
         dt = torch.float64
         net = TwoLayerReLU(d=self.data.d, width=self.width)
+        seeds = [seed for _, seed in points]
         train = [self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt) for seed in seeds]
         inits = [net.init(seed, device=dev, dtype=dt) for seed in seeds]
         d_par = self.d_par
+        specs = [spec for spec, _ in points]
+        one = len(set(specs)) == 1
         stacked, results = train_flow_ensemble(
             net, stack_params(inits), torch.stack([x for x, _ in train]), torch.stack([y for _, y in train]),
-            self.alpha, self.scaled_flow(), observe=lambda p: compression_ratio(p["w"], d_par))
-        return [self._measure(net, init, params, x, y, seed, result, dev)
-                for seed, init, params, (x, y), result in zip(seeds, inits, unstack_params(stacked), train, results)]
+            self.alpha if one else [spec.alpha for spec in specs], self.scaled_flow() if one else self.flow,
+            observe=lambda p: compression_ratio(p["w"], d_par),
+            tau=None if one else [spec.scaled_flow().tau for spec in specs])
+        return [spec._measure(net, init, params, x, y, seed, result, dev) for spec, seed, init, params, (x, y), result
+                in zip(specs, seeds, inits, unstack_params(stacked), train, results)]
 
     def _measure(self, net, init, params, x, y, seed, result, dev) -> dict[str, Any]:
         """The record of one trained model: test error, compression, NTK change (and frozen kernels)."""

@@ -194,6 +194,7 @@ def train_flow_ensemble(
     alpha: float | Sequence[float] | torch.Tensor,
     config: FlowConfig = FlowConfig(),
     observe: Callable[[Params], torch.Tensor] | None = None,
+    tau: Sequence[float] | None = None,
 ) -> tuple[Params, list[FlowResult]]:
     """Integrate the gradient flow of E stacked models to their margins.
 
@@ -206,6 +207,8 @@ def train_flow_ensemble(
     config : loss and integrator.
     observe : optional map from stacked parameters to one value per model
         (e.g. the compression ratio), recorded in each result's ``trace``.
+    tau : optional inertia of each model, in place of ``config.tau`` (E values, all > 0 or all 0), so
+        that models whose flows differ only in their inertia run as one batch.
 
     Returns the final stacked parameters and one :class:`FlowResult` per model.
     """
@@ -217,6 +220,9 @@ def train_flow_ensemble(
     alpha_t = torch.as_tensor(alpha, dtype=x.dtype, device=x.device).expand(e).clone()
     if not bool(torch.all(alpha_t > 0)) or not bool(torch.all(torch.isfinite(alpha_t))):
         raise ValueError(f"alpha={alpha!r} must be finite and > 0")
+    taus = [float(config.tau)] * e if tau is None else _check_taus(tau, e)
+    inertial = taus[0] > 0
+    tau_t = torch.tensor(taus, dtype=x.dtype, device=x.device)
     y = y.to(x.dtype)
     params = {k: v.detach().clone() for k, v in params.items()}
     with torch.no_grad():  # model by model: each model's numbers do not depend on the batch it is in
@@ -252,8 +258,8 @@ def train_flow_ensemble(
             return values if every else values[ids]
 
         h = live(dt)
-        if config.tau > 0:  # exact relaxation of the velocity over dt, then a step along it
-            keep = torch.exp(-h / config.tau)
+        if inertial:  # exact relaxation of the velocity over dt, then a step along it
+            keep = torch.exp(-h / live(tau_t))
             pull = (1 - keep) * scale
             new_vel = {k: _bcast(keep, v) * live(vel[k]) - _bcast(pull, v) * live(grad[k]) for k, v in params.items()}
         else:
@@ -333,6 +339,17 @@ def train_flow_ensemble(
             train_error=float((z <= 0).double().mean()) if z.numel() else 0.0, trace=traces[i],
         ))
     return params, results
+
+
+def _check_taus(tau: Sequence[float], e: int) -> list[float]:
+    if isinstance(tau, (str, bytes)) or not isinstance(tau, Sequence):
+        raise ValueError(f"tau must be a sequence of one inertia per model (E={e}), got {tau!r}")
+    if len(tau) != e:
+        raise ValueError(f"tau must hold one inertia per model (E={e}), got {len(tau)}")
+    taus = [check_float(v, f"tau[{i}]", 0.0) for i, v in enumerate(tau)]
+    if len({v > 0 for v in taus}) > 1:
+        raise ValueError(f"tau={taus} must be > 0 for every model or 0 for every model")
+    return taus
 
 
 def train_flow(

@@ -152,3 +152,18 @@ def test_plan_batches_a_learning_curve_across_p_by_cost():
     assert [sorted({s.p for s, _ in t.points}) for t in sorted(grouped, key=lambda t: t.cost())] == [[16, 32], [64, 256]]
     assert [len(t.points) for t in tasks if t.spec.width == 8] == [2]
     assert all(len(t.points) == 1 for t in plan(curve, batch=False))
+
+
+def test_flows_of_several_alphas_as_one_batch_equal_lone_runs():
+    """Alpha-trick specs that differ only in alpha share a batch group: one batch flows each network with its
+    own alpha and its own inertia (tau scaled by min(1, 1/alpha)), each as it would alone."""
+    lazy = SPECS[4]
+    feature, middle = lazy.replace(alpha=1e-2), lazy.replace(alpha=3.0)
+    assert len({s.scaled_flow().tau for s in (lazy, feature, middle)}) == 3
+    points = [(lazy, 0), (feature, 1), (middle, 0), (feature, 0), (lazy, 2)]
+    assert len({s.batch_group() for s, _ in points}) == 1 and SPECS[3].batch_group() != lazy.batch_group()
+    records = run_points(points)
+    for (s, seed), record in zip(points, records):
+        alone = run(s, seed)
+        assert record["alpha"] == s.alpha and record["key"] == s.key(seed)
+        assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}

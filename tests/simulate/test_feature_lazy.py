@@ -118,6 +118,11 @@ def test_flow_config_errors_name_the_parameter():
     x, y = _problem(p=8)
     with pytest.raises(ValueError, match="alpha"):
         train_flow(net, net.init(0, dtype=F64), x, y, -1.0)
+    params, xs, ys = stack_params([net.init(s, dtype=F64) for s in (0, 1)]), torch.stack([x, x]), torch.stack([y, y])
+    for tau, message in (([1.0], r"one inertia per model \(E=2\), got 1"), (2.0, "sequence of one inertia"),
+                         ([1.0, -1.0], r"tau\[1\]=-1.0"), ([1.0, 0.0], "> 0 for every model or 0 for every model")):
+        with pytest.raises(ValueError, match=message):
+            train_flow_ensemble(net, params, xs, ys, 1.0, FlowConfig(tau=1.0), tau=tau)
 
 
 def test_regimes_are_what_they_claim_lazy_ntk_barely_moves_feature_ntk_changes():
