@@ -277,30 +277,38 @@ def indices_from_digits(digits: np.ndarray, radices: Sequence[int]) -> np.ndarra
     return np.asarray(total, dtype=object)
 
 
-def _first_distinct(draw, dedupe, total: int) -> np.ndarray:
+def _first_distinct(draw, distinct_of, total: int) -> np.ndarray:
     """The first `total` distinct values, in order of first occurrence, of a stream of iid draws.
 
-    ``draw(k)`` returns the next k draws; chunk sizes do not depend on `total`,
-    so the result for a smaller `total` is a prefix of the result for a larger one.
+    ``draw(k)`` returns the next k draws and ``distinct_of(values)`` the distinct
+    values in order of first occurrence; chunk sizes do not depend on `total`,
+    so the result for a smaller `total` is a prefix of the result for a larger
+    one. A round dedupes the distinct values so far followed by the new chunks,
+    which gives the first occurrences of the whole stream; rounds that could
+    not reach `total` are skipped (they would not end the loop).
     """
-    parts: list[np.ndarray] = []
     chunk = 4096
     distinct = draw(0)
+    pending: list[np.ndarray] = []  # draws not deduplicated yet: too few to reach `total`, even all distinct
     while len(distinct) < total:
-        parts.append(draw(chunk))
-        everything = np.concatenate(parts)
-        first = np.sort(dedupe(everything))
-        distinct = everything[first]
+        pending.append(draw(chunk))
         chunk = min(2 * chunk, 2**22)
+        if len(distinct) + sum(len(d) for d in pending) >= total:
+            distinct = distinct_of(np.concatenate([distinct, *pending]))
+            pending = []
     return distinct[:total]
 
 
-def _unique_first(values: np.ndarray) -> np.ndarray:
-    return np.unique(values, return_index=True)[1]
+def _distinct_values(values: np.ndarray) -> np.ndarray:
+    """Distinct values in order of first occurrence, by hashing (pandas), not sorting."""
+    import pandas as pd  # here, not at the top: importing pandas costs more than most splits
+
+    return pd.unique(values)
 
 
-def _unique_rows_first(rows: np.ndarray) -> np.ndarray:
-    return np.unique(rows, axis=0, return_index=True)[1]
+def _distinct_rows(rows: np.ndarray) -> np.ndarray:
+    """Distinct rows in order of first occurrence."""
+    return rows[np.sort(np.unique(rows, axis=0, return_index=True)[1])]
 
 
 class IndexedHierarchy:
@@ -392,7 +400,7 @@ class IndexedHierarchy:
         if p_max <= _PERMUTE_MAX or 2 * total > p_max:
             order = rng.permutation(p_max)[:total].astype(np.int64)
         elif p_max <= _INT64_MAX:
-            order = _first_distinct(lambda k: rng.integers(0, p_max, size=k, dtype=np.int64), _unique_first, total)
+            order = _first_distinct(lambda k: rng.integers(0, p_max, size=k, dtype=np.int64), _distinct_values, total)
         else:
 
             def draw_rows(k: int) -> np.ndarray:
@@ -401,7 +409,7 @@ class IndexedHierarchy:
                     rows[:, j] = rng.integers(0, r, size=k, dtype=np.int64)
                 return rows
 
-            rows = _first_distinct(draw_rows, _unique_rows_first, total)
+            rows = _first_distinct(draw_rows, _distinct_rows, total)
             order = indices_from_digits(rows, radices)
         return order[n_test:], order[:n_test]
 

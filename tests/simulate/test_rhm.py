@@ -489,3 +489,24 @@ def test_decode_without_the_direct_table_agrees(monkeypatch):
     finally:
         monkeypatch.undo()
         rhm_module.lookup_tables.cache_clear()
+
+
+def test_split_draws_the_first_distinct_values_of_its_stream():
+    """The stream method by a second method: the same draws deduplicated by a Python set, in order of first
+    occurrence (p_max just above the permutation method's limit, so that many draws collide)."""
+    from scalingcheck.simulate.data.rhm import TAG_SPLIT, seed_rng
+
+    model = RandomHierarchyModel(n_c=512, v=64, m=4, s=2, L=3)
+    assert 2**22 < model.p_max < 2**24
+    p, n_test, seed = 90_000, 10_000, 5
+    rng, seen, order, chunk = seed_rng(seed, TAG_SPLIT), set(), [], 4096
+    rng.integers(0, model.p_max, size=0, dtype=np.int64)
+    while len(order) < p + n_test:
+        for value in rng.integers(0, model.p_max, size=chunk, dtype=np.int64).tolist():
+            if value not in seen:
+                seen.add(value)
+                order.append(value)
+        chunk = min(2 * chunk, 2**22)
+    train, test = model.split(p, n_test, seed)
+    assert test.tolist() == order[:n_test] and train.tolist() == order[n_test : p + n_test]
+    assert len(order) - len(set(order)) == 0 and len(seen) > p + n_test  # the last chunk drew past the total
