@@ -107,14 +107,14 @@ def test_a_full_disk_during_a_run_exits_3_and_keeps_the_finished_runs(tmp_path, 
 def test_failed_runs_exit_3_after_reporting_what_is_stored(tmp_path, capsys, monkeypatch):
     from scalingcheck.simulate.runs import sweep
 
-    real = sweep.run_batch
+    real = sweep.run_points
 
-    def flaky(spec, seeds):
-        if seeds == [1]:
+    def flaky(points):
+        if [seed for _, seed in points] == [1]:
             raise RuntimeError("simulated failure in a run")
-        return real(spec, seeds)
+        return real(points)
 
-    monkeypatch.setattr(sweep, "run_batch", flaky)
+    monkeypatch.setattr(sweep, "run_points", flaky)
     out = tmp_path / "out"
     assert main(["run", *CHEAP, "--workers", "1", "--out", str(out)]) == 3
     captured = capsys.readouterr()
