@@ -12,7 +12,7 @@ from scalingcheck.simulate.learners.gradient_flow import FlowConfig
 from scalingcheck.simulate.learners.kernels import Laplace
 from scalingcheck.simulate.learners.training import TrainConfig
 from scalingcheck.simulate.runs.device import default_device
-from scalingcheck.simulate.runs.spec import run, run_batch
+from scalingcheck.simulate.runs.spec import run, run_batch, run_points
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
 
@@ -51,3 +51,25 @@ def test_batched_flow_on_cuda_matches_cpu():
     a, b = run_batch(cpu, [0, 1]), run_batch(cpu.replace(device="cuda"), [0, 1])
     for x, y in zip(a, b):
         assert y["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.01)
+
+
+def test_a_learning_curve_batched_across_p_on_cuda_is_close_to_cpu():
+    """`run_points` over specs that differ only in p (one batch group, each network on its own P) on CUDA."""
+    base = RHMLearningSpec(4, 8, 3, 2, 3, p=128, width=32, n_test=512, train=TrainConfig(lr=0.1), device="cpu")
+    points = [(base.replace(p=p), seed) for p in (128, 256) for seed in (0, 1)]
+    a = run_points(points)
+    b = run_points([(spec.replace(device="cuda"), seed) for spec, seed in points])
+    for x, y in zip(a, b):
+        assert (x["p"], x["seed"]) == (y["p"], y["seed"]) and y["batch"] == 4
+        assert y["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.03)
+
+
+def test_flows_batched_across_alpha_on_cuda_match_cpu():
+    """Flows of one p at two alphas in one batch (one inertia per model) on CUDA: float64, so close to the CPU."""
+    flow = FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)
+    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, width=32, n_test=1024, flow=flow, device="cpu")
+    points = [(base.replace(alpha=alpha), seed) for alpha in (1e-2, 1e2) for seed in (0, 1)]
+    a = run_points(points)
+    b = run_points([(spec.replace(device="cuda"), seed) for spec, seed in points])
+    for x, y in zip(a, b):
+        assert y["converged"] == x["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.01)
