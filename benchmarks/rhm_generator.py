@@ -11,7 +11,9 @@ output is checked (its tokens decode to its classes). Also timed: iid sampling
 (with replacement) as tokens and one-hot. The peak memory of each job is
 measured in a fresh process (the rise of its peak resident set size over the
 peak after the imports and the rules), against the floor: the int64 tokens
-written once.
+written once. ``--keep-freed-memory`` times both as the sweeps' worker
+processes run them (freed memory kept in the process instead of faulted in
+again for each array); the peak memory is always that of glibc's defaults.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import resource
 import torch
 
 from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.runs.allocator import keep_freed_memory
 from scalingcheck.simulate.runs.device import set_threads
 from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
 
@@ -91,8 +94,12 @@ def main() -> None:
     parser.add_argument("--L", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="keep freed memory in the process, as the sweeps' workers do (simulate/runs/allocator.py)")
     args = parser.parse_args()
     set_threads(args.threads)
+    if args.keep_freed_memory:
+        keep_freed_memory()
     model = RandomHierarchyModel(args.n_c, args.v, args.m, args.s, args.L)
     d = model.input_dim
     model.rules  # build and cache the rules outside the timings
@@ -114,7 +121,8 @@ def main() -> None:
     floor = args.p * d * 8
     print(
         f"RHM n_c={model.n_c} v={model.v} m={model.m} s={model.s} L={model.L}: d={d}, p_max={model.p_max}, "
-        f"threads={args.threads}, P={args.p}; memory floor (int64 tokens written once) {floor / 2**20:.0f} MiB"
+        f"threads={args.threads}, P={args.p}, freed memory {'kept' if args.keep_freed_memory else 'returned (glibc default)'}; "
+        f"memory floor (int64 tokens written once) {floor / 2**20:.0f} MiB"
     )
     rows = [
         ("authors' algorithm, distinct", t_authors, "authors"),

@@ -66,6 +66,7 @@ __all__ = ["RandomHierarchyModel", "RHMRules"]
 
 _INT64_MAX = 2**63 - 1
 _LIMB = 2**62  # mixed-radix limbs stay below this, so every limb fits an int64
+_WORD = 2**31  # limbs are cut into words below this for their digits, so every word fits an int32
 _PERMUTE_MAX = 2**22  # split(): below this many members, permute the whole dataset
 _ENUMERATE_MAX = 10**6
 _DIRECT_MAX = 2**22  # decoding looks tuples up in a direct table of v**s entries up to this size
@@ -218,29 +219,59 @@ def lookup(tab: LookupTables, depth: int, children: torch.Tensor) -> tuple[torch
 # ------------------------------------------------------------- mixed radix
 
 
-def _limb_groups(radices: Sequence[int]) -> list[tuple[int, int, int]]:
-    """Group columns, least significant first, into limbs of product < 2**62: (start, stop, base)."""
+def _limb_groups(radices: Sequence[int], limit: int = _LIMB) -> list[tuple[int, int, int]]:
+    """Group columns, least significant first, into limbs of product < `limit`: (start, stop, base)."""
     groups = []
     stop = len(radices)
     while stop > 0:
         start, base = stop, 1
-        while start > 0 and base * radices[start - 1] < _LIMB:
+        while start > 0 and base * radices[start - 1] < limit:
             start -= 1
             base *= radices[start]
-        if start == stop:  # a single radix >= 2**62 cannot occur (validated parameters)
+        if start == stop:  # a single radix >= limit cannot occur (validated parameters)
             raise ValueError(f"radix {radices[start - 1]} too large")
         groups.append((start, stop, base))
         stop = start
     return groups
 
 
+def _split_limb(limb: np.ndarray, radices: Sequence[int], out: np.ndarray) -> None:
+    """Digits of an int64 limb (< 2**62) in `radices` into the rows of `out`, in int32 words where they fit
+    (integer division is several times faster on 32-bit lanes); a limb with a radix of 2**31 or more is
+    split in int64."""
+    if max(radices) >= _WORD:
+        for k in range(len(radices) - 1, 0, -1):
+            quotient = limb // radices[k]
+            out[k] = limb - quotient * radices[k]
+            limb = quotient
+        out[0] = limb
+        return
+    words = _limb_groups(radices, _WORD)
+    for wi, (start, stop, base) in enumerate(words):
+        if wi == len(words) - 1:
+            word = limb.astype(np.int32)
+        else:
+            quotient = limb // base
+            word = (limb - quotient * base).astype(np.int32)
+            limb = quotient
+        for k in range(stop - 1, start, -1):
+            quotient = word // radices[k]
+            out[k] = word - quotient * radices[k]
+            word = quotient
+        out[start] = word
+
+
 def digits_from_indices(idx: np.ndarray, radices: Sequence[int]) -> np.ndarray:
-    """Mixed-radix digits int64 [n, K] (first column most significant) of indices [n]."""
+    """Mixed-radix digits int64 [n, K] (first column most significant) of indices [n].
+
+    The result is column-major (each digit's column is contiguous): the digits are
+    computed column by column, and the consumers read them by column.
+    """
     n = idx.shape[0]
-    digits = np.empty((n, len(radices)), dtype=np.int64)
+    digits = np.empty((len(radices), n), dtype=np.int64)
     groups = _limb_groups(radices)
     if len(groups) == 1:
-        rest: Any = idx.astype(np.int64)
+        rest: Any = idx.astype(np.int64, copy=False)
     else:
         rest = idx.astype(object)
     for gi, (start, stop, base) in enumerate(groups):
@@ -249,10 +280,8 @@ def digits_from_indices(idx: np.ndarray, radices: Sequence[int]) -> np.ndarray:
         else:
             limb = (rest % base).astype(np.int64)
             rest = rest // base
-        for k in range(stop - 1, start - 1, -1):
-            digits[:, k] = limb % radices[k]
-            limb = limb // radices[k]
-    return digits
+        _split_limb(limb, radices[start:stop], digits[start:stop])
+    return digits.T
 
 
 def indices_from_digits(digits: np.ndarray, radices: Sequence[int]) -> np.ndarray:
@@ -300,10 +329,28 @@ def _first_distinct(draw, distinct_of, total: int) -> np.ndarray:
 
 
 def _distinct_values(values: np.ndarray) -> np.ndarray:
-    """Distinct values in order of first occurrence, by hashing (pandas), not sorting."""
-    import pandas as pd  # here, not at the top: importing pandas costs more than most splits
+    """Distinct non-negative int64 values in order of first occurrence.
 
-    return pd.unique(values)
+    A sort of the values (vectorised in numpy) finds the repeated ones; only
+    the draws whose low bits match a repeated value's go through an exact pass
+    that keeps each value's first occurrence. Repeats are rare where this is
+    used (distinct members drawn from a far larger dataset), so that pass is
+    small and no hash table of every value is built.
+    """
+    ordered = np.sort(values)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return values
+    mask = (1 << max(10, len(values).bit_length())) - 1
+    suspect = np.zeros(mask + 1, dtype=bool)
+    suspect[repeated & mask] = True
+    where = np.flatnonzero(suspect[values & mask])  # every repeat, and a few values that only share low bits
+    first = np.unique(values[where], return_index=True)[1]  # first occurrence of each value among them
+    later = np.ones(len(where), dtype=bool)
+    later[first] = False
+    keep = np.ones(len(values), dtype=bool)
+    keep[where[later]] = False
+    return values[keep]
 
 
 def _distinct_rows(rows: np.ndarray) -> np.ndarray:
@@ -367,7 +414,7 @@ class IndexedHierarchy:
         if lo < 0 or hi >= p_max:
             raise ValueError(f"indices must lie in [0, p_max={show(p_max)}), got min {show(lo)} and max {show(hi)}")
         if p_max <= _INT64_MAX + 1:
-            return arr.astype(np.int64)
+            return arr.astype(np.int64, copy=False)
         return arr
 
     def split(self, p: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -558,7 +605,7 @@ class RandomHierarchyModel(IndexedHierarchy):
         self._check_request(len(idx), "len(idx)", device)
         digits = digits_from_indices(idx, self._radices())
         t = torch.from_numpy(digits).to(resolve_device(device))
-        return t[:, 0].contiguous(), t[:, 1:].contiguous()
+        return t[:, 0], t[:, 1:]
 
     def indices_from_choices(self, classes: Any, choices: Any) -> np.ndarray:
         """Inverse of :meth:`choices_from_indices`: numpy int64 indices (object past int64)."""
@@ -583,7 +630,7 @@ class RandomHierarchyModel(IndexedHierarchy):
         for depth in range(self.L):
             start = (s**depth - 1) // (s - 1)
             h = choices[:, start : start + s**depth]
-            rows = (sym * m + h).reshape(-1)
+            rows = torch.mul(sym, m).add_(h).view(-1)
             sym = tab.flat[depth].index_select(0, rows).view(n, s ** (depth + 1))
             if keep:
                 out.append(sym)

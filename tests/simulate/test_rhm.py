@@ -510,3 +510,39 @@ def test_split_draws_the_first_distinct_values_of_its_stream():
     train, test = model.split(p, n_test, seed)
     assert test.tolist() == order[:n_test] and train.tolist() == order[n_test : p + n_test]
     assert len(order) - len(set(order)) == 0 and len(seen) > p + n_test  # the last chunk drew past the total
+
+
+@settings(max_examples=60, deadline=None)
+@given(radices=st.lists(st.integers(2, 2**33), min_size=1, max_size=9), data=st.data())
+def test_mixed_radix_digits_match_python_divmod(radices, data):
+    """Digits by limbs and 32-bit words against Python's own divmod, past int64 too, and back."""
+    from scalingcheck.simulate.data.rhm import digits_from_indices, indices_from_digits
+
+    total = 1
+    for r in radices:
+        total *= r
+    picks = data.draw(st.lists(st.integers(0, total - 1), min_size=1, max_size=20))
+    idx = np.array(picks, dtype=np.int64 if total <= 2**63 else object)
+    expected = []
+    for i in picks:
+        row = []
+        for r in reversed(radices):
+            i, digit = divmod(i, r)
+            row.append(digit)
+        expected.append(row[::-1])
+    digits = digits_from_indices(idx, radices)
+    assert digits.dtype == np.int64 and digits.tolist() == expected
+    assert [int(i) for i in indices_from_digits(np.ascontiguousarray(digits), radices)] == picks
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_distinct_values_keep_first_occurrences_in_order(data):
+    """The sort-based dedupe against dict order, with repeats and with values that share their low bits."""
+    from scalingcheck.simulate.data.rhm import _distinct_values
+
+    low = data.draw(st.lists(st.integers(0, 2047), min_size=1, max_size=30))
+    high = data.draw(st.lists(st.integers(0, 2**40), min_size=1, max_size=30))
+    values = data.draw(st.lists(st.sampled_from([h * 2**20 + lo for h in high for lo in low]), max_size=3000))
+    arr = np.array(values, dtype=np.int64)
+    assert _distinct_values(arr).tolist() == list(dict.fromkeys(values))
