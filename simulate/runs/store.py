@@ -12,13 +12,16 @@ that is not a scalingcheck store (another program's database, an empty file,
 a store of another schema or of a newer version) is refused and never
 written into. Several processes may share one store: a process *leases* the
 runs it is about to compute (a ``leases`` table with a heartbeat), so another
-process waits for them instead of computing them twice; a lease whose holder
-stopped renewing it (a crashed process) expires after ``lease_ttl`` seconds.
+process waits for them instead of computing them twice. A lease whose holder
+stopped renewing it (a crashed process) expires after ``lease_ttl`` seconds,
+or at once when the holder was a process of this host that no longer exists
+(a killed sweep, re-run on the same machine, does not wait for the TTL).
 """
 from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -34,6 +37,30 @@ STORE_VERSION = 1
 
 LEASE_TTL = 60.0
 """Seconds after its last heartbeat when a lease counts as abandoned (its holder crashed)."""
+
+
+def lease_owner() -> str:
+    """A name for this process as a lease holder: ``host:pid:random`` (unique even when a pid is reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def _gone(holder: str) -> bool:
+    """True when `holder` (a :func:`lease_owner` name) was a process of this host that no longer exists.
+
+    A holder on another host, or a name of another form, is never taken for gone: its lease expires
+    after the TTL. A pid that was reused since by another process reads as alive, which is safe.
+    """
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by another user
+        return False
+    return False
 
 
 class StoreError(RuntimeError):
@@ -296,7 +323,7 @@ class SQLiteStore(Store):
                     if key in stored:
                         continue
                     holder, beat = held.get(key, (owner, 0.0))
-                    if holder == owner or now - beat > self.lease_ttl:
+                    if holder == owner or now - beat > self.lease_ttl or _gone(holder):
                         mine.add(key)
                 self._con.executemany("INSERT OR REPLACE INTO leases (key, owner, heartbeat) VALUES (?,?,?)",
                                       [(k, owner, now) for k in mine])

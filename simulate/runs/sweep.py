@@ -28,13 +28,11 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
 import time
 import traceback
-import uuid
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -43,7 +41,7 @@ from .allocator import keep_freed_memory
 from .progress import progress_bar
 from .checks import check_seed
 from .spec import Spec, run_points
-from .store import Store
+from .store import Store, lease_owner
 
 Point = tuple[Spec, int]
 
@@ -414,10 +412,6 @@ def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
     return tasks
 
 
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def execute(
     runs: Sweep | Iterable[Point],
     store: Store,
@@ -470,7 +464,7 @@ def execute(
     failures: list[tuple[str, tuple[int, ...], str, str]] = []
     failed: set[str] = set()
     bar = progress_bar(n_missing, desc, enabled=progress)
-    owner = _owner()
+    owner = lease_owner()
     try:
         with store.keep_leases(owner):
             while pending:

@@ -249,6 +249,22 @@ def test_a_crashed_holders_lease_expires(tmp_path):
         assert res.computed == 3 and time.monotonic() - start >= 0.4
 
 
+def test_a_lease_of_a_process_of_this_host_that_is_gone_is_taken_at_once(tmp_path):
+    """A killed sweep re-run on the same machine does not wait for the TTL; a live holder is still respected."""
+    import socket
+
+    db = tmp_path / "store.sqlite"
+    keys = [s.key(seed) for s, seed in Sweep.over(PowerLawToy(), seeds=range(2)).points()]
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    host = socket.gethostname()
+    with SQLiteStore(db) as store:
+        assert store.claim(keys[:1], f"{host}:{finished.pid}:dead0000") == {keys[0]}
+        assert store.claim(keys[1:], f"{host}:{os.getppid()}:alive000") == {keys[1]}
+    with SQLiteStore(db) as store:  # the default TTL of 60 s has not passed
+        assert store.claim(keys, "me") == {keys[0]}
+
+
 def test_a_live_holders_runs_are_waited_for_not_recomputed(tmp_path):
     db = tmp_path / "store.sqlite"
     sweep = Sweep.over(PowerLawToy(), seeds=range(2))
