@@ -235,16 +235,21 @@ def _limb_groups(radices: Sequence[int], limit: int = _LIMB) -> list[tuple[int, 
     return groups
 
 
+def _peel(value: np.ndarray, radices: Sequence[int], out: np.ndarray) -> None:
+    """Digits of `value` (< prod(radices)) in `radices` into the rows of `out`, least significant first."""
+    for k in range(len(radices) - 1, 0, -1):
+        quotient = value // radices[k]
+        out[k] = value - quotient * radices[k]
+        value = quotient
+    out[0] = value
+
+
 def _split_limb(limb: np.ndarray, radices: Sequence[int], out: np.ndarray) -> None:
     """Digits of an int64 limb (< 2**62) in `radices` into the rows of `out`, in int32 words where they fit
     (integer division is several times faster on 32-bit lanes); a limb with a radix of 2**31 or more is
     split in int64."""
     if max(radices) >= _WORD:
-        for k in range(len(radices) - 1, 0, -1):
-            quotient = limb // radices[k]
-            out[k] = limb - quotient * radices[k]
-            limb = quotient
-        out[0] = limb
+        _peel(limb, radices, out)
         return
     words = _limb_groups(radices, _WORD)
     for wi, (start, stop, base) in enumerate(words):
@@ -254,11 +259,7 @@ def _split_limb(limb: np.ndarray, radices: Sequence[int], out: np.ndarray) -> No
             quotient = limb // base
             word = (limb - quotient * base).astype(np.int32)
             limb = quotient
-        for k in range(stop - 1, start, -1):
-            quotient = word // radices[k]
-            out[k] = word - quotient * radices[k]
-            word = quotient
-        out[start] = word
+        _peel(word, radices[start:stop], out[start:stop])
 
 
 def digits_from_indices(idx: np.ndarray, radices: Sequence[int]) -> np.ndarray:

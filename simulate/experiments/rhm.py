@@ -156,14 +156,14 @@ class RHMLearningSpec(RHMSpec):
         top = max(sizes)
         net = self.network()
         stacked = lambda j: torch.stack([d[j] for d in data])  # noqa: E731
+        # training sets padded to the largest P (no padding when all sizes are equal); the padding is never read
         padded = lambda j: torch.stack([F.pad(d[j], (0, 0) * (d[j].ndim - 1) + (0, top - d[j].shape[0]))  # noqa: E731
                                         for d in data])
         seeds = [seed for _, seed in points]
-        same = len(set(sizes)) == 1
         params, results = train_ensemble(net, net.init_ensemble(seeds, device=dev, dtype=torch.float32),
-                                         stacked(1) if same else padded(1), stacked(2) if same else padded(2),
-                                         seeds=seeds, config=self.train, x_test=stacked(3), y_test=stacked(4),
-                                         sizes=None if same else sizes)
+                                         padded(1), padded(2), seeds=seeds, config=self.train,
+                                         x_test=stacked(3), y_test=stacked(4),
+                                         sizes=None if len(set(sizes)) == 1 else sizes)
         records = []
         for i, ((spec, seed), (rhm, _, _, x_test, _), result) in enumerate(zip(points, data, results)):
             record = result.as_record()
