@@ -241,87 +241,88 @@ def train_flow_ensemble(
     vel = {k: torch.zeros_like(v) for k, v in params.items()}
     margin_ok = torch.all(y * out >= 1, dim=1)
     stalled = torch.zeros_like(margin_ok)
-    active = (~margin_ok).clone()
+    active = ~margin_ok
     scale = float(net.width)
     bounded = math.isfinite(config.max_dgrad)  # max_dgrad = inf disables the bound (and its cost)
     # |g| of each model's current gradient, kept from the step that made it (the same numbers as recomputing it)
-    gnorm = _norm(grad) if bounded else None
-    all_ids = torch.arange(e, device=x.device)
-    n_active = int(active.sum())
-    while n_active:
-        # All models active is the common case: whole tensors, no gathers or scatters. Otherwise the live
-        # models are gathered, and what they accepted is scattered back.
-        every = n_active == e
-        ids = all_ids if every else torch.nonzero(active).squeeze(1)
-
-        def live(values: torch.Tensor) -> torch.Tensor:
-            return values if every else values[ids]
-
-        h = live(dt)
-        if inertial:  # exact relaxation of the velocity over dt, then a step along it
-            keep = torch.exp(-h / live(tau_t))
-            pull = (1 - keep) * scale
-            new_vel = {k: _bcast(keep, v) * live(vel[k]) - _bcast(pull, v) * live(grad[k]) for k, v in params.items()}
-        else:
-            new_vel = {k: -scale * live(grad[k]) for k in params}
-        proposal = {k: live(params[k]) + _bcast(h, v) * new_vel[k] for k, v in params.items()}
-        new_loss, new_out, new_grad = _loss_and_grad(net, proposal, live(x), live(y), live(f0), live(alpha_t), config,
-                                                     live(slope))
-        old_out = live(out)
-        dout = ((new_out - old_out).abs() / old_out.abs().clamp_min(1.0)).amax(dim=1)
-        finite = torch.isfinite(new_loss) & torch.isfinite(dout)
-        within = dout <= config.max_dout
-        new_norm = _norm(new_grad)
-        if bounded:
-            dgrad = _norm({k: new_grad[k] - live(grad[k]) for k in grad}).pow(2) / (live(gnorm) * new_norm).clamp_min(1e-300)
-            finite &= torch.isfinite(dgrad)
-            within &= dgrad <= config.max_dgrad
-        ok = finite & (within | (h <= config.min_dt))
-        n_ok = int(ok.sum())
-        new_margin_ok = torch.all(live(y) * new_out >= 1, dim=1)
-        # An accepted model's margins and stall are updated below. A model whose gradient vanished with margins
-        # unmet sits at a fixed point of the flow (with the hinge: every unmet point lies where all its ReLUs are
-        # off): it can never converge, so it stops there ('stalled').
-        if every and n_ok == e:  # every model active and accepted: take the proposals whole
-            params, grad, vel = proposal, new_grad, new_vel
-            out, loss = new_out, new_loss
-            t += dt
-            margin_ok = new_margin_ok
-            stalled = (new_norm == 0) & ~margin_ok
+    gnorm = _norm(grad) if bounded else torch.zeros(e, dtype=x.dtype, device=x.device)
+    # The live models' state is kept compacted (their rows only, in model order) and written back only when one
+    # of them stops: a step then runs on whole tensors, with no gathers or scatters (the numbers are those of the
+    # same models gathered at every step).
+    full = {"t": t, "dt": dt, "gnorm": gnorm, "out": out, "loss": loss, "margin_ok": margin_ok, "stalled": stalled,
+            "next_mark": next_mark}
+    inputs = {"x": x, "y": y, "f0": f0, "alpha": alpha_t, "slope": slope, "tau": tau_t}
+    while bool(active.any()):
+        ids = torch.nonzero(active).squeeze(1)
+        ids_cpu = ids.cpu()
+        whole = ids.numel() == e
+        pick = (lambda v: v) if whole else (lambda v: v[ids])
+        c = {k: pick(v) for k, v in {**full, **inputs}.items()}
+        cp, cv, cg = ({k: pick(v) for k, v in d.items()} for d in (params, vel, grad))
+        c_steps, c_rejected = steps[ids_cpu], rejected[ids_cpu]
+        n = ids.numel()
+        while True:
+            h = c["dt"]
+            if inertial:  # exact relaxation of the velocity over dt, then a step along it
+                keep = torch.exp(-h / c["tau"])
+                pull = (1 - keep) * scale
+                new_vel = {k: _bcast(keep, v) * cv[k] - _bcast(pull, v) * cg[k] for k, v in cp.items()}
+            else:
+                new_vel = {k: -scale * cg[k] for k in cp}
+            proposal = {k: cp[k] + _bcast(h, v) * new_vel[k] for k, v in new_vel.items()}
+            new_loss, new_out, new_grad = _loss_and_grad(net, proposal, c["x"], c["y"], c["f0"], c["alpha"], config,
+                                                         c["slope"])
+            old_out = c["out"]
+            dout = ((new_out - old_out).abs() / old_out.abs().clamp_min(1.0)).amax(dim=1)
+            finite = torch.isfinite(new_loss) & torch.isfinite(dout)
+            within = dout <= config.max_dout
+            new_norm = _norm(new_grad)
             if bounded:
-                gnorm = new_norm
-            acc = None
-        else:
-            acc = ids[ok]
-            for k in params:
-                params[k][acc] = proposal[k][ok]
-                grad[k][acc] = new_grad[k][ok]
-                vel[k][acc] = new_vel[k][ok]
-            out[acc] = new_out[ok]
-            loss[acc] = new_loss[ok]
-            t[acc] += dt[acc]
-            margin_ok[acc] = new_margin_ok[ok]
-            stalled[acc] = (new_norm[ok] == 0) & ~margin_ok[acc]
-            if bounded:
-                gnorm[acc] = new_norm[ok]
-            rejected[ids[~ok].cpu()] += 1
-        step_dt = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
-        if every:
-            dt = step_dt
-            steps += 1
-        else:
-            dt[ids] = step_dt
-            steps[ids.cpu()] += 1
-        if observe is not None and n_ok:
-            marked = torch.nonzero(t >= next_mark).squeeze(1) if acc is None else acc[t[acc] >= next_mark[acc]]
-            if marked.numel():
-                values = observe({k: v[marked] for k, v in params.items()})
-                for i, v in zip(marked.tolist(), values.tolist()):
-                    traces[i].append((float(t[i]), float(v)))
-                    while next_mark[i] <= t[i] and math.isfinite(float(t[i])):
-                        next_mark[i] *= 2
+                dgrad = _norm({k: new_grad[k] - cg[k] for k in cg}).pow(2) / (c["gnorm"] * new_norm).clamp_min(1e-300)
+                finite &= torch.isfinite(dgrad)
+                within &= dgrad <= config.max_dgrad
+            ok = finite & (within | (h <= config.min_dt))
+            n_ok = int(ok.sum())
+            new_margin_ok = torch.all(c["y"] * new_out >= 1, dim=1)
+            # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
+            # every unmet point lies where all its ReLUs are off): it can never converge, so it stops ('stalled').
+            new_stalled = (new_norm == 0) & ~new_margin_ok
+            if n_ok == n:  # every live model accepted: take the proposals whole
+                cp, cg, cv = proposal, new_grad, new_vel
+                c.update(out=new_out, loss=new_loss, t=c["t"] + h, margin_ok=new_margin_ok, stalled=new_stalled)
+                if bounded:
+                    c["gnorm"] = new_norm
+            else:
+                cp, cg, cv = ({k: torch.where(_bcast(ok, a[k]), a[k], b[k]) for k in a}
+                              for a, b in ((proposal, cp), (new_grad, cg), (new_vel, cv)))
+                row = ok.unsqueeze(1)
+                c.update(out=torch.where(row, new_out, c["out"]), loss=torch.where(ok, new_loss, c["loss"]),
+                         t=torch.where(ok, c["t"] + h, c["t"]), margin_ok=torch.where(ok, new_margin_ok, c["margin_ok"]),
+                         stalled=torch.where(ok, new_stalled, c["stalled"]))
+                if bounded:
+                    c["gnorm"] = torch.where(ok, new_norm, c["gnorm"])
+                c_rejected += (~ok).cpu()
+            c["dt"] = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
+            c_steps += 1
+            if observe is not None and n_ok:
+                marked = torch.nonzero(ok & (c["t"] >= c["next_mark"])).squeeze(1)
+                if marked.numel():
+                    values = observe({k: v[marked] for k, v in cp.items()})
+                    for j, v in zip(marked.tolist(), values.tolist()):
+                        tj = float(c["t"][j])
+                        traces[int(ids_cpu[j])].append((tj, float(v)))
+                        while c["next_mark"][j] <= tj and math.isfinite(tj):
+                            c["next_mark"][j] *= 2
+            live = ~c["margin_ok"] & ~c["stalled"] & (c_steps.to(ids.device) < config.max_steps)
+            if not bool(live.all()):
+                break
+        # one or more live models stopped: write the live state back and compact again
+        for dst, src in ((full, c), (params, cp), (vel, cv), (grad, cg)):
+            for k in dst:
+                if src[k] is not dst[k]:  # (a state that no step replaced is still the full tensor itself)
+                    dst[k][ids] = src[k]
+        steps[ids_cpu], rejected[ids_cpu] = c_steps, c_rejected
         active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
-        n_active = int(active.sum())
     results = []
     final = observe(params).tolist() if observe is not None else None
     for i in range(e):

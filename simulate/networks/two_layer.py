@@ -81,7 +81,10 @@ class TwoLayerReLU(Network):
         :mod:`..learners.gradient_flow` spends most of its time here: this pass
         touches the [batch, H] activations about half as often as autograd does.
         """
-        h = torch.relu(self.pre_activations(params, x))
+        # pre_activations and relu, in place: the same operations on the same numbers, but one [batch, H] buffer
+        # instead of four, which stays in cache (the flow's steps are bound by memory traffic)
+        h = torch.matmul(x, params["w"].transpose(-1, -2))
+        h.div_(math.sqrt(self.d)).add_(params["b"].unsqueeze(-2)).relu_()
         out = self._readout(h, params["beta"])
         root, scale = math.sqrt(self.d), (self.width if self.readout == "mean_field" else math.sqrt(self.width))
 
@@ -89,11 +92,15 @@ class TwoLayerReLU(Network):
             # The operations and their order are autograd's for _forward, so that the gradient is the same to
             # the last bit (tests/simulate/test_feature_lazy.py): a flow's records do not depend on which computed it.
             g = g / scale
-            outer = torch.matmul(g.unsqueeze(-1), params["beta"].unsqueeze(-2))  # g beta^T: [..., batch, H]
-            gz = torch.ops.aten.threshold_backward(outer, h, 0.0)  # zero where relu is off (as relu's backward)
+            # g beta^T [..., batch, H]: each entry is one product, so the broadcast product has the bits of
+            # autograd's matmul with an inner dimension of 1, at about half its cost
+            gz = g.unsqueeze(-1) * params["beta"].unsqueeze(-2)
+            # zero where relu is off (relu's backward), then the bias gradient, then / sqrt(d), in place
+            torch.ops.aten.threshold_backward.grad_input(gz, h, 0.0, grad_input=gz)
+            grad_b = gz.sum(dim=-2)
             return {
-                "w": torch.matmul(x.transpose(-1, -2), gz / root).transpose(-1, -2),
-                "b": gz.sum(dim=-2),
+                "w": torch.matmul(x.transpose(-1, -2), gz.div_(root)).transpose(-1, -2),
+                "b": grad_b,
                 "beta": readout_matvec(h.transpose(-1, -2), g),
             }
 
