@@ -186,3 +186,40 @@ def test_loading_a_claims_file_twice_returns_what_its_first_load_registered():
     path = str(ROOT / "findings" / "rhm_vocabulary_claims.py")
     first, second = load_claims(path), load_claims(path)
     assert second is first and [s.name for s in first.studies] == ["rhm_vocabulary"]
+
+
+def test_svc_over_nearest_neighbour_errors(tmp_path):
+    """SVC records made exactly half the 1-NN error, the latter computed here by brute force (a second method:
+    all distances, no tree): the script prints the 1-NN means of the brute force and a ratio of 0.50 at every P."""
+    import torch
+
+    sys.path.insert(0, str(ROOT / "findings"))
+    try:
+        from svc_cusp_nearest_neighbour import SUITE, svc_spec
+    finally:
+        sys.path.pop(0)
+    from scalingcheck.simulate.data.stripe import Stripe
+
+    def brute(d, p, seed):
+        x, y = Stripe(d=d).sample(p, seed, stream=0, dtype=torch.float64)
+        xt, yt = Stripe(d=d).sample(SUITE.n_test, seed, stream=1, dtype=torch.float64)
+        nearest = torch.cat([torch.cdist(chunk, x).argmin(dim=1) for chunk in xt.split(2000)])
+        return float((y[nearest] != yt).double().mean())
+
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    means = {}
+    for p in SUITE.svc_ps:
+        errors = [brute(2, p, s) for s in range(2)]
+        means[p] = sum(errors) / 2
+        for s, e in enumerate(errors):
+            store.put(svc_spec(2, 0.5, 10.0, p), s, {"test_error": 0.5 * e})
+    store.close()
+    out = subprocess.run([sys.executable, str(ROOT / "findings" / "svc_cusp_nearest_neighbour.py"), "--store",
+                          str(tmp_path / "s.sqlite"), "--seeds", "2", "--boot", "50"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    d2 = out.stdout.split("d = 3:")[0]
+    assert "mean error " + ", ".join(f"{means[p]:.4f}" for p in SUITE.svc_ps) in d2, out.stdout
+    line = next(ln for ln in d2.splitlines() if "SVC xi = 0.5 " in ln)
+    assert line.endswith(", ".join(["0.50"] * len(SUITE.svc_ps))), line
+    assert all(ln.endswith(", ".join(["-"] * len(SUITE.svc_ps))) for ln in d2.splitlines() if "xi = 0.25 " in ln)
