@@ -60,11 +60,11 @@ class AlphaTrainingSpec(Spec):
     kind: ClassVar[str] = "alpha_training"
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 24
-    """A flow step costs about 1.3 ms plus 0.5 ms per network on one core (p = 512, width 64: 4.9 ms for 6
-    networks, 7.3 ms for 12), so the seeds of a suite's spec go in one batch, and so do those of the specs
-    that differ only in alpha (``batch_group``): the lazy and feature flows of one p (12 seeds each) share
-    their long tails, when a few networks are left; the records do not depend on the batch
-    (tests/simulate/test_feature_lazy.py, tests/simulate/test_batched_runs.py)."""
+    """A flow step costs about 0.5 ms plus 0.4 ms per network on one core (p = 512, width 64: 0.9 ms for one
+    network, 2.9 ms for 6, 4.8 to 5.6 ms for 12; 2026-11-24), so the seeds of a suite's spec go in one
+    batch, and so do those of the specs that differ only in alpha (``batch_group``): the lazy and feature
+    flows of one p (12 seeds each) share their long tails, when a few networks are left; the records do not
+    depend on the batch (tests/simulate/test_feature_lazy.py, tests/simulate/test_batched_runs.py)."""
     gpu_gain: ClassVar[bool] = False
     """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): the flow's small float64 steps, one host
     synchronisation each, run over 10x slower there than on one CPU core, so 'auto' keeps them on the CPU."""
