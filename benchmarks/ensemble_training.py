@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from scalingcheck.simulate.runs.device import set_threads
 from scalingcheck.simulate.networks import HierarchicalCNN
 from scalingcheck.simulate.learners.training import TrainConfig, train_ensemble, train_one
-from timing import best_of  # benchmarks/timing.py (the script's folder is on sys.path)
+from timing import best_of_alternating  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def random_task(e: int, p: int, v: int, d: int, n_c: int, seed: int):
@@ -60,8 +60,8 @@ def main() -> None:
             def batched():
                 out["batched"] = train_ensemble(net, stacked, xs, ys, seeds=seeds, config=cfg)[1]
 
-            t_loop = best_of(loop, args.repeat)
-            t_batch = best_of(batched, args.repeat)
+            times = best_of_alternating({"loop": loop, "batch": batched}, args.repeat)
+            t_loop, t_batch = times["loop"], times["batch"]
             diff = max(abs(a.train_loss - b.train_loss) for a, b in zip(out["loop"], out["batched"]))
             rate = e * args.steps
             print(f"{h:>5} {p:>6} | {rate / t_loop:>21.0f} {rate / t_batch:>9.0f} {t_loop / t_batch:>6.2f}x | {diff:.1e}")
@@ -79,8 +79,8 @@ def main() -> None:
             torch.autograd.grad(loss, list(params.values()))
 
         n = 50
-        t_v = best_of(lambda: [step(vapply) for _ in range(n)], args.repeat) / n
-        t_n = best_of(lambda: [step(net.apply) for _ in range(n)], args.repeat) / n
+        times = best_of_alternating({"vmap": lambda: step(vapply), "native": lambda: step(net.apply)}, args.repeat, n)
+        t_v, t_n = times["vmap"], times["native"]
         print(f"{h:>5} | {t_v * 1e3:>10.2f} {t_n * 1e3:>12.2f} {t_v / t_n:>6.2f}x")
 
 

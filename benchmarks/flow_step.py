@@ -7,7 +7,6 @@ bit, which the script checks.
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
@@ -17,6 +16,7 @@ from scalingcheck.simulate.learners.gradient_flow import _loss_and_grad, _loss_a
 from scalingcheck.simulate.networks import TwoLayerReLU, stack_params
 from scalingcheck.simulate.runs.allocator import keep_freed_memory
 from scalingcheck.simulate.runs.device import set_threads
+from timing import best_of_alternating  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def main() -> None:
@@ -42,13 +42,8 @@ def main() -> None:
         f0 = net.apply(stack_params([net.init(s + 100, dtype=torch.float64) for s in range(e)]), x)
         alpha = torch.full((e,), 1e4, dtype=torch.float64)
         paths = {"autograd": _loss_and_grad_autograd, "explicit": _loss_and_grad}
-        best = {name: float("inf") for name in paths}
-        for _ in range(args.repeat):
-            for name, fn in paths.items():
-                t = time.perf_counter()
-                for _ in range(args.calls):
-                    fn(net, params, x, y, f0, alpha, config)
-                best[name] = min(best[name], (time.perf_counter() - t) / args.calls * 1e3)
+        calls = {name: (lambda fn=fn: fn(net, params, x, y, f0, alpha, config)) for name, fn in paths.items()}
+        best = {name: t * 1e3 for name, t in best_of_alternating(calls, args.repeat, args.calls).items()}
         a, b = (fn(net, params, x, y, f0, alpha, config) for fn in paths.values())
         same = torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) and all(torch.equal(a[2][k], b[2][k]) for k in a[2])
         print(f"{e:>4} {best['autograd']:>10.2f} {best['explicit']:>10.2f} {best['autograd'] / best['explicit']:>6.2f}x  "

@@ -9,7 +9,6 @@ below the top one, four seeds each, one thread as a suite worker.
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +17,7 @@ from scalingcheck.compare.suites import get_suite
 from scalingcheck.simulate.learners.training import train_ensemble
 from scalingcheck.simulate.runs.allocator import keep_freed_memory
 from scalingcheck.simulate.runs.device import set_threads
+from timing import best_of_alternating  # benchmarks/timing.py (the script's folder is on sys.path)
 
 
 def main() -> None:
@@ -64,13 +64,10 @@ def main() -> None:
         return [r.steps for r in results]
 
     print(f"{net}, P = {ps}, {len(seeds)} seeds each, {args.threads} thread(s)")
-    best = {"separate": float("inf"), "together": float("inf")}
     steps = {}
-    for _ in range(args.repeat):
-        for name, fn in (("separate", separate), ("together", together)):
-            t = time.perf_counter()
-            steps[name] = fn()
-            best[name] = min(best[name], time.perf_counter() - t)
+    jobs = {name: (lambda name=name, fn=fn: steps.__setitem__(name, fn()))
+            for name, fn in (("separate", separate), ("together", together))}
+    best = best_of_alternating(jobs, args.repeat)
     print(f"each spec its own batch of {len(seeds)}: {best['separate']:7.2f} s")
     print(f"one batch of {len(seeds) * len(ps)} (sizes):      {best['together']:7.2f} s   "
           f"ratio {best['separate'] / best['together']:.2f}x; same steps: {steps['separate'] == steps['together']}")

@@ -61,6 +61,7 @@ import torch
 
 from ..runs.checks import check_bool, check_dtype, check_int, check_memory, check_seed, show
 from ..runs.device import resolve_device
+from . import rhm_blocks
 
 __all__ = ["RandomHierarchyModel", "RHMRules"]
 
@@ -198,6 +199,14 @@ def lookup_tables(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int, dev
     return LookupTables(tuple(flat), tuple(keys), tuple(values), powers.to(device), v, tuple(direct) if direct else None)
 
 
+@functools.lru_cache(maxsize=64)
+def composed_blocks(n_c: int, v: int, m: int, s: int, L: int, rules_seed: int) -> tuple[rhm_blocks.ComposedBlock, ...]:
+    """The rules composed into tables of several levels each (:func:`.rhm_blocks.compose_blocks`)."""
+    rules = _rules(n_c, v, m, s, L, rules_seed)
+    flats = [t.reshape(-1, s).numpy() for t in (rules.top, *rules.lower)]
+    return rhm_blocks.compose_blocks(flats, n_c, v, m, s)
+
+
 def lookup(tab: LookupTables, depth: int, children: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """For s-tuples ``children`` [..., s] produced at `depth`: (found [...], parent*m + choice [...]).
 
@@ -332,20 +341,24 @@ def _first_distinct(draw, distinct_of, total: int) -> np.ndarray:
 def _distinct_values(values: np.ndarray) -> np.ndarray:
     """Distinct non-negative int64 values in order of first occurrence.
 
-    A sort of the values (vectorised in numpy) finds the repeated ones; only
-    the draws whose low bits match a repeated value's go through an exact pass
-    that keeps each value's first occurrence. Repeats are rare where this is
-    used (distinct members drawn from a far larger dataset), so that pass is
-    small and no hash table of every value is built.
+    A sort of the values' low 32 bits (vectorised in numpy, twice as fast as
+    sorting the int64 values) finds the repeated low words, which include
+    every repeated value; only the draws whose low bits match a repeated
+    word's go through an exact pass that keeps each value's first occurrence.
+    Repeats are rare where this is used (distinct members drawn from a far
+    larger dataset), so that pass is small and no hash table of every value
+    is built.
     """
-    ordered = np.sort(values)
+    low = values.astype(np.uint32)  # the low 32 bits (the values are non-negative)
+    ordered = np.sort(low)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(repeated):
         return values
-    mask = (1 << max(10, len(values).bit_length())) - 1
+    mask = (1 << min(32, max(10, len(values).bit_length()))) - 1
     suspect = np.zeros(mask + 1, dtype=bool)
     suspect[repeated & mask] = True
-    where = np.flatnonzero(suspect[values & mask])  # every repeat, and a few values that only share low bits
+    # every repeat, and a few values that only share low bits (the int64 values index the table without a cast)
+    where = np.flatnonzero(np.take(suspect, values & mask, mode="clip"))
     first = np.unique(values[where], return_index=True)[1]  # first occurrence of each value among them
     later = np.ones(len(where), dtype=bool)
     later[first] = False
@@ -608,6 +621,13 @@ class RandomHierarchyModel(IndexedHierarchy):
         t = torch.from_numpy(digits).to(resolve_device(device))
         return t[:, 0], t[:, 1:]
 
+    def classes_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
+        """Classes int64 [n] of the members with dataset indices `idx` [n]: ``idx // m**n_nodes`` (the
+        class is the index's leading digit)."""
+        idx = self._as_indices(idx)
+        classes = (idx // self.m**self.n_nodes).astype(np.int64, copy=False)
+        return torch.from_numpy(classes).to(resolve_device(device))
+
     def indices_from_choices(self, classes: Any, choices: Any) -> np.ndarray:
         """Inverse of :meth:`choices_from_indices`: numpy int64 indices (object past int64)."""
         classes, choices = self.check_members(classes, choices)
@@ -649,8 +669,18 @@ class RandomHierarchyModel(IndexedHierarchy):
         return self._tree(classes, choices, keep=False)[-1]
 
     def tokens_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
-        """Input tokens of the members with dataset indices `idx`."""
-        return self._tree(*self.choices_from_indices(idx, device=device), keep=False)[-1]
+        """Input tokens int64 [n, s**L] of the members with dataset indices `idx` [n].
+
+        The tokens of :meth:`tokens` and :meth:`tree`, computed on the CPU through composed production
+        tables (:mod:`.rhm_blocks`: several levels per gather, each subtree's choices read off its index)
+        when ``p_max < 2**63``, then moved to `device`.
+        """
+        idx = self._as_indices(idx)
+        if self.p_max > _INT64_MAX:  # indices past int64: digits as Python ints, then a gather per level
+            return self._tree(*self.choices_from_indices(idx, device=device), keep=False)[-1]
+        self._check_request(len(idx), "len(idx)", device)
+        tokens = rhm_blocks.tokens_from_indices(idx, composed_blocks(*self._key()), self.m, self.s)
+        return torch.from_numpy(tokens).to(resolve_device(device))
 
     def one_hot(self, tokens: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """One-hot encoding [n, v, s**L] of tokens [n, s**L]."""

@@ -542,7 +542,8 @@ def test_distinct_values_keep_first_occurrences_in_order(data):
     from scalingcheck.simulate.data.rhm import _distinct_values
 
     low = data.draw(st.lists(st.integers(0, 2047), min_size=1, max_size=30))
-    high = data.draw(st.lists(st.integers(0, 2**40), min_size=1, max_size=30))
-    values = data.draw(st.lists(st.sampled_from([h * 2**20 + lo for h in high for lo in low]), max_size=3000))
+    high = data.draw(st.lists(st.integers(0, 2**30), min_size=1, max_size=30))
+    shift = data.draw(st.sampled_from([20, 32]))  # 32: values that differ only above their low 32-bit word
+    values = data.draw(st.lists(st.sampled_from([h * 2**shift + lo for h in high for lo in low]), max_size=3000))
     arr = np.array(values, dtype=np.int64)
     assert _distinct_values(arr).tolist() == list(dict.fromkeys(values))
