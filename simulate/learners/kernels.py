@@ -29,6 +29,9 @@ from ..runs.checks import check_finite, check_float
 
 __all__ = ["Kernel", "Laplace", "ExpPower", "ReluNTK", "pairwise_distances"]
 
+_WHOLE_ELEMENTS = 2**23  # ReluNTK: matrices up to this size (64 MB in float64) are computed whole...
+_BLOCK_ELEMENTS = 2**16  # ... larger ones by blocks of rows of about this many entries (512 kB)
+
 
 def _check_inputs(x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
     if not isinstance(x, torch.Tensor):
@@ -163,11 +166,22 @@ class ReluNTK(Kernel):
         d = x.shape[1]
         qx = (x * x).sum(1) / d + 1.0
         qy = (y * y).sum(1) / d + 1.0
-        c = (x @ y.T) / d + 1.0
-        norm = (qx[:, None] * qy[None, :]).sqrt_()
-        cos = (c / norm).clamp_(-1.0, 1.0)
-        if same:
-            cos.fill_diagonal_(1.0)
-        t = torch.arccos(cos)
-        sin = (1.0 - cos * cos).clamp_min_(0.0).sqrt_()
-        return norm * (sin + (math.pi - t) * cos) / (2 * math.pi) + c * (math.pi - t) / (2 * math.pi)
+        out = x @ y.T  # one product (a product by blocks of rows may round differently at some shapes)
+        # The kernel then takes a dozen elementwise passes over [n, m]: a large matrix goes through them by
+        # blocks of rows that stay in cache, in place, instead of a dozen temporaries of the matrix's size.
+        # Each entry goes through the same floating-point operations as in the formula above, so the values
+        # do not depend on the blocks.
+        rows = out.shape[0] if out.numel() <= _WHOLE_ELEMENTS else max(1, _BLOCK_ELEMENTS // max(1, out.shape[1]))
+        for start in range(0, out.shape[0], rows):
+            c = out[start : start + rows]
+            c.div_(d).add_(1.0)  # c = x.y/d + 1
+            norm = (qx[start : start + rows, None] * qy[None, :]).sqrt_()
+            cos = (c / norm).clamp_(-1.0, 1.0)
+            if same:
+                cos.diagonal(offset=start).fill_(1.0)
+            rest = torch.arccos(cos).neg_().add_(math.pi)  # pi - t
+            sin = (cos * cos).neg_().add_(1.0).clamp_min_(0.0).sqrt_()  # sin t
+            sin.add_(cos.mul_(rest))  # sin t + (pi - t) cos t
+            norm.mul_(sin).div_(2 * math.pi)
+            c.mul_(rest).div_(2 * math.pi).add_(norm)
+        return out

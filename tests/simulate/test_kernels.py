@@ -116,6 +116,21 @@ def test_relu_ntk_matches_numpy_formula():
     assert torch.linalg.eigvalsh(K).min() > -1e-10  # positive semi-definite
 
 
+def test_relu_ntk_by_blocks_of_rows_is_the_whole_computation(monkeypatch):
+    """Large matrices are computed by blocks of rows in place: the same values, bit for bit, as the whole
+    matrix at once, the diagonal of K(x, x) included (blocks of 3 rows, offset diagonals)."""
+    from scalingcheck.simulate.learners import kernels
+
+    x, y = points(40, 3, 8), points(23, 3, 9)
+    whole, whole_xx = ReluNTK()(x, y), ReluNTK()(x)
+    monkeypatch.setattr(kernels, "_WHOLE_ELEMENTS", 10)
+    monkeypatch.setattr(kernels, "_BLOCK_ELEMENTS", 3 * 23)
+    assert torch.equal(ReluNTK()(x, y), whole)
+    assert torch.equal(ReluNTK()(x), whole_xx)
+    np.testing.assert_allclose(ReluNTK()(x, y).numpy(), relu_ntk_numpy(x.numpy(), y.numpy()), rtol=1e-10)
+    np.testing.assert_allclose(torch.diagonal(ReluNTK()(x)).numpy(), (x**2).sum(1).numpy() / 3 + 1, rtol=1e-12)
+
+
 def test_relu_ntk_matches_monte_carlo_empirical_ntk():
     """Empirical NTK of a width-h network via autograd vs the analytic kernel.
 
