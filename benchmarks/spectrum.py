@@ -40,7 +40,7 @@ def main() -> None:
     t = time.perf_counter()
     x, y = data.sample(n, 0, stream=0, device="cpu", dtype=torch.float64)
     gram = KRR_KERNEL(x).to(torch.float64)
-    gram = 0.5 * (gram + gram.T) / n
+    gram = 0.5 * (gram + gram.T) / n  # the whole-matrix expression that `symmetrised` computes by blocks
     ref_evals, vecs = torch.linalg.eigh(gram)
     ref_coef = ((vecs.T @ y) / n**0.5).abs().flip(0)
     ref_evals = ref_evals.flip(0).clamp_min(0.0)

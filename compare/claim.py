@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import pandas as pd
 
@@ -278,12 +278,49 @@ def evaluate_all(
     compute: bool = True,
     executor: Any = None,
     progress: bool | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Evaluate several claims, running all their missing runs in one batch first."""
+    """Evaluate several claims, running all their missing runs in one batch first.
+
+    With `compute`, a claim is judged as soon as its last run is stored, in this process while the
+    workers compute the other claims' runs, so that judging a suite costs next to no time after its
+    runs; the outcome is the same as judged afterwards (the same records, the bootstrap's own seed).
+    `on_outcome(outcome)` is called once per claim when it is judged (e.g. to draw its plot meanwhile).
+    An error in judging or in `on_outcome` during the runs does not stop them: that claim is judged
+    again after the runs, where the error is raised.
+    """
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
         raise ValueError("claim names must be unique")
+    judged: dict[str, Outcome] = {}
+
+    def judge(claim: Claim) -> None:
+        judged[claim.name] = claim._judge(store)
+        if on_outcome is not None:
+            on_outcome(judged[claim.name])
+
     if compute:
+        needs = {c.name: {spec.key(seed) for spec, seed in c.runs()} for c in claims}
+        stored = store.present(set().union(*needs.values()))
+        waiting = {name: keys - stored for name, keys in needs.items()}
+        failed: set[str] = set()
+
+        def stored_now(keys: list[str]) -> None:
+            for claim in claims:
+                left = waiting[claim.name]
+                if claim.name in judged or claim.name in failed:
+                    continue
+                left.difference_update(keys)
+                if not left:
+                    try:
+                        judge(claim)
+                    except Exception:  # judged again after the runs, where the error surfaces
+                        failed.add(claim.name)
+                        judged.pop(claim.name, None)
+
         points = [p for c in claims for p in c.runs()]
-        execute(points, store, executor=executor, progress=progress, desc="runs")
-    return [c._judge(store) for c in claims]
+        execute(points, store, executor=executor, progress=progress, desc="runs", on_stored=stored_now)
+    for claim in claims:
+        if claim.name not in judged:
+            judge(claim)
+    return [judged[name] for name in names]

@@ -191,20 +191,61 @@ def _unmeasured(outcomes) -> list[str]:
     return [o.claim for o in outcomes if o.extra.get("missing_runs") and o.extra.get("missing_runs") == o.extra.get("runs")]
 
 
-def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
+def _figures(args: argparse.Namespace, claims):
+    """The suite's figures that show a chosen claim's study."""
+    from .suites import suite_figures
+
+    chosen = {c.study for c in claims}
+    return [f for f in suite_figures(args.suite) if any(c.study in chosen for c in f.claims)]
+
+
+class _DrawMeanwhile:
+    """`evaluate_all`'s ``on_outcome`` for ``run``: each claim's plot, and each figure whose claims are all
+    judged, drawn while the workers compute the other runs. What fails here is drawn again by `_finish`, which
+    reports it."""
+
+    def __init__(self, args: argparse.Namespace, claims, store) -> None:
+        self.out, self.store = Path(args.out), store
+        self.selected = {c.name for c in claims}
+        self.figures = _figures(args, claims)
+        self.judged: set[str] = set()
+        self.tried: set[str] = set()
+        self.plots: dict[str, Path] = {}
+        self.drawn: dict[str, tuple[Path, str]] = {}
+
+    def __call__(self, outcome) -> None:
+        from .figures import draw_figures
+        from .plots import claim_plot, plottable
+
+        self.judged.add(outcome.claim)
+        if plottable(outcome):
+            try:
+                self.plots[outcome.claim] = claim_plot(outcome, self.out / f"{outcome.claim}.png")
+            except Exception:  # pragma: no cover - drawn again (and reported) by _finish
+                pass
+        for fig in self.figures:
+            if fig.name not in self.tried and all(c.name in self.judged for c in fig.claims):
+                self.tried.add(fig.name)
+                drawn, _ = draw_figures([fig], self.selected, self.store, self.out)
+                self.drawn.update((fig.name, d) for d in drawn)
+
+
+def _finish(outcomes, args: argparse.Namespace, claims, store, meanwhile: _DrawMeanwhile | None = None) -> int:
     from .figures import draw_figures
     from .provenance import provenance
     from .report import exit_code, summary, terminal_table, write_report
-    from .suites import suite_figures
 
     print(terminal_table(outcomes))
     print()
     print(summary(outcomes))
     drawn, skipped = [], []
     if not args.no_plots:
-        chosen = {c.study for c in claims}
-        figures = [f for f in suite_figures(args.suite) if any(c.study in chosen for c in f.claims)]
-        drawn, skipped = draw_figures(figures, {c.name for c in claims}, store, args.out)
+        figures = _figures(args, claims)
+        early = meanwhile.drawn if meanwhile is not None else {}
+        late, skipped = draw_figures([f for f in figures if f.name not in early], {c.name for c in claims}, store,
+                                     args.out)
+        late_paths = {path.stem: (path, caption) for path, caption in late}
+        drawn = [early.get(f.name) or late_paths[f.name] for f in figures if f.name in early or f.name in late_paths]
         for name, reason in skipped:
             print(f"figure {name} not drawn: {reason}", file=sys.stderr)
     prov = provenance(suite=args.suite)
@@ -227,7 +268,8 @@ def _finish(outcomes, args: argparse.Namespace, claims, store) -> int:
         if regressions:
             print(change_table(regressions))
     written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
-                           provenance=prov, baseline=against)
+                           provenance=prov, baseline=against,
+                           drawn_plots=meanwhile.plots if meanwhile is not None else None)
     print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
     unmeasured = _unmeasured(outcomes)
     if unmeasured:
@@ -268,14 +310,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = False if args.no_progress else None
     with _store(args) as store:
         print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)
+        meanwhile = None if args.no_plots else _DrawMeanwhile(args, claims, store)
         try:
-            outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress)
+            outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress,
+                                    on_outcome=meanwhile)
         except SweepError as exc:  # report what the stored runs say, then exit 3
             outcomes = evaluate_all(claims, store, compute=False)
             _finish(outcomes, args, claims, store)
             raise IncompleteError(f"{exc}; re-run to retry them", [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
                                   for kind, seeds, message, trace in exc.failures]) from exc
-        return _finish(outcomes, args, claims, store)
+        return _finish(outcomes, args, claims, store, meanwhile)
 
 
 def _use_device(device: str | None, compute: bool = True) -> None:

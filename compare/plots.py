@@ -17,7 +17,7 @@ from .claim import RELATION_SYMBOLS, Outcome
 from .estimators.measurement import Crossing, Exponent, Level, Measurement
 from .figures import pyplot, save
 
-__all__ = ["claim_plot", "draw"]
+__all__ = ["claim_plot", "draw", "plottable"]
 
 
 @singledispatch
@@ -88,11 +88,16 @@ def _(m: Crossing, ax, outcome: Outcome) -> None:
     ax.set_xscale("log")
 
 
+def plottable(outcome: Outcome) -> bool:
+    """Whether the claim has a measured curve to plot (:func:`claim_plot`)."""
+    return outcome.measurement is not None and getattr(outcome.measurement, "curve", None) is not None
+
+
 def claim_plot(outcome: Outcome, path: str | Path) -> Path:
     """One claim's plot (as its measurement type draws it), titled with the claim and its verdict."""
     plt = pyplot()
     m = outcome.measurement
-    if m is None or getattr(m, "curve", None) is None:
+    if not plottable(outcome):
         raise ValueError(f"claim {outcome.claim!r} has no measured curve to plot")
     fig, ax = plt.subplots(figsize=(5.2, 4.0), dpi=120)
     draw(m, ax, outcome)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -179,13 +179,15 @@ def write_report(
     skipped: Sequence[tuple[str, str]] = (),
     provenance: dict[str, Any] | None = None,
     baseline: dict[str, Any] | None = None,
+    drawn_plots: Mapping[str, Path] | None = None,
 ) -> list[Path]:
     """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`.
 
     `figures`: (path, caption) of suite figures already drawn there, and `skipped`: (name, reason) of those
     not drawn, both listed in report.md; `provenance`: see :func:`scalingcheck.compare.provenance.provenance`;
     `baseline`: ``{"file": path, "changes": [Change], "notes": [str]}`` from :mod:`.baseline`, shown as a diff
-    table in report.md and kept in results.json.
+    table in report.md and kept in results.json; `drawn_plots`: claim name -> path of the claim plots of these
+    very outcomes already drawn in `folder` (while the runs went on), not drawn again.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -203,11 +205,12 @@ def write_report(
     table(outcomes).to_csv(csv, index=False)
     written.append(csv)
     if plots:
-        from .plots import claim_plot
+        from .plots import claim_plot, plottable
 
+        done = dict(drawn_plots or {})
         for o in outcomes:
-            if o.measurement is not None and getattr(o.measurement, "curve", None) is not None:
-                written.append(claim_plot(o, folder / f"{o.claim}.png"))
+            if plottable(o):
+                written.append(Path(done[o.claim]) if o.claim in done else claim_plot(o, folder / f"{o.claim}.png"))
     return written + [Path(p) for p, _ in figures]
 
 

@@ -420,6 +420,7 @@ def execute(
     desc: str = "runs",
     batch: bool = True,
     poll: float = 1.0,
+    on_stored: Callable[[list[str]], None] | None = None,
 ) -> SweepResult:
     """Compute every run not yet in `store`, writing each record as it finishes.
 
@@ -444,6 +445,10 @@ def execute(
         Run the seeds of batchable specs together (``False``: one seed per task).
     poll:
         Seconds between looks at runs another process is computing.
+    on_stored:
+        Called in this process with the keys (``Spec.key(seed)``) of the runs just stored, here or by
+        another process, while the workers go on with the other tasks (a caller can use the records of a
+        part of the sweep as soon as that part is in). An exception it raises stops the sweep.
 
     Raises
     ------
@@ -482,6 +487,8 @@ def execute(
                             for (spec, seed), record in zip(task.points, outcome):
                                 store.put(spec, seed, record)
                             computed += len(task.points)
+                            if on_stored is not None:
+                                on_stored([spec.key(seed) for spec, seed in task.points])
                         bar.update(len(task.points))
                 else:  # every pending run is leased by another live process: wait for it
                     bar.set_postfix_str("waiting for another process", refresh=True)
@@ -490,6 +497,8 @@ def execute(
                 done_elsewhere = store.present(others)
                 shared += len(done_elsewhere)
                 bar.update(len(done_elsewhere))
+                if done_elsewhere and on_stored is not None:
+                    on_stored(list(done_elsewhere))
                 pending = [k for k in others if k not in done_elsewhere]
     finally:
         bar.close()

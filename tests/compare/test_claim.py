@@ -77,6 +77,33 @@ def test_claims_end_to_end_with_a_shared_store():
     assert again[0].measurement.value == outcomes[0].measurement.value
 
 
+def test_a_claim_is_judged_as_soon_as_its_runs_are_stored():
+    """evaluate_all judges each claim while the other claims' runs are still to come, and the outcome is the
+    one judged afterwards from the store."""
+    store, seen = MemoryStore(), []
+    first, second = toy_claim("first", 0.5), toy_claim("second", 0.7, beta=0.7)  # 16 runs each, none shared
+    outcomes = evaluate_all([first, second], store, executor=SerialExecutor(), progress=False,
+                            on_outcome=lambda o: seen.append((o.claim, len(store))))
+    assert len(store) == 32 and sorted(name for name, _ in seen) == ["first", "second"]
+    assert seen[0][1] < 32 and seen[1][1] == 32  # the first one judged before the other's runs were all in
+    again = evaluate_all([first, second], store, compute=False)
+    assert [o.to_dict() for o in outcomes] == [o.to_dict() for o in again]
+
+
+def test_an_error_while_judging_during_the_runs_does_not_stop_them():
+    store, calls = MemoryStore(), []
+
+    def broken_plot(outcome):
+        calls.append((outcome.claim, len(store)))
+        raise RuntimeError("plot failed")
+
+    with pytest.raises(RuntimeError, match="plot failed"):  # raised after the runs, when judged again
+        evaluate_all([toy_claim("first", 0.5), toy_claim("second", 0.7, beta=0.7)], store,
+                     executor=SerialExecutor(), progress=False, on_outcome=broken_plot)
+    # both claims judged (and failed) during the runs, then the first judged again after them, raising
+    assert len(store) == 32 and len(calls) == 3 and calls[1][1] == 32 and calls[2][1] == 32
+
+
 def test_missing_runs_make_a_report_inconclusive():
     out = evaluate_all([toy_claim("c", 0.5)], MemoryStore(), compute=False)[0]
     assert out.verdict is Verdict.INCONCLUSIVE and "none of its 16 runs is in the store: nothing measured" in out.reason

@@ -306,3 +306,26 @@ def test_measurements_survive_a_json_round_trip(estimator, recs):
     text = json.dumps(m.to_dict())
     back = measurement_from_dict(json.loads(text))
     assert type(back) is type(m) and json.dumps(back.to_dict()) == text  # (NaN != NaN: compare the JSON)
+
+
+def test_curve_seed_mean_is_numpys_nanmean_bit_for_bit():
+    """The NaN-free fast path of `curves.seed_mean` returns nanmean's values, with and without resampled columns."""
+    import warnings
+
+    from scalingcheck.compare.estimators.curves import seed_mean
+
+    rng = np.random.default_rng(3)
+    full = rng.normal(size=(7, 9)) * 10.0 ** rng.integers(-8, 8, size=(7, 9))
+    holes = full.copy()
+    holes[2, [0, 4]] = np.nan
+    holes[5, :] = np.nan  # no seed has a value there: NaN, silently
+    for mat in (full, holes, full[:, :0]):
+        for columns in (None, rng.integers(0, max(mat.shape[1], 1), mat.shape[1])):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = np.nanmean(mat if columns is None else mat[:, columns], axis=1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                got = seed_mean(mat, columns)
+            np.testing.assert_array_equal(got, expected)
+            assert got.tobytes() == expected.tobytes()

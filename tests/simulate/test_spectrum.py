@@ -11,7 +11,7 @@ from scalingcheck.simulate.data import DepletedStripe, Stripe
 from scalingcheck.simulate.learners.kernels import ExpPower, Laplace
 from scalingcheck.simulate.runs.spec import run
 from scalingcheck.simulate.experiments.kernel_methods import SpectrumSpec
-from scalingcheck.simulate.learners.spectrum import kernel_spectrum
+from scalingcheck.simulate.learners.spectrum import kernel_spectrum, symmetrised
 
 
 def test_invariants_laplace():
@@ -86,3 +86,13 @@ def test_projected_spectrum_matches_a_full_eigendecomposition(n):
     assert np.sum(proj**2) == pytest.approx(n)  # |y|^2, whatever the basis
     with pytest.raises(ValueError, match="matrix must be"):
         projected_spectrum(a[:, :-1] if n > 1 else np.zeros((1, 2)), y)
+
+
+@pytest.mark.parametrize("size", [1, 3, 255, 256, 257, 600])
+def test_symmetrised_is_the_whole_matrix_expression_bit_for_bit(size):
+    gen = torch.Generator().manual_seed(size)
+    gram = torch.rand(size, size, generator=gen, dtype=torch.float64)  # not symmetric: both triangles matter
+    expected = 0.5 * (gram + gram.T) / size
+    assert torch.equal(symmetrised(gram.clone(), size), expected)
+    with pytest.raises(ValueError, match="square"):
+        symmetrised(torch.zeros(size, size + 1, dtype=torch.float64), size)

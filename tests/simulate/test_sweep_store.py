@@ -54,6 +54,24 @@ def test_execute_caches(tmp_path, make_store):
     assert [r["test_error"] for r in first.records] == [r["test_error"] for r in second.records]
 
 
+def test_on_stored_reports_each_stored_run_once_as_it_is_stored():
+    store, reported = MemoryStore(), []
+    sweep = Sweep.over(PowerLawToy(fail_seed=1), seeds=range(3), p=[10, 20])
+
+    def on_stored(keys):
+        assert all(store.get(k) is not None for k in keys)  # already in the store when announced
+        reported.append(list(keys))
+
+    with pytest.raises(SweepError):
+        execute(sweep, store, executor=SerialExecutor(), progress=False, batch=False, on_stored=on_stored)
+    flat = [k for keys in reported for k in keys]
+    assert len(reported) == 4 and sorted(flat) == sorted(store.keys())  # one call per task; failed runs not announced
+    again = []
+    execute([(PowerLawToy(fail_seed=1, p=10), 0)], store, executor=SerialExecutor(), progress=False,
+            on_stored=again.append)
+    assert again == []  # nothing computed, nothing announced
+
+
 def test_failed_runs_do_not_lose_the_others():
     store = MemoryStore()
     sweep = Sweep.over(PowerLawToy(fail_seed=1), seeds=range(3), p=[10, 20])
