@@ -300,16 +300,17 @@ def evaluate_all(
             on_outcome(judged[claim.name])
 
     if compute:
-        needs = {c.name: {spec.key(seed) for spec, seed in c.runs()} for c in claims}
+        runs = {c.name: c.runs() for c in claims}
+        needs = {name: {spec.key(seed) for spec, seed in points} for name, points in runs.items()}
         stored = store.present(set().union(*needs.values()))
         waiting = {name: keys - stored for name, keys in needs.items()}
         failed: set[str] = set()
 
         def stored_now(keys: list[str]) -> None:
             for claim in claims:
-                left = waiting[claim.name]
                 if claim.name in judged or claim.name in failed:
                     continue
+                left = waiting[claim.name]
                 left.difference_update(keys)
                 if not left:
                     try:
@@ -318,7 +319,7 @@ def evaluate_all(
                         failed.add(claim.name)
                         judged.pop(claim.name, None)
 
-        points = [p for c in claims for p in c.runs()]
+        points = [p for name in names for p in runs[name]]
         execute(points, store, executor=executor, progress=progress, desc="runs", on_stored=stored_now)
     for claim in claims:
         if claim.name not in judged:

@@ -240,12 +240,15 @@ def _finish(outcomes, args: argparse.Namespace, claims, store, meanwhile: _DrawM
     print(summary(outcomes))
     drawn, skipped = [], []
     if not args.no_plots:
-        figures = _figures(args, claims)
         early = meanwhile.drawn if meanwhile is not None else {}
-        late, skipped = draw_figures([f for f in figures if f.name not in early], {c.name for c in claims}, store,
-                                     args.out)
-        late_paths = {path.stem: (path, caption) for path, caption in late}
-        drawn = [early.get(f.name) or late_paths[f.name] for f in figures if f.name in early or f.name in late_paths]
+        selected = {c.name for c in claims}
+        for fig in _figures(args, claims):  # in the suite's order, whichever were drawn during the runs
+            if fig.name in early:
+                drawn.append(early[fig.name])
+            else:
+                now, why = draw_figures([fig], selected, store, args.out)
+                drawn += now
+                skipped += why
         for name, reason in skipped:
             print(f"figure {name} not drawn: {reason}", file=sys.stderr)
     prov = provenance(suite=args.suite)

@@ -207,7 +207,7 @@ def write_report(
     if plots:
         from .plots import claim_plot, plottable
 
-        done = dict(drawn_plots or {})
+        done = drawn_plots or {}
         for o in outcomes:
             if plottable(o):
                 written.append(Path(done[o.claim]) if o.claim in done else claim_plot(o, folder / f"{o.claim}.png"))

@@ -38,7 +38,7 @@ def seed_mean(mat: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
     """Mean over seeds (columns, optionally a resample of them) of a `seed_table` matrix; NaN, silently,
     where none of those seeds has a value."""
     sub = mat if columns is None else mat[:, columns]
-    if sub.shape[1] and not np.isnan(sub).any():  # the same sums and division as nanmean's, without its masked copy (2x faster)
+    if sub.shape[1] and not np.isnan(sub).any():  # nanmean's sums and division, without its masked copy (2x faster)
         return sub.mean(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
