@@ -10,9 +10,11 @@ with it, claim by claim; a claim is a **regression** when
   (``--baseline-tolerance``; 0 by default: the baseline's own 95% interval);
 * it is new, or it is gone (among the claims this run selected).
 
-A baseline of another suite, or one that is not a ``results.json``, is
-refused (:class:`ValueError`); one measured on another device, package
-version or claims file is compared, with a note saying so
+A baseline is checked as data when read (:func:`.report.load_results`: every
+value a number, every decided claim's interval finite and ordered, every claim
+once). A baseline of another suite or of another claims file, or one that is
+not a ``results.json``, is refused (:class:`BadInput`); one measured on another
+device or package version is compared, with a note saying so
 (:func:`baseline_notes`).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..simulate.runs.errors import BadInput
 from .claim import Outcome
 
 __all__ = ["Change", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table"]
@@ -51,20 +54,39 @@ def _show(o: Outcome | None) -> str:
     return f"{o.verdict.value} {m.value:.3f} [{m.low:.3f}, {m.high:.3f}]"
 
 
-def load_baseline(path: str | Path, suite: str) -> tuple[dict[str, Any], list[Outcome]]:
-    """(provenance, outcomes) of the baseline at `path`; ``ValueError`` with one line if it cannot serve
-    as the baseline of `suite` (missing, not a results.json, another suite)."""
-    from .report import read_results
+_ANY_SOURCE: Any = object()
+
+
+def load_baseline(path: str | Path, suite: str, claims_source: str | None = _ANY_SOURCE
+                  ) -> tuple[dict[str, Any], list[Outcome]]:
+    """(provenance, outcomes) of the baseline at `path`; :class:`BadInput` with one line if it cannot serve
+    as the baseline of `suite`: missing, malformed (see :func:`.report.load_results`), another suite, or,
+    when `claims_source` is given (the run's claims file or ``-m`` module; ``None`` for the built-in
+    studies), measured on other claims (a file is compared by name, so that a checkout elsewhere matches)."""
+    from .report import load_results
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"--baseline={str(path)!r}: no such file; write one with `scalingcheck baseline accept`")
-    provenance, outcomes = read_results(path)
-    theirs = provenance.get("suite")
+        raise BadInput(f"--baseline={str(path)!r}: no such file; write one with `scalingcheck baseline accept`")
+    results = load_results(path)
+    theirs = results.provenance.get("suite")
     if theirs != suite:
-        raise ValueError(f"--baseline={str(path)!r} holds suite {theirs!r}, this run is suite {suite!r}; "
-                         "compare like with like (or accept a new baseline)")
-    return provenance, outcomes
+        raise BadInput(f"--baseline={str(path)!r} holds suite {theirs!r}, this run is suite {suite!r}; "
+                       "compare like with like (or accept a new baseline)")
+    recorded = results.provenance.get("claims_source")
+    if claims_source is not _ANY_SOURCE and _source_name(recorded) != _source_name(claims_source):
+        raise BadInput(f"--baseline={str(path)!r} was measured on {recorded or 'the built-in studies'}, this run "
+                       f"on {claims_source or 'the built-in studies'}; compare like with like (or accept a new "
+                       "baseline)")
+    return results.provenance, results.outcomes
+
+
+def _source_name(source: Any) -> str | None:
+    """A claims source as compared between machines: a file by its name, a module (``-m x``) as it is."""
+    if not source:
+        return None
+    source = str(source)
+    return source if source.startswith("-m ") else Path(source).name
 
 
 def baseline_notes(baseline: dict[str, Any], now: dict[str, Any]) -> list[str]:
@@ -97,18 +119,35 @@ def compare_to_baseline(outcomes: Sequence[Outcome], baseline: Sequence[Outcome]
         reasons = []
         if o.verdict != b.verdict:
             reasons.append(f"verdict {b.verdict.value} -> {o.verdict.value}")
-        m, bm = o.measurement, b.measurement
-        if m is not None and bm is not None and all(math.isfinite(v) for v in (m.value, bm.low, bm.high)):
-            if not bm.low - tolerance <= m.value <= bm.high + tolerance:
-                reasons.append(f"value moved by {m.value - bm.value:+.3f}, out of the baseline interval"
-                               + (f" +- {tolerance:g}" if tolerance else ""))
-        elif (m is None) != (bm is None):
-            reasons.append("measurement " + ("lost" if m is None else "appeared"))
+        moved = _value_change(o.measurement, b.measurement, tolerance)
+        if moved:
+            reasons.append(moved)
         changes.append(Change(o.claim, _show(b), _show(o), "; ".join(reasons) or "unchanged", bool(reasons)))
     for name, b in before.items():
         if selected is None or name in selected:
             changes.append(Change(name, _show(b), "-", "claim gone", True))
     return changes
+
+
+def _value_change(m: Any, bm: Any, tolerance: float) -> str | None:
+    """How the measured value moved against the baseline's, or ``None`` if it did not (see the module
+    docstring). A value that became, or stopped being, finite is a change; so is, where the baseline has
+    no finite interval, a value that moved by more than `tolerance`."""
+    if m is None or bm is None:
+        return None if (m is None) == (bm is None) else "measurement " + ("lost" if m is None else "appeared")
+    now, before = math.isfinite(m.value), math.isfinite(bm.value)
+    if now != before:
+        return f"value {bm.value:g} -> {m.value:g}: {'now' if now else 'no longer'} finite"
+    if not now:
+        return None
+    if math.isfinite(bm.low) and math.isfinite(bm.high):
+        if not bm.low - tolerance <= m.value <= bm.high + tolerance:
+            return (f"value moved by {m.value - bm.value:+.3f}, out of the baseline interval"
+                    + (f" +- {tolerance:g}" if tolerance else ""))
+        return None
+    if abs(m.value - bm.value) > tolerance:
+        return f"value moved by {m.value - bm.value:+.3f} (the baseline has no interval to allow for it)"
+    return None
 
 
 def change_table(changes: Sequence[Change], markdown: bool = False, only_regressions: bool = False) -> str:

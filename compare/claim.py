@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
 import pandas as pd
 
+from ..simulate.runs.errors import BadInput, handle_interrupts, is_interrupt
 from ..simulate.runs.spec import Spec
 from ..simulate.runs.store import Store
 from ..simulate.runs.sweep import Sweep, SweepUnion, collect, execute
 from .estimators.measurement import Measurement, measurement_from_dict
-from .records import tidy
+from .records import LAYER, record_problem, tidy
 from .targets import Target
 
 
@@ -41,7 +43,26 @@ RELATION_SYMBOLS = {"equal": "=", "differ": "!=", "greater": ">", "less": "<"}
 """How tables and plots write each relation (measured <symbol> predicted)."""
 
 MAX_FAILED_SHARE = 0.1
-"""Above this share of non-converged runs a claim is inconclusive."""
+"""Above this share of runs left out (not converged, or records that cannot enter the fit) a claim is
+inconclusive."""
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""What a claim or figure name may be: it names files of the report (``NAME.png``), so letters, digits,
+``_``, ``.`` and ``-``, starting with a letter or digit, at most 100 characters."""
+
+
+def check_name(name: Any, what: str) -> str:
+    """`name` if it can name a claim or figure (and so a file of the report); else :class:`BadInput`."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or name.endswith("."):
+        raise BadInput(f"{what} name {name!r} must be 1-100 letters, digits, '_', '.' or '-', starting with a "
+                       "letter or digit (it names the report's files)")
+    return name
+
+
+def describe_run(spec: Spec, seed: int, fields: Sequence[str] = ()) -> str:
+    """A run in a few words: its kind, the values of `fields` (the swept ones), its seed and key."""
+    shown = " ".join(f"{f}={getattr(spec, f)!r}" for f in fields if hasattr(spec, f))
+    return f"{spec.kind}{' ' + shown if shown else ''} seed {seed} (key {spec.key(seed)[:12]})"
 
 
 class Verdict(str, enum.Enum):
@@ -208,8 +229,14 @@ class Claim:
     """The study that owns the claim (set by the study registry)."""
 
     def __post_init__(self) -> None:
+        check_name(self.name, "claim")
         if self.relation not in RELATIONS:
             raise ValueError(f"relation={self.relation!r}; allowed: {', '.join(RELATIONS)}")
+
+    def swept(self) -> tuple[str, ...]:
+        """The spec fields the claim's sweep varies."""
+        sweeps = self.sweep.sweeps if isinstance(self.sweep, SweepUnion) else (self.sweep,)
+        return tuple(dict.fromkeys(name for s in sweeps for name, _ in s.grid))
 
     def runs(self) -> list[tuple[Spec, int]]:
         """Every (spec, seed) the claim needs: its experiment and its target's."""
@@ -226,9 +253,11 @@ class Claim:
         return self._judge(store)
 
     def _judge(self, store: Store) -> Outcome:
+        """The outcome from the stored records; a failure of the estimator or the target (after the runs)
+        is an inconclusive outcome whose ``extra["error"]`` says what failed, never an exception."""
         needed = self.runs()
         found = collect(needed, store)
-        missing = sum(r is None for r in found)
+        missing = [point for point, r in zip(needed, found) if r is None]
         base = dict(
             claim=self.name,
             statement=self.statement,
@@ -240,28 +269,66 @@ class Claim:
             study=self.study,
         )
         if missing:
+            reason = (f"none of its {len(needed)} runs is in the store: nothing measured" if len(missing) == len(needed)
+                      else f"{len(missing)} of {len(needed)} runs missing from the store")
+            damaged = [(spec, seed) for spec, seed in missing if spec.key(seed) in store.damaged]
+            if damaged:
+                spec, seed = damaged[0]
+                reason += (f" ({len(damaged)} stored but unusable, first {describe_run(spec, seed, self.swept())}: "
+                           f"{store.damaged[spec.key(seed)]}; `scalingcheck run` computes them again)")
             return Outcome(
                 verdict=Verdict.INCONCLUSIVE,
-                reason=(f"none of its {len(needed)} runs is in the store: nothing measured" if missing == len(needed)
-                        else f"{missing} of {len(needed)} runs missing from the store"),
+                reason=reason,
                 predicted=math.nan,
                 measurement=None,
-                extra={"missing_runs": missing, "runs": len(needed)},
+                extra={"missing_runs": len(missing), "runs": len(needed)},
                 **base,
             )
-        records = [r for r in found[: len(self.sweep)] if r is not None]
+        try:
+            return self._decide(store, needed, found, base)
+        except BaseException as exc:  # the estimator or the target failed after the runs: said, not raised
+            if is_interrupt(exc):
+                raise
+            error = (f"SystemExit: sys.exit({exc.code!r}) was called" if isinstance(exc, SystemExit)
+                     else f"{type(exc).__name__}: {exc}")
+            return Outcome(verdict=Verdict.INCONCLUSIVE, reason=f"could not be judged: {error}", predicted=math.nan,
+                           measurement=None, extra={"error": error}, **base)
+
+    def _decide(self, store: Store, needed: list[tuple[Spec, int]], found: list, base: dict[str, Any]) -> Outcome:
+        columns = tuple(self.estimator.columns())
+        points, records = needed[: len(self.sweep)], found[: len(self.sweep)]
         # A run that reports converged=False (training never reached its stopping loss) is a
         # failed experiment, not a data point: it is left out of the fit and counted.
         failed = [r for r in records if r.get("converged") is False]
-        records = [r for r in records if r.get("converged") is not False]
-        measurement = self.estimator.fit(tidy(records, self.estimator.columns()))
+        kept = [(p, r) for p, r in zip(points, records) if r.get("converged") is not False]
+        problems = [(p, record_problem(r, columns)) for p, r in kept]
+        unusable = [(p, why) for p, why in problems if why is not None]
+        if unusable and len(unusable) == len(kept):
+            absent = [c for c in columns if c != LAYER and not any(c in r for _, r in kept)]
+            if absent:  # no record has it: the claim reads a field its experiment does not write
+                kinds = sorted({p[0].kind for p, _ in kept})
+                fields = sorted({f for _, r in kept for f in r})
+                raise ValueError(f"its estimator reads {', '.join(map(repr, absent))}, which no record of "
+                                 f"{', '.join(kinds)} has; fields: {', '.join(fields)}")
+        records = [r for (p, r), (_, why) in zip(kept, problems) if why is None]
+        measurement = self.estimator.fit(tidy(records, columns))
         predicted = self.predicted.value(store)
         verdict, reason = decide(measurement, predicted, self.tolerance, self.relation)
         extra: dict[str, Any] = {}
+        notes = []
+        total = len(points)
         if failed:
             extra["failed_runs"] = len(failed)
-            share = len(failed) / (len(failed) + len(records))
-            note = f"{len(failed)} of {len(failed) + len(records)} runs did not converge and were left out"
+            notes.append(f"{len(failed)} of {total} runs did not converge and were left out")
+        if unusable:
+            (spec, seed), why = unusable[0]
+            extra["unusable_runs"] = len(unusable)
+            extra["unusable"] = [f"{describe_run(s, n, self.swept())}: {w}" for (s, n), w in unusable[:20]]
+            notes.append(f"{len(unusable)} of {total} runs were left out, their records unusable (first "
+                         f"{describe_run(spec, seed, self.swept())}: {why})")
+        if notes:
+            note = "; ".join(notes)
+            share = (len(failed) + len(unusable)) / total
             if share > MAX_FAILED_SHARE:
                 verdict, reason = Verdict.INCONCLUSIVE, f"{note} (more than {MAX_FAILED_SHARE:.0%})"
             else:
@@ -286,12 +353,26 @@ def evaluate_all(
     workers compute the other claims' runs, so that judging a suite costs next to no time after its
     runs; the outcome is the same as judged afterwards (the same records, the bootstrap's own seed).
     `on_outcome(outcome)` is called once per claim when it is judged (e.g. to draw its plot meanwhile).
-    An error in judging or in `on_outcome` during the runs does not stop them: that claim is judged
-    again after the runs, where the error is raised.
+    A claim whose estimator or target fails is an inconclusive outcome saying so (``extra["error"]``,
+    see `Claim._judge`); an error in `on_outcome` during the runs does not stop them: that claim is
+    judged again after the runs, where the error is raised.
+
+    Raises
+    ------
+    BadInput
+        Before anything is computed, if two claims share a name or a spec is malformed.
+    SweepError
+        After the runs, if some failed (the others are stored).
     """
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
-        raise ValueError("claim names must be unique")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise BadInput(f"claim names must be unique; given more than once: {', '.join(twice)}")
+    with handle_interrupts():
+        return _evaluate_all(claims, names, store, compute, executor, progress, on_outcome)
+
+
+def _evaluate_all(claims, names, store, compute, executor, progress, on_outcome) -> list[Outcome]:
     judged: dict[str, Outcome] = {}
 
     def judge(claim: Claim) -> None:

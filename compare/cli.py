@@ -12,15 +12,23 @@ Commands
 
 Exit codes (one meaning each, for CI):
 
-* 0: no claim disagrees;
+* 0: every claim was judged, the report was written, and no claim disagrees;
 * 1: a claim disagrees (or, with ``--strict``, is inconclusive); with
   ``--baseline``: a claim changed against the baseline (a regression);
-* 2: bad input (an unknown name, a malformed parameter or option, a path
-  that cannot be an output folder); nothing was computed;
+* 2: bad input (an unknown name, a malformed parameter, option, claims file,
+  spec or baseline, an output path that would overwrite the store);
+  nothing was computed;
 * 3: the run could not be completed (the store is unusable or is not a
   scalingcheck store, a disk is full or read-only, runs failed or their
-  workers were lost, or the store holds none of a claim's runs);
+  workers were lost, a claim could not be judged, or the store holds none of
+  a claim's runs); the report, written all the same, says which;
 * 130: interrupted (Ctrl-C or SIGTERM); finished runs are stored.
+
+A user's code (a claims file, a spec's run, an estimator) cannot end the
+process with an exit code of its own: ``sys.exit`` or ``KeyboardInterrupt``
+there is a failure of that code (exit 2 while loading the claims, 3 after).
+A closed standard output (``| head``) stops the printing, not the run: the
+report is written and the exit code is the run's.
 
 Every failure prints one line saying what happened and what to do; for code
 3 the full traceback goes to ``OUT/scalingcheck.log`` (``--debug`` prints it
@@ -34,10 +42,14 @@ import os
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Iterator, Sequence
+
+from ..simulate.runs.errors import BadInput, RunFailure, handle_interrupts, is_interrupt
 
 DEFAULT_OUT = "scalingcheck-out"
 DEFAULT_BASELINE = "scalingcheck-baseline.json"
@@ -48,17 +60,69 @@ EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1
 """The exit codes (see the module docstring)."""
 
 
-class UsageError(ValueError):
+class UsageError(BadInput):
     """Bad command-line input (reported in one line, exit code 2)."""
 
 
-class IncompleteError(RuntimeError):
+class IncompleteError(RunFailure):
     """The run could not be completed (reported in one line, exit code 3); `details` (e.g. the workers'
     tracebacks) go to the log with its own traceback."""
 
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.details = tuple(details)
+
+
+class _Stdout:
+    """Standard output that a closed pipe (``| head``) silences instead of ending the command."""
+
+    closed = False
+
+    def __call__(self, *parts: object) -> None:
+        if self.closed:
+            return
+        try:
+            print(*parts, flush=True)
+        except BrokenPipeError:
+            self.close()
+
+    def close(self) -> None:
+        """Send what is left to /dev/null (so that the interpreter's last flush does not fail either)."""
+        self.closed = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # pragma: no cover - no file descriptor behind sys.stdout
+            pass
+
+
+say = _Stdout()
+"""Print to standard output (see :class:`_Stdout`)."""
+
+
+@contextmanager
+def _computing() -> Iterator[None]:
+    """Within the block work has begun: an error that is not already of a kind (bad input, run failure) is a
+    failure of the run (exit 3), never bad input, whatever its type; so is ``sys.exit`` from a user's code."""
+    try:
+        yield
+    except (BadInput, RunFailure, BrokenPipeError, OSError, sqlite3.Error):
+        raise
+    except SystemExit as exc:
+        raise IncompleteError(f"a user's code called sys.exit({exc.code!r}) after the work began{_where(exc)}; "
+                              "finished runs are stored") from exc
+    except BaseException as exc:
+        if is_interrupt(exc):
+            raise
+        raise IncompleteError(f"internal error {type(exc).__name__}: {exc}{_where(exc)}; if it is not in your "
+                              "code, please report it with the log") from exc
+
+
+def _where(exc: BaseException) -> str:
+    """`` (at file:line)`` of the innermost frame of `exc`, or nothing."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
 def _cores() -> int:
@@ -92,7 +156,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         for name, p in REGISTRY.items():
             params = ", ".join(p.parameter_names)
             origin = f"  (from {loaded.source})" if loaded is not None and name not in BUILTIN_NAMES else ""
-            print(f"{name:<{width}}  [{p.provenance.value:<7}] ({params})  {p.quantity}{origin}")
+            say(f"{name:<{width}}  [{p.provenance.value:<7}] ({params})  {p.quantity}{origin}")
         return 0
     pred = get(args.name)
     params = _parse_assignments(args.params)
@@ -102,10 +166,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     value = None
     if pred.expr is not None and (params or not pred.parameter_names):
         value = pred.evaluate(**params)  # bad parameters fail before anything is printed
-    print(pred.describe())
+    say(pred.describe())
     if value is not None:
         shown = ", ".join(f"{k}={v}" for k, v in params.items())
-        print(f"  value   : {pred.lhs}({shown}) {pred.relation.value} {value:.10g}")
+        say(f"  value   : {pred.lhs}({shown}) {pred.relation.value} {value:.10g}")
     return 0
 
 
@@ -145,6 +209,9 @@ def _claims(args: argparse.Namespace):
                 raise UsageError(f"unknown {what} {', '.join(unknown)} in suite {args.suite!r}; "
                                  f"known: {', '.join(sorted(known))}")
             claims = [c for c in claims if getattr(c, attr) in chosen]
+    if not claims:  # nothing to judge is not a pass
+        where = loaded.source if loaded is not None else "the built-in studies"
+        raise UsageError(f"suite {args.suite!r} of {where} has no claims to run: a study builds none at this scale")
     return claims
 
 
@@ -183,12 +250,8 @@ def _check_baseline(args: argparse.Namespace) -> None:
     if args.baseline is not None:
         from .baseline import load_baseline
 
-        args._baseline = load_baseline(args.baseline, args.suite)
-
-
-def _unmeasured(outcomes) -> list[str]:
-    """Claims none of whose runs are in the store."""
-    return [o.claim for o in outcomes if o.extra.get("missing_runs") and o.extra.get("missing_runs") == o.extra.get("runs")]
+        loaded = _source(args)
+        args._baseline = load_baseline(args.baseline, args.suite, None if loaded is None else loaded.source)
 
 
 def _figures(args: argparse.Namespace, claims):
@@ -199,15 +262,26 @@ def _figures(args: argparse.Namespace, claims):
     return [f for f in suite_figures(args.suite) if any(c.study in chosen for c in f.claims)]
 
 
+def _report_folder(args: argparse.Namespace, claims):
+    """The report's folder, checked with the store and the baseline before anything is computed."""
+    from .outputs import ReportFolder, check_outputs, report_names
+
+    out = _out_folder(args)
+    figures = _figures(args, claims)
+    store = Path(args.store) if args.store else out / "store.sqlite"
+    names = report_names([c.name for c in claims], [f.name for f in figures], plots=not args.no_plots)
+    check_outputs(out, names, store=store, baseline=args.baseline)
+    return ReportFolder(out), figures
+
+
 class _DrawMeanwhile:
     """`evaluate_all`'s ``on_outcome`` for ``run``: each claim's plot, and each figure whose claims are all
-    judged, drawn while the workers compute the other runs. What fails here is drawn again by `_finish`, which
-    reports it."""
+    judged, drawn (in the report's staging area) while the workers compute the other runs. What fails here
+    is drawn again by `_finish`, which reports it."""
 
-    def __init__(self, args: argparse.Namespace, claims, store) -> None:
-        self.out, self.store = Path(args.out), store
+    def __init__(self, report, figures, claims, store) -> None:
+        self.report, self.store, self.figures = report, store, figures
         self.selected = {c.name for c in claims}
-        self.figures = _figures(args, claims)
         self.judged: set[str] = set()
         self.tried: set[str] = set()
         self.plots: dict[str, Path] = {}
@@ -220,33 +294,36 @@ class _DrawMeanwhile:
         self.judged.add(outcome.claim)
         if plottable(outcome):
             try:
-                self.plots[outcome.claim] = claim_plot(outcome, self.out / f"{outcome.claim}.png")
-            except Exception:  # pragma: no cover - drawn again (and reported) by _finish
+                self.plots[outcome.claim] = claim_plot(outcome, self.report.path(f"{outcome.claim}.png"))
+            except Exception:  # drawn again (and reported) by write_report
                 pass
         for fig in self.figures:
             if fig.name not in self.tried and all(c.name in self.judged for c in fig.claims):
                 self.tried.add(fig.name)
-                drawn, _ = draw_figures([fig], self.selected, self.store, self.out)
+                drawn, _ = draw_figures([fig], self.selected, self.store, self.report.staging)
                 self.drawn.update((fig.name, d) for d in drawn)
 
 
-def _finish(outcomes, args: argparse.Namespace, claims, store, meanwhile: _DrawMeanwhile | None = None) -> int:
+def _finish(outcomes, args: argparse.Namespace, claims, store, report, figures, problems=(), details=(),
+            meanwhile: _DrawMeanwhile | None = None) -> int:
+    """Print the table, draw what is left, write the report; then the exit code: 3 if the run is incomplete
+    (failed runs, claims not measured or not judged), else by the baseline or the verdicts."""
     from .figures import draw_figures
     from .provenance import provenance
-    from .report import exit_code, summary, terminal_table, write_report
+    from .report import exit_code, run_status, summary, terminal_table, write_report
 
-    print(terminal_table(outcomes))
-    print()
-    print(summary(outcomes))
+    say(terminal_table(outcomes))
+    say()
+    say(summary(outcomes))
     drawn, skipped = [], []
     if not args.no_plots:
         early = meanwhile.drawn if meanwhile is not None else {}
         selected = {c.name for c in claims}
-        for fig in _figures(args, claims):  # in the suite's order, whichever were drawn during the runs
+        for fig in figures:  # in the suite's order, whichever were drawn during the runs
             if fig.name in early:
                 drawn.append(early[fig.name])
             else:
-                now, why = draw_figures([fig], selected, store, args.out)
+                now, why = draw_figures([fig], selected, store, report.staging)
                 drawn += now
                 skipped += why
         for name, reason in skipped:
@@ -265,22 +342,29 @@ def _finish(outcomes, args: argparse.Namespace, claims, store, meanwhile: _DrawM
         for note in against["notes"]:
             print(f"scalingcheck: note: {note}", file=sys.stderr)
         regressions = [c for c in changes if c.regression]
-        print()
-        print(f"against the baseline {args.baseline}: {len(regressions)} regression(s), "
-              f"{len(changes) - len(regressions)} claims unchanged")
+        say()
+        say(f"against the baseline {args.baseline}: {len(regressions)} regression(s), "
+            f"{len(changes) - len(regressions)} claims unchanged")
         if regressions:
-            print(change_table(regressions))
-    written = write_report(outcomes, args.out, plots=not args.no_plots, figures=drawn, skipped=skipped,
-                           provenance=prov, baseline=against,
+            say(change_table(regressions))
+    status = run_status(outcomes, problems)
+    written = write_report(outcomes, report, plots=not args.no_plots, figures=drawn, skipped=skipped,
+                           provenance=prov, baseline=against, status=status,
                            drawn_plots=meanwhile.plots if meanwhile is not None else None)
-    print(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
-    unmeasured = _unmeasured(outcomes)
-    if unmeasured:
-        store_path = getattr(store, "path", "the store")
-        raise IncompleteError(
-            f"{len(unmeasured)} of {len(outcomes)} claims have none of their runs in {store_path} "
-            f"({', '.join(unmeasured[:3])}{', ...' if len(unmeasured) > 3 else ''}): nothing was measured for them; "
-            f"run `scalingcheck run --suite {args.suite}` with this store first")
+    say(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
+    if not args.no_plots:
+        from .plots import plottable
+
+        names = {p.name for p in written}
+        missing = [o.claim for o in outcomes if plottable(o) and f"{o.claim}.png" not in names]
+        if missing:
+            print(f"scalingcheck: note: {len(missing)} claim plot(s) could not be drawn ({', '.join(missing[:3])}"
+                  f"{', ...' if len(missing) > 3 else ''}); report.md says why", file=sys.stderr)
+    if not status["complete"]:
+        first, more = status["problems"][0], len(status["problems"]) - 1
+        if more:
+            first += f" (and {more} more problem{'s' if more > 1 else ''}: see report.md)"
+        raise IncompleteError(first, details)
     if against is not None:  # with a baseline the exit code is about change
         return EXIT_DISAGREE if any(c.regression for c in against["changes"]) else EXIT_OK
     return exit_code(outcomes, strict=args.strict)
@@ -301,7 +385,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
     _use_device(args.device)
     _check_baseline(args)
-    _out_folder(args)
+    report, figures = _report_folder(args, claims)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads,
                                                                           args.gpu_workers)
     if args.workers == 1:  # the runs are in this process: set it up as a worker is
@@ -313,16 +397,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = False if args.no_progress else None
     with _store(args) as store:
         print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)
-        meanwhile = None if args.no_plots else _DrawMeanwhile(args, claims, store)
+        meanwhile = None if args.no_plots else _DrawMeanwhile(report, figures, claims, store)
         try:
-            outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress,
-                                    on_outcome=meanwhile)
-        except SweepError as exc:  # report what the stored runs say, then exit 3
-            outcomes = evaluate_all(claims, store, compute=False)
-            _finish(outcomes, args, claims, store)
-            raise IncompleteError(f"{exc}; re-run to retry them", [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
-                                  for kind, seeds, message, trace in exc.failures]) from exc
-        return _finish(outcomes, args, claims, store, meanwhile)
+            with _computing():
+                try:
+                    outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress,
+                                            on_outcome=meanwhile)
+                except SweepError as exc:  # report what the stored runs say, then exit 3
+                    outcomes = evaluate_all(claims, store, compute=False)
+                    details = [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
+                               for kind, seeds, message, trace in exc.failures]
+                    return _finish(outcomes, args, claims, store, report, figures,
+                                   [f"{exc}; re-run to retry them"], details)
+                return _finish(outcomes, args, claims, store, report, figures, meanwhile=meanwhile)
+        finally:
+            report.discard()
 
 
 def _use_device(device: str | None, compute: bool = True) -> None:
@@ -349,10 +438,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     claims = _claims(args)
     _check_baseline(args)
     _use_device(None, compute=False)
-    _out_folder(args)
+    report, figures = _report_folder(args, claims)
     with _store(args, readonly=True) as store:
-        outcomes = evaluate_all(claims, store, compute=False)
-        return _finish(outcomes, args, claims, store)
+        try:
+            with _computing():
+                outcomes = evaluate_all(claims, store, compute=False)
+                return _finish(outcomes, args, claims, store, report, figures)
+        finally:
+            report.discard()
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -365,39 +458,54 @@ def cmd_list(args: argparse.Namespace) -> int:
     for study in shown:
         papers = ", ".join(cite(p) for p in study.papers)
         origin = "" if loaded is None else f" [from {loaded.source}]"
-        print(f"study {study.name}: {study.title}{f' ({papers})' if papers else ''}; scales: "
+        say(f"study {study.name}: {study.title}{f' ({papers})' if papers else ''}; scales: "
               f"{', '.join(study.scales)}{origin}")
     for name in (suite_names() if loaded is None else dict.fromkeys(n for s in shown for n in s.scales)):
         claims = get_suite(name) if loaded is None else loaded.claims(name)
         distinct = {spec.key(seed) for claim in claims for spec, seed in claim.runs()}
-        print(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
+        say(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
               "(a run that several claims share is counted once here, and with each claim below)")
         for claim in claims:
-            print(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
+            say(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
     return 0
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     """``baseline accept``: the results of the last run in --out become the baseline (--to)."""
-    from .report import read_results
+    from .outputs import write_atomic
+    from .report import RESULTS_FORMAT, load_results
 
     source = Path(args.out) / "results.json"
     if not source.is_file():
         raise UsageError(f"no results at {source}; run `scalingcheck run ... --out {args.out}` first")
-    prov, outcomes = read_results(source)
-    unmeasured = _unmeasured(outcomes)
-    if unmeasured:
-        raise UsageError(f"{source}: {len(unmeasured)} claims measured nothing ({', '.join(unmeasured[:3])}); "
-                         "complete the run before accepting it as a baseline")
+    results = load_results(source)
+    prov, outcomes = results.provenance, results.outcomes
+    status = results.status or {"complete": True, "problems": []}
+    if not status["complete"] and not args.allow_incomplete:
+        problems = status["problems"]
+        raise UsageError(f"{source}: the run was not complete ({problems[0] if problems else 'see report.md'}); "
+                         "complete it (re-run) before accepting it, or pass --allow-incomplete")
     target = Path(args.to)
     if target.is_dir():
         raise UsageError(f"--to={args.to!r} is a folder; name the baseline file")
+    if target.exists() and os.path.samefile(target, source):
+        raise UsageError(f"--to={args.to!r} is the run's own results.json; name a file outside --out, "
+                         f"e.g. --to {DEFAULT_BASELINE}")
+    if target.exists():  # only a baseline is replaced: never a store, a script or anything else
+        try:
+            import json
+
+            is_results = json.loads(target.read_text()).get("format") == RESULTS_FORMAT["format"]
+        except (OSError, ValueError, AttributeError):
+            is_results = False
+        if not is_results:
+            raise UsageError(f"--to={args.to!r} exists and is not a scalingcheck baseline (results.json); "
+                             "refusing to overwrite it: name another file")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(source.read_text())
-    os.replace(tmp, target)  # atomic: an interrupted accept leaves the old baseline whole
-    print(f"baseline {target} accepted: {len(outcomes)} claims of suite {prov.get('suite')!r}"
-          + (f" from {prov['claims_source']}" if prov.get("claims_source") else ""))
+    write_atomic(target, source.read_bytes())  # an interrupted accept leaves the old baseline whole
+    say(f"baseline {target} accepted: {len(outcomes)} claims of suite {prov.get('suite')!r}"
+        + (f" from {prov['claims_source']}" if prov.get("claims_source") else "")
+        + ("" if status["complete"] else " (an incomplete run, accepted with --allow-incomplete)"))
     return EXIT_OK
 
 
@@ -428,6 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["accept"], help="accept: copy OUT/results.json to the baseline file")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder of the run to accept (default: {DEFAULT_OUT})")
     p.add_argument("--to", default=DEFAULT_BASELINE, help=f"baseline file to write (default: {DEFAULT_BASELINE})")
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="accept a run that did not complete (failed runs, claims not measured or not judged)")
     p.set_defaults(func=cmd_baseline)
 
     for name, func, help_ in (
@@ -462,22 +572,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _stop_on_sigterm() -> Callable[[], None]:
-    """Treat SIGTERM (``kill``, a batch scheduler's time limit) as Ctrl-C: stored runs are kept, workers
-    stopped. Returns the function that restores the previous handler."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    return lambda: signal.signal(signal.SIGTERM, previous)
-
-
 def _log_failure(args: argparse.Namespace, exc: BaseException) -> str | None:
     """Append the traceback of `exc` (and its ``details``, e.g. the workers' tracebacks) to the log file in
     the output folder (or, if that cannot be written, in the temporary folder); returns its path, or None."""
@@ -508,43 +602,70 @@ def _describe_os_error(exc: OSError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code (see the module docstring)."""
-    from ..simulate.runs.store import StoreError
+    """Run the command line `argv` in this process; returns the exit code (see the module docstring).
+
+    Ctrl-C and SIGTERM (``kill``, a batch scheduler's time limit) interrupt it (exit 130): stored runs
+    are kept, workers stopped.
+    """
+    import signal
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    restore = _stop_on_sigterm()
 
     def fail(code: int, message: str, exc: BaseException | None = None) -> int:
         if exc is not None:
             log = _log_failure(args, exc)
             message += f" (traceback: {log})" if log else " (re-run with --debug for the traceback)"
-        print(f"scalingcheck: error: {message}", file=sys.stderr)
+        try:
+            print(f"scalingcheck: error: {message}", file=sys.stderr)
+        except OSError:  # pragma: no cover - standard error closed as well: the exit code still tells
+            pass
         return code
 
+    with handle_interrupts(signal.SIGINT, signal.SIGTERM):
+        try:
+            return int(args.func(args))
+        except RunFailure as exc:  # runs failed, the store is unusable, a claim could not be judged
+            return fail(EXIT_INCOMPLETE, str(exc), exc)
+        except (ValueError, KeyError, OverflowError) as exc:  # bad input, before any work: one line
+            if getattr(args, "debug", False):
+                traceback.print_exception(exc)
+            return fail(EXIT_BAD_INPUT, exc.args[0] if exc.args else str(exc))
+        except BrokenPipeError as exc:  # a closed output that `say` did not absorb: the command did not finish
+            say.close()
+            return fail(EXIT_INCOMPLETE, "an output was closed before the command finished", exc)
+        except OSError as exc:  # disk full, read-only folder, ...
+            return fail(EXIT_INCOMPLETE, _describe_os_error(exc), exc)
+        except sqlite3.Error as exc:
+            return fail(EXIT_INCOMPLETE, f"the results store failed: {exc}", exc)
+        except SystemExit as exc:  # a user's code (never argparse: it has parsed already) called sys.exit
+            return fail(EXIT_INCOMPLETE, f"a user's code called sys.exit({exc.code!r}){_where(exc)}", exc)
+        except KeyboardInterrupt as exc:
+            if not is_interrupt(exc):
+                return fail(EXIT_INCOMPLETE, f"a user's code raised KeyboardInterrupt{_where(exc)}", exc)
+            print("scalingcheck: interrupted; finished runs are stored, re-run to resume", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:  # a defect of scalingcheck or of a user's code: never mistaken for a finding
+            return fail(EXIT_INCOMPLETE, f"internal error {type(exc).__name__}: {exc}; please report it with the log",
+                        exc)
+
+
+def console_main() -> None:
+    """The ``scalingcheck`` console script: :func:`main`, then exit with its code, even if a user's code left
+    threads running (a claims file that starts a non-daemon thread would otherwise keep the process alive)."""
+    code = main()
     try:
-        return int(args.func(args))
-    except (IncompleteError, StoreError) as exc:
-        return fail(EXIT_INCOMPLETE, str(exc), exc)
-    except (ValueError, KeyError, OverflowError) as exc:  # bad input: one line, no traceback
-        if getattr(args, "debug", False):
-            traceback.print_exception(exc)
-        return fail(EXIT_BAD_INPUT, exc.args[0] if exc.args else str(exc))
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return EXIT_OK
-    except OSError as exc:  # disk full, read-only folder, ...
-        return fail(EXIT_INCOMPLETE, _describe_os_error(exc), exc)
-    except sqlite3.Error as exc:
-        return fail(EXIT_INCOMPLETE, f"the results store failed: {exc}", exc)
-    except KeyboardInterrupt:
-        print("scalingcheck: interrupted; finished runs are stored, re-run to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a defect of scalingcheck or of a user's code: never mistaken for a finding
-        return fail(EXIT_INCOMPLETE, f"internal error {type(exc).__name__}: {exc}; please report it with the log", exc)
-    finally:
-        restore()
+        sys.stdout.flush()
+    except OSError:  # a closed pipe: the exit code still tells
+        say.close()
+    try:
+        sys.stderr.flush()
+    except OSError:  # pragma: no cover
+        pass
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

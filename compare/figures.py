@@ -19,7 +19,8 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..simulate.runs.store import Store
 from ..simulate.runs.sweep import collect
-from .claim import Claim
+from ..simulate.runs.errors import is_interrupt
+from .claim import Claim, check_name
 
 __all__ = ["Figure", "Records", "draw_figures", "pick", "pyplot", "save"]
 
@@ -35,6 +36,9 @@ class Figure:
     caption: str
     claims: tuple[Claim, ...]
     draw: Callable[[Records, Path], None]
+
+    def __post_init__(self) -> None:
+        check_name(self.name, "figure")
 
     def records(self, store: Store) -> dict[str, list[dict[str, Any]]] | None:
         """Records of this figure's claims, or ``None`` if a run is missing."""
@@ -95,7 +99,9 @@ def draw_figures(
         path = folder / f"{fig.name}.png"
         try:
             fig.draw(records, path)
-        except Exception as exc:  # a figure that cannot be drawn must not cost the report; say why
+        except BaseException as exc:  # a figure that cannot be drawn must not cost the report; say why
+            if is_interrupt(exc):
+                raise
             pyplot().close("all")
             skipped.append((fig.name, f"drawing failed: {type(exc).__name__}: {exc}"))
             continue

@@ -11,12 +11,13 @@ like a learning curve against P, and a measured x against a measured y
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["tidy", "LAYER", "require_columns"]
+__all__ = ["tidy", "LAYER", "require_columns", "record_problem"]
 
 LAYER = "layer"
 """Name of the column that indexes the entries of per-layer fields (1-based)."""
@@ -72,3 +73,40 @@ def require_columns(rows: pd.DataFrame, columns: Iterable[str]) -> None:
             f"records{' of kind ' + ', '.join(kinds) if kinds else ''} lack {', '.join(map(repr, missing))}; "
             f"fields: {', '.join(sorted(map(str, rows.columns)))}"
         )
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def record_problem(record: Any, fields: Iterable[str]) -> str | None:
+    """Why `record` cannot enter a fit that reads `fields`, or ``None`` if it can.
+
+    Each field read must be present and hold a finite number, a string (a group's name), or a
+    non-empty list of finite numbers (one per layer); NaN, infinities, ``None``, booleans and
+    anything else are refused, so that no such value reaches a fit unnoticed. The ``layer`` column
+    that :func:`tidy` makes is not looked for in the record.
+    """
+    if not isinstance(record, Mapping):
+        return f"the record is a {type(record).__name__}, not a mapping of fields"
+    for name in fields:
+        if name == LAYER and name not in record:
+            continue
+        if name not in record:
+            return f"it lacks the field {name!r}"
+        value = record[name]
+        if isinstance(value, str) or _finite_number(value):
+            continue
+        if isinstance(value, (list, tuple)) and value and all(_finite_number(v) for v in value):
+            continue
+        if isinstance(value, (list, tuple)):
+            bad = next((v for v in value if not _finite_number(v)), None) if value else None
+            return (f"its field {name!r} is an empty list" if not value else
+                    f"its field {name!r} holds {_show(bad)} among its {len(value)} entries")
+        return f"its field {name!r} is {_show(value)}, not a finite number"
+    return None

@@ -19,12 +19,13 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..simulate.runs.errors import BadInput, is_interrupt
 from .studies import Study, studies
 
 __all__ = ["ClaimsFileError", "LoadedClaims", "load_claims"]
 
 
-class ClaimsFileError(ValueError):
+class ClaimsFileError(BadInput):
     """A claims file could not be loaded: the message names the file and the line."""
 
 
@@ -47,10 +48,19 @@ class LoadedClaims:
             if scale in study.scales:
                 try:
                     out += study.claims(scale)
-                except Exception as exc:
-                    raise ClaimsFileError(f"{_where(exc, set(self.files))}: {type(exc).__name__}: {exc} "
+                except BaseException as exc:  # sys.exit in the user's code included: it cannot end the run
+                    if is_interrupt(exc):
+                        raise
+                    raise ClaimsFileError(f"{_where(exc, set(self.files))}: {_what(exc)} "
                                           f"(while building study {study.name!r} of {self.source})") from exc
         return out
+
+
+def _what(exc: BaseException) -> str:
+    """The exception in a few words (``sys.exit(0) was called`` for a ``SystemExit``)."""
+    if isinstance(exc, SystemExit):
+        return f"sys.exit({exc.code!r}) was called"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _where(exc: BaseException, files: set[str]) -> str:
@@ -129,9 +139,11 @@ def _load(path: str | os.PathLike[str] | None, module: str | None) -> LoadedClai
             importlib.import_module(module)
     except ClaimsFileError:
         raise
-    except Exception as exc:  # the user's code raised: name the file and the line
+    except BaseException as exc:  # the user's code raised (or called sys.exit): name the file and the line
+        if is_interrupt(exc):
+            raise
         sys.modules.pop(Path(path).stem if path is not None else str(module), None)
-        raise ClaimsFileError(f"{_where(exc, files)}: {type(exc).__name__}: {exc} (while loading {source})") from exc
+        raise ClaimsFileError(f"{_where(exc, files)}: {_what(exc)} (while loading {source})") from exc
     added = tuple(s for s in studies() if s.name not in before_studies)
     if not added:
         raise ClaimsFileError(f"{source} registers no study: define a Study subclass and call "

@@ -22,4 +22,4 @@ def test_every_subpackage_is_listed_and_mapped():
 
 def test_console_script_points_into_the_namespace():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == {"scalingcheck": "scalingcheck.compare.cli:main"}
+    assert scripts == {"scalingcheck": "scalingcheck.compare.cli:console_main"}

@@ -44,6 +44,20 @@ def loglog_slope(x, y) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
+def _dropped_note(xs: np.ndarray, mean: np.ndarray, usable: np.ndarray, y: str) -> str:
+    """Which x values a fit left out, and why: the seed mean of `y` there is 0, negative, or absent."""
+    parts = []
+    for why, where in (("is 0", mean == 0), ("is negative", mean < 0),
+                       ("has no value (no seed has a finite one)", np.isnan(mean))):
+        where = where & ~usable
+        if where.any():
+            parts.append(f"x={', '.join(f'{v:g}' for v in xs[where])}: mean {y} {why}")
+    rest = ~usable & (mean > 0)  # a measured abscissa that cannot be placed on the axis
+    if rest.any():
+        parts.append(f"x={', '.join(f'{v:g}' for v in xs[rest])}: not on the fit's axis")
+    return "dropped " + "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class _SlopeFit(Bootstrapped):
     """Shared fields and fit of :class:`PowerLawFit` and :class:`RateFit`."""
@@ -110,7 +124,7 @@ class _SlopeFit(Bootstrapped):
         if self.group is not None:
             usable &= xs > 0 if not self.semilog else np.isfinite(xs)
         if np.any(~usable):
-            notes.append(f"dropped x={', '.join(f'{v:g}' for v in xs[~usable])}: mean {self.y} is 0")
+            notes.append(_dropped_note(xs, mean, usable, self.y))
         xs, mat, mean = xs[usable], mat[usable], mean[usable]
         xmat = None if xmat is None else xmat[usable]
         common = dict(confidence=self.confidence, method=self.describe(), x_name=self.x, y_name=self.y,

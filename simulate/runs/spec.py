@@ -32,18 +32,28 @@ import dataclasses
 import hashlib
 import json
 import math
+import pickle
+import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar, Hashable, Sequence
 
+import numpy as np
+
 from .checks import check_seed
+from .errors import SpecError
 
 CODE_SALT = "scalingcheck-1"
 """Global salt of the cache key; bump to invalidate every stored record."""
 
 
 def to_dict(obj: Any) -> Any:
-    """Serialise a (nested) frozen dataclass to plain JSON-able Python objects."""
+    """Serialise a (nested) frozen dataclass to plain JSON-able Python objects.
+
+    numpy scalars count as the Python numbers they hold (``np.int64(64)`` keys as ``64``).
+    """
+    if isinstance(obj, np.generic):
+        obj = obj.item()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {"kind": getattr(obj, "kind", type(obj).__name__)}
         for f in dataclasses.fields(obj):
@@ -58,6 +68,85 @@ def to_dict(obj: Any) -> Any:
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     raise TypeError(f"cannot serialise {type(obj).__name__} in a spec: {obj!r}")
+
+
+def plain(value: Any) -> Any:
+    """`value` with numpy scalars and arrays turned into Python numbers and lists (recursively in lists,
+    tuples and dicts): what a record may hold once stored. Other values are returned as they are."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def _check_record(spec: "Spec", record: dict[str, Any]) -> None:
+    """Raise ``TypeError`` naming the first field of `record` that JSON cannot hold."""
+    for name, value in record.items():
+        if not isinstance(name, str):
+            raise TypeError(f"a record of {spec.kind} has the key {name!r}: record fields are named by strings")
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"field {name!r} of a record of {spec.kind} holds a {type(value).__name__} ({exc}); "
+                            "records hold numbers, strings, booleans, None and lists or dicts of them") from None
+
+
+def check_spec(spec: Any, picklable: bool = False) -> None:
+    """Raise :class:`SpecError` (bad input) unless `spec` can key, hash and (with `picklable`) travel.
+
+    A spec must subclass :class:`Spec` and be a frozen dataclass whose fields are hashable and
+    serialisable (numbers, strings, booleans, None, tuples and frozen dataclasses of these), so that
+    its run key is a function of its fields; with `picklable` it must also survive pickling, as it
+    does when sent to a worker process.
+    """
+    name = type(spec).__name__
+    if not isinstance(spec, Spec):
+        raise SpecError(f"a run spec must subclass scalingcheck.Spec, got {name}: {spec!r}")
+    if not dataclasses.is_dataclass(spec) or not getattr(type(spec), "__dataclass_params__").frozen:
+        raise SpecError(f"spec {name} must be declared @dataclass(frozen=True): its run key hashes its fields, "
+                        "which must not change after it is made")
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        try:
+            hash(value)
+        except TypeError:
+            raise SpecError(f"spec {name}: field {f.name} holds a {type(value).__name__}, which is mutable "
+                            "(unhashable); use a tuple, or a dataclass declared with frozen=True") from None
+        try:
+            to_dict(value)
+        except TypeError as exc:
+            raise SpecError(f"spec {name}: field {f.name}: {exc}; fields hold numbers, strings, booleans, "
+                            "None, tuples or frozen dataclasses") from None
+    if picklable:
+        try:
+            pickle.loads(pickle.dumps(spec))
+        except Exception as exc:
+            raise SpecError(f"spec {name} cannot be sent to a worker process ({type(exc).__name__}: {exc}); give "
+                            "it fields that pickle (plain values, frozen dataclasses defined at a module's top "
+                            "level), or run in this process (--workers 1, or SerialExecutor())") from None
+
+
+def runs_only_here(spec: Any) -> bool:
+    """Whether `spec` (or a dataclass it holds) is defined in a ``__main__`` that a worker cannot import
+    (``python -c``, a notebook, standard input): its runs execute in the calling process."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__file__", None) and Path(main.__file__).is_file():
+        return False
+    stack = [spec]
+    while stack:
+        obj = stack.pop()
+        if type(obj).__module__ == "__main__":
+            return True
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
+        elif isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+    return False
 
 
 def canonical_json(obj: Any) -> str:
@@ -153,9 +242,9 @@ def run(spec: Spec, seed: int) -> dict[str, Any]:
     seed = check_seed(seed)
     _check(spec)
     start = time.perf_counter()
-    out = dict(spec._run(seed))
+    out = plain(_as_record(spec, spec._run(seed)))
     out.update(_provenance(spec, seed, time.perf_counter() - start, 1))
-    json.dumps(out, allow_nan=True)  # fail here, not in the store, if a value is not serialisable
+    _check_record(spec, out)  # fail here, not in the store, if a value is not serialisable
     return out
 
 
@@ -198,14 +287,25 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
         out = first._run_points(points)
     else:
         out = first._run_batch(seeds) if len(seeds) > 1 else [first._run(seeds[0])]
-    records = [dict(r) for r in out]
+    records = [plain(_as_record(first, r)) for r in out]
     if len(records) != len(points):
         raise RuntimeError(f"{type(first).__name__} returned {len(records)} records for {len(points)} runs")
     share = (time.perf_counter() - start) / len(points)
     for (spec, seed), record in zip(points, records):
         record.update(_provenance(spec, seed, share, len(points)))
-        json.dumps(record, allow_nan=True)
+        _check_record(spec, record)
     return records
+
+
+def _as_record(spec: Spec, out: Any) -> dict[str, Any]:
+    """A run's return value as a record (a dict); ``TypeError`` naming the kind if it is not a mapping."""
+    if not isinstance(out, dict):
+        try:
+            return dict(out)
+        except (TypeError, ValueError):
+            raise TypeError(f"a run of {spec.kind} returned a {type(out).__name__}, not a dict of its "
+                            "measured values") from None
+    return out
 
 
 def source_hash(*sources: Any) -> str:

@@ -16,9 +16,17 @@ process waits for them instead of computing them twice. A lease whose holder
 stopped renewing it (a crashed process) expires after ``lease_ttl`` seconds,
 or at once when the holder was a process of this host that no longer exists
 (a killed sweep, re-run on the same machine, does not wait for the TTL).
+
+Every record is stored with the sha256 of its text. A stored record that
+fails its checksum, is not valid JSON or is not a mapping (a row edited or
+damaged after it was written) counts as absent: ``get`` returns ``None``,
+``present`` leaves it out, so a sweep computes it again, and ``damaged``
+says which runs and why. Stores written before checksums existed (version 1)
+are read as they are, their records checked for being JSON mappings only.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -29,11 +37,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from .errors import RunFailure
 from .spec import Spec, to_dict
 
 STORE_FORMAT = "scalingcheck-store"
-STORE_VERSION = 1
-"""Written into the ``meta`` table of every SQLite store; a store of a newer version is refused."""
+STORE_VERSION = 2
+"""Written into the ``meta`` table of every SQLite store; a store of a newer version is refused. Version 2
+added the records' checksums; a version-1 store is upgraded (a column added) when opened for writing."""
 
 LEASE_TTL = 60.0
 """Seconds after its last heartbeat when a lease counts as abandoned (its holder crashed)."""
@@ -63,8 +73,29 @@ def _gone(holder: str) -> bool:
     return False
 
 
-class StoreError(RuntimeError):
+class StoreError(RunFailure):
     """The store cannot be used: not a scalingcheck store, another version, unreadable or not writable."""
+
+
+def checksum(text: str) -> str:
+    """The sha256 (hex) of a stored record's text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def decode_record(text: str, expected: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(record, None) for a sound stored record, or (None, why it cannot be used).
+
+    `expected` is the stored checksum (``None`` for a record of a version-1 store, which has none).
+    """
+    if expected is not None and checksum(text) != expected:
+        return None, "its checksum does not match (the row was edited or damaged after it was written)"
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return None, f"it is not valid JSON ({exc})"
+    if not isinstance(value, dict):
+        return None, f"it holds {json.dumps(value)[:40]}, not a record (a mapping of field names to values)"
+    return value, None
 
 
 class Store:
@@ -83,9 +114,14 @@ class Store:
         raise NotImplementedError
 
     def present(self, keys: Iterable[str]) -> set[str]:
-        """The subset of `keys` whose records are stored."""
-        stored = self.keys()
-        return {k for k in keys if k in stored}
+        """The subset of `keys` whose records are stored (and sound: see ``damaged``)."""
+        return {k for k in keys if self.get(k) is not None}
+
+    @property
+    def damaged(self) -> dict[str, str]:
+        """Runs whose stored record was found unusable (key -> why), among those read so far; they count
+        as absent, and storing the run again mends them."""
+        return self.__dict__.setdefault("_damaged", {})
 
     def claim(self, keys: Iterable[str], owner: str) -> set[str]:
         """Lease the runs of `keys` that are neither stored nor leased by a live other owner; returns them.
@@ -134,29 +170,40 @@ class MemoryStore(Store):
 
     def get(self, key: str) -> dict[str, Any] | None:
         row = self._rows.get(key)
-        return None if row is None else json.loads(row["record"])
+        if row is None:
+            return None
+        record, why = decode_record(row["record"], row["checksum"])
+        if why is not None:
+            self.damaged[key] = why
+        return record
 
     def put(self, spec: Spec, seed: int, record: Mapping[str, Any]) -> None:
-        self._rows[spec.key(seed)] = {"kind": spec.kind, "record": json.dumps(dict(record))}
+        text = json.dumps(dict(record))
+        self._rows[spec.key(seed)] = {"kind": spec.kind, "record": text, "checksum": checksum(text)}
+        self.damaged.pop(spec.key(seed), None)
 
     def keys(self) -> set[str]:
         return set(self._rows)
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
-        for row in self._rows.values():
+        for key, row in self._rows.items():
             if kind is None or row["kind"] == kind:
-                yield json.loads(row["record"])
+                record = self.get(key)
+                if record is not None:
+                    yield record
 
 
 _RUNS_COLUMNS = ("key", "kind", "spec", "seed", "record", "created")
+"""The columns of a version-1 store's ``runs`` table; version 2 adds ``checksum``."""
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS runs (
-        key     TEXT PRIMARY KEY,
-        kind    TEXT NOT NULL,
-        spec    TEXT NOT NULL,
-        seed    INTEGER NOT NULL,
-        record  TEXT NOT NULL,
-        created REAL NOT NULL
+        key      TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL,
+        spec     TEXT NOT NULL,
+        seed     INTEGER NOT NULL,
+        record   TEXT NOT NULL,
+        created  REAL NOT NULL,
+        checksum TEXT
     )""",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL, heartbeat REAL NOT NULL)",
@@ -194,6 +241,7 @@ class SQLiteStore(Store):
         self.path = Path(path)
         self.readonly = bool(readonly)
         self.lease_ttl = float(lease_ttl)
+        self._sound: set[str] = set()  # keys whose stored record was read and found sound
         where = f"store {str(self.path)!r}"
         if self.path.is_dir():
             raise StoreError(f"{where} is a folder, not a store file; pass a file name")
@@ -215,9 +263,11 @@ class SQLiteStore(Store):
             self._check_format(tables, exists, where)
             if not readonly:
                 self._prepare(where)
+            columns = [r[1] for r in self._con.execute("PRAGMA table_info(runs)")]
         except BaseException:
             self._con.close()
             raise
+        self._checksum_column = "checksum" if "checksum" in columns else "NULL"
 
     def _check_format(self, tables: set[str], exists: bool, where: str) -> None:
         if not exists:
@@ -233,7 +283,7 @@ class SQLiteStore(Store):
                                  f"{STORE_VERSION}); upgrade scalingcheck or use another store")
             return
         columns = tuple(r[1] for r in self._con.execute("PRAGMA table_info(runs)")) if "runs" in tables else ()
-        if tables == {"runs"} and columns == _RUNS_COLUMNS:
+        if tables == {"runs"} and columns[:len(_RUNS_COLUMNS)] == _RUNS_COLUMNS:
             return  # a store written before the meta table existed (version 1, same schema)
         what = f"tables {', '.join(sorted(tables))}" if tables else "no tables"
         raise StoreError(f"{where} is not a scalingcheck store ({what}); it was left untouched: choose another path")
@@ -244,6 +294,8 @@ class SQLiteStore(Store):
             with self._con:
                 for statement in _SCHEMA:
                     self._con.execute(statement)
+                if "checksum" not in [r[1] for r in self._con.execute("PRAGMA table_info(runs)")]:
+                    self._con.execute("ALTER TABLE runs ADD COLUMN checksum TEXT")  # a version-1 store
                 self._con.executemany(
                     "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                     [("format", STORE_FORMAT), ("version", str(STORE_VERSION)), ("opened", repr(time.time()))],
@@ -254,52 +306,60 @@ class SQLiteStore(Store):
     def _fail(self, action: str, exc: BaseException) -> StoreError:
         return StoreError(f"store {str(self.path)!r}: could not {action}: {exc}")
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def _read(self, where: str, args: Iterable[Any]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """(key, record or None if damaged) of the rows selected by `where`, in order of creation."""
         try:
-            row = self._con.execute("SELECT record, kind FROM runs WHERE key = ?", (key,)).fetchone()
+            rows = self._con.execute(f"SELECT key, record, {self._checksum_column} FROM runs WHERE {where} "
+                                     "ORDER BY created", tuple(args)).fetchall()
         except sqlite3.Error as exc:
             raise self._fail("read", exc) from exc
-        if row is None:
-            return None
-        try:
-            return json.loads(row[0])
-        except ValueError as exc:
-            raise StoreError(
-                f"store {str(self.path)!r}: the record of run {key} ({row[1]}) is corrupted ({exc}); delete that row "
-                f"(sqlite3 {self.path} \"DELETE FROM runs WHERE key = '{key}'\") to compute it again"
-            ) from exc
+        for key, text, expected in rows:
+            record, why = decode_record(text, expected)
+            if why is None:
+                self._sound.add(key)
+                self.damaged.pop(key, None)
+            else:
+                self._sound.discard(key)
+                self.damaged[key] = why
+            yield key, record
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        for _, record in self._read("key = ?", (key,)):
+            return record
+        return None
 
     def put(self, spec: Spec, seed: int, record: Mapping[str, Any]) -> None:
         key = spec.key(seed)
-        row = (key, spec.kind, json.dumps(to_dict(spec), sort_keys=True), int(seed), json.dumps(dict(record)), time.time())
+        text = json.dumps(dict(record))
+        row = (key, spec.kind, json.dumps(to_dict(spec), sort_keys=True), int(seed), text, time.time(), checksum(text))
         try:
             with self._con:  # one transaction per record: atomic on disk
-                self._con.execute(
-                    "INSERT OR REPLACE INTO runs (key, kind, spec, seed, record, created) VALUES (?,?,?,?,?,?)", row)
+                self._con.execute("INSERT OR REPLACE INTO runs (key, kind, spec, seed, record, created, checksum) "
+                                  "VALUES (?,?,?,?,?,?,?)", row)
                 self._con.execute("DELETE FROM leases WHERE key = ?", (key,))
         except sqlite3.Error as exc:
             raise self._fail(f"write the record of run {key} ({spec.kind})", exc) from exc
+        self._sound.add(key)
+        self.damaged.pop(key, None)
 
     def keys(self) -> set[str]:
         return {r[0] for r in self._con.execute("SELECT key FROM runs")}
 
     def present(self, keys: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(list(keys)):
+        keys = list(keys)
+        found = {k for k in keys if k in self._sound}
+        unread = [k for k in keys if k not in self._sound]
+        for chunk in _chunks(unread):
             marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self._con.execute(f"SELECT key FROM runs WHERE key IN ({marks})", chunk))
+            found.update(key for key, record in self._read(f"key IN ({marks})", chunk) if record is not None)
         return found
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
-        if kind is None:
-            cur = self._con.execute("SELECT record, key FROM runs ORDER BY created")
-        else:
-            cur = self._con.execute("SELECT record, key FROM runs WHERE kind = ? ORDER BY created", (kind,))
-        for text, key in cur:
-            try:
-                yield json.loads(text)
-            except ValueError as exc:
-                raise StoreError(f"store {str(self.path)!r}: the record of run {key} is corrupted ({exc})") from exc
+        """Every sound record (of `kind`), in the order they were stored; damaged ones are noted in ``damaged``."""
+        where, args = ("1", ()) if kind is None else ("kind = ?", (kind,))
+        for _, record in self._read(where, args):
+            if record is not None:
+                yield record
 
     # -- leases: several processes on one store ------------------------------------------------------------
 

@@ -38,10 +38,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .allocator import keep_freed_memory
-from .progress import progress_bar
 from .checks import check_seed
-from .spec import Spec, run_points
-from .store import Store, lease_owner
+from .errors import RunFailure, handle_interrupts, is_interrupt, raise_interrupted_on
+from .progress import progress_bar
+from .spec import Spec, check_spec, run_points, runs_only_here
+from .store import Store, StoreError, lease_owner
 
 Point = tuple[Spec, int]
 
@@ -88,6 +89,7 @@ class Sweep:
 
     @classmethod
     def over(cls, base: Spec, seeds: Iterable[int], **grid: Iterable[Any]) -> "Sweep":
+        check_spec(base)
         names = {f.name for f in dataclasses.fields(base)}  # type: ignore[arg-type]
         for name in grid:
             if name not in names:
@@ -146,15 +148,28 @@ class WorkerLost(RuntimeError):
 
 
 def _execute(task: Task, threads: int | None = None) -> tuple[Task, Any]:
-    """Run one task; its records, or a :class:`RunFailed` carrying the worker's traceback (reported by `execute`)."""
+    """Run one task; its records, or a :class:`RunFailed` carrying the worker's traceback (reported by `execute`).
+
+    Whatever a run raises is its own failure, ``SystemExit`` and ``KeyboardInterrupt`` included: a
+    user's code cannot end the sweep, or the process, with an exit code of its own. Only a real
+    interrupt (:class:`Interrupted`, from Ctrl-C or SIGTERM) stops the sweep.
+    """
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
     try:
         return task, run_points(task.points)
-    except Exception as exc:  # the other tasks go on; `execute` stores what succeeded
-        return task, RunFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    except BaseException as exc:  # the other tasks go on; `execute` stores what succeeded
+        if is_interrupt(exc):
+            raise
+        if isinstance(exc, SystemExit):
+            message = f"SystemExit: the run called sys.exit({exc.code!r})"
+        elif type(exc) is KeyboardInterrupt:
+            message = "KeyboardInterrupt: raised by the run itself (not Ctrl-C)"
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        return task, RunFailed(message, traceback.format_exc())
 
 
 def _die_with_parent(parent: int) -> None:
@@ -182,6 +197,7 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(threads: int, parent: int | None = None) -> None:
     if parent is not None:
         _die_with_parent(parent)
+    raise_interrupted_on(signal.SIGINT)  # Ctrl-C reaches the workers too: told apart from a run's own raise
     keep_freed_memory()
     import torch
 
@@ -209,8 +225,40 @@ def _tracked(fn: Callable[..., Any], markers: str, index: int, task: Task) -> An
             pass
 
 
+WORKER_EXIT_GRACE = 5.0
+"""Seconds a worker may take to exit once its pool is done; then it is terminated (a thread a user's code
+left running would otherwise keep it, and the run, alive forever)."""
+
+
+def _close_pool(pool: cf.ProcessPoolExecutor, grace: float) -> None:
+    """Shut `pool` down: its workers exit within `grace` seconds, or are terminated (then killed).
+
+    Waits on the workers' sentinels, never reaps them: the pool's own manager thread does that.
+    """
+    from multiprocessing.connection import wait
+
+    processes = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
+    pool.shutdown(wait=False, cancel_futures=True)
+    left = {proc.sentinel: proc for proc in processes}
+
+    def wait_for(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while left and time.monotonic() < deadline:
+            for ready in wait(list(left), deadline - time.monotonic()):
+                left.pop(ready, None)
+
+    wait_for(grace)
+    for action in ("terminate", "kill"):
+        for proc in left.values():
+            getattr(proc, action)()
+        wait_for(2.0)
+
+
 class SerialExecutor:
     """Runs every point in the calling process, in order."""
+
+    in_process = True
+    """Its runs execute in the calling process (specs need not pickle)."""
 
     def map_unordered(self, fn: Callable[..., Any], items: Sequence[Task]) -> Iterator[Any]:
         for task in items:
@@ -250,6 +298,8 @@ class ProcessExecutor:
     flight is run once more alone; if its worker dies again, the task is
     reported as failed (a :class:`WorkerLost` in place of its records).
     """
+
+    in_process = False
 
     def __init__(self, workers: int | None = None, threads: int = 1, gpu_workers: int = GPU_WORKERS) -> None:
         cores = os.cpu_count() or 1
@@ -326,13 +376,10 @@ class ProcessExecutor:
             # Queued runs are cancelled; runs in flight would be lost anyway (their records are never
             # stored), so their workers are stopped rather than left computing for minutes.
             for pool in pools.values():
-                processes = list(getattr(pool, "_processes", {}).values())  # CPython's pool keeps them there
-                pool.shutdown(wait=False, cancel_futures=True)
-                for proc in processes:
-                    proc.terminate()
+                _close_pool(pool, grace=0.0)
             raise
         for pool in pools.values():
-            pool.shutdown(wait=True)
+            _close_pool(pool, grace=WORKER_EXIT_GRACE)
         return done, None
 
     def __repr__(self) -> str:
@@ -345,6 +392,8 @@ class DaskExecutor:
     Install with ``pip install scalingcheck[dask]``. Each task sets torch to
     `threads` threads on its worker.
     """
+
+    in_process = False
 
     def __init__(self, client: Any, threads: int = 1) -> None:
         self.client = client
@@ -362,7 +411,7 @@ class DaskExecutor:
                 fut.cancel()
 
 
-class SweepError(RuntimeError):
+class SweepError(RunFailure):
     """Some runs of a sweep failed; the others are stored. ``failures`` holds, for each failed task, its
     spec kind, seeds, one-line error and the worker's traceback."""
 
@@ -452,32 +501,44 @@ def execute(
 
     Raises
     ------
+    SpecError
+        Before any run, if a spec is not a frozen dataclass of hashable, serialisable fields, or (for
+        worker processes) cannot be pickled.
     SweepError
-        If runs failed; every run that succeeded is stored all the same.
+        If runs failed (whatever they raised, ``SystemExit`` and ``KeyboardInterrupt`` included); every
+        run that succeeded is stored all the same.
     """
+    checked: set[int] = set()
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         raise RuntimeError("a sweep was started while a worker process was importing the main script: guard the "
                            "script's entry point with `if __name__ == \"__main__\":` (workers are spawned)")
     points = runs.points() if isinstance(runs, (Sweep, SweepUnion)) else list(runs)
     unique: dict[str, Point] = {}
     for spec, seed in points:
+        if id(spec) not in checked:
+            checked.add(id(spec))
+            check_spec(spec, picklable=not getattr(executor, "in_process", False) and not runs_only_here(spec))
         unique.setdefault(spec.key(seed), (spec, seed))
     stored = store.present(unique)
     pending = [k for k in unique if k not in stored]
     n_missing = len(pending)
+    mended = [k for k in pending if k in store.damaged]
+    if mended:
+        spec, seed = unique[mended[0]]
+        print(f"scalingcheck: note: {len(mended)} stored record(s) cannot be used and are computed again; first: "
+              f"{spec.kind} seed {seed} (key {mended[0][:12]}): {store.damaged[mended[0]]}", file=sys.stderr)
     computed = shared = 0
     failures: list[tuple[str, tuple[int, ...], str, str]] = []
     failed: set[str] = set()
     bar = progress_bar(n_missing, desc, enabled=progress)
     owner = lease_owner()
     try:
-        with store.keep_leases(owner):
+        with handle_interrupts(), store.keep_leases(owner):
             while pending:
                 mine = store.claim(pending, owner)
                 if mine:
                     tasks = plan([unique[k] for k in pending if k in mine], batch)
-                    chosen = executor or (ProcessExecutor() if len(tasks) > 1 else SerialExecutor())
-                    for task, outcome in chosen.map_unordered(_execute, tasks):
+                    for task, outcome in _run_tasks(tasks, executor):
                         if isinstance(outcome, BaseException):
                             message = getattr(outcome, "message", f"{type(outcome).__name__}: {outcome}")
                             for spec, seeds in task.by_spec():
@@ -510,9 +571,28 @@ def execute(
     records = []
     for spec, seed in points:
         rec = store.get(spec.key(seed))
-        assert rec is not None
+        if rec is None:
+            raise StoreError(f"the record of run {spec.kind} seed {seed} (key {spec.key(seed)}) was stored but "
+                             "cannot be read back from the store")
         records.append(rec)
     return SweepResult(points, records, computed, len(unique) - n_missing, shared)
+
+
+def _run_tasks(tasks: list[Task], executor: Any | None) -> Iterator[tuple[Task, Any]]:
+    """(task, records or failure) for every task: through `executor` (default: worker processes when there
+    is more than one task), except the tasks whose specs only this process can import (see
+    `runs_only_here`), which run here, after a one-line note."""
+    here = [task for task in tasks if not getattr(executor, "in_process", False) and runs_only_here(task.spec)]
+    there = [task for task in tasks if not any(task is t for t in here)]
+    if there:
+        chosen = executor or (ProcessExecutor() if len(there) > 1 else SerialExecutor())
+        yield from chosen.map_unordered(_execute, there)
+    if here:
+        kinds = ", ".join(sorted({task.spec.kind for task in here}))
+        print(f"scalingcheck: note: {sum(len(t.points) for t in here)} runs of {kinds} run in this process: their "
+              "spec is defined in __main__ (python -c, a notebook), which worker processes cannot import; "
+              "define it in a module or file to run them in parallel", file=sys.stderr)
+        yield from SerialExecutor().map_unordered(_execute, here)
 
 
 def collect(runs: Sweep | Iterable[Point], store: Store) -> list[dict[str, Any] | None]:

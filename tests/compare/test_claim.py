@@ -163,7 +163,7 @@ def test_outcome_round_trips_through_results_json(tmp_path):
     ("not json", "not a readable results.json"),
     ('[{"claim": "x"}]', "not a scalingcheck results.json"),
     ('{"format": "scalingcheck-results", "version": 99, "outcomes": []}', "version 99"),
-    ('{"format": "scalingcheck-results", "version": 1, "outcomes": [{"claim": "x"}]}', "missing or malformed"),
+    ('{"format": "scalingcheck-results", "version": 1, "outcomes": [{"claim": "x"}]}', "predicted is None"),
 ])
 def test_malformed_results_are_named(tmp_path, text, message):
     from scalingcheck.compare.report import read_results

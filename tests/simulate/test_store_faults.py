@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scalingcheck.simulate.runs.store import STORE_FORMAT, MemoryStore, SQLiteStore, StoreError
+from scalingcheck.simulate.runs.store import STORE_FORMAT, STORE_VERSION, MemoryStore, SQLiteStore, StoreError
 from scalingcheck.simulate.runs.sweep import ProcessExecutor, SerialExecutor, Sweep, SweepError, collect, execute
 from tests.toy import FaultToy, PowerLawToy
 
@@ -71,7 +71,7 @@ def test_new_store_carries_its_format_and_a_legacy_store_is_read(tmp_path):
     with SQLiteStore(path) as store:
         store.put(PowerLawToy(), 0, {"x": 1})
     meta = dict(sqlite3.connect(path).execute("SELECT name, value FROM meta").fetchall())
-    assert meta["format"] == STORE_FORMAT and meta["version"] == "1"
+    assert meta["format"] == STORE_FORMAT and meta["version"] == str(STORE_VERSION) == "2"
     # a store written before the meta table existed: only the runs table
     legacy = tmp_path / "legacy.sqlite"
     con = sqlite3.connect(legacy)
@@ -86,17 +86,62 @@ def test_new_store_carries_its_format_and_a_legacy_store_is_read(tmp_path):
     assert legacy.read_bytes() == before, "a read-only open must not write"
 
 
-def test_a_garbled_record_names_the_store_and_the_run(tmp_path):
-    path = tmp_path / "s.sqlite"
-    with SQLiteStore(path) as store:
-        store.put(PowerLawToy(), 0, {"x": 1})
-    key = PowerLawToy().key(0)
+def _edit(path, key, sql):
     con = sqlite3.connect(path)
-    con.execute("UPDATE runs SET record = '{\"x\": 1' WHERE key = ?", (key,))
+    con.execute(sql, (key,))
     con.commit()
     con.close()
-    with SQLiteStore(path) as store, pytest.raises(StoreError, match=f"{path.name}.*run {key} .toy_power_law. is corrupted"):
-        store.get(key)
+
+
+@pytest.mark.parametrize("sql, why", [
+    ("UPDATE runs SET record = '{\"x\": 1', checksum = NULL WHERE key = ?", "not valid JSON"),
+    ("UPDATE runs SET record = '{\"x\": 1' WHERE key = ?", "checksum does not match"),
+    ("UPDATE runs SET record = 'null', checksum = NULL WHERE key = ?", "holds null, not a record"),
+    ("UPDATE runs SET record = '[1, 2]', checksum = NULL WHERE key = ?", "holds [1, 2], not a record"),
+    ("UPDATE runs SET record = '{\"x\": 2}' WHERE key = ?", "checksum does not match"),
+    ("UPDATE runs SET record = '{}' WHERE key = ?", "checksum does not match"),
+])
+def test_a_damaged_record_counts_as_absent_and_is_computed_again(tmp_path, sql, why, capsys):
+    path = tmp_path / "s.sqlite"
+    sweep = Sweep.over(PowerLawToy(), seeds=range(3))
+    with SQLiteStore(path) as store:
+        execute(sweep, store, executor=SerialExecutor(), progress=False)
+    spec, seed = sweep.points()[1]
+    key = spec.key(seed)
+    _edit(path, key, sql)
+    with SQLiteStore(path, readonly=True) as store:
+        assert store.get(key) is None and why in store.damaged[key]
+        assert store.present([p.key(s) for p, s in sweep.points()]) == {p.key(s) for p, s in sweep.points()} - {key}
+        assert len(list(store.records())) == 2
+    with SQLiteStore(path) as store:
+        res = execute(sweep, store, executor=SerialExecutor(), progress=False)
+        assert (res.computed, res.cached) == (1, 2) and key not in store.damaged
+        assert res.records[1]["test_error"] == PowerLawToy()._run(1)["test_error"]
+    err = capsys.readouterr().err
+    assert f"1 stored record(s) cannot be used and are computed again; first: toy_power_law seed 1 (key {key[:12]})" in err
+    assert why in err
+
+
+def test_a_version_1_store_is_upgraded_and_its_records_kept(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE runs (key TEXT PRIMARY KEY, kind TEXT NOT NULL, spec TEXT NOT NULL, "
+                "seed INTEGER NOT NULL, record TEXT NOT NULL, created REAL NOT NULL)")
+    con.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", [("format", STORE_FORMAT), ("version", "1")])
+    con.execute("INSERT INTO runs VALUES (?, 'toy', '{}', 0, '{\"x\": 2}', 0)", (PowerLawToy().key(0),))
+    con.commit()
+    con.close()
+    with SQLiteStore(path, readonly=True) as store:  # read as it is
+        assert store.get(PowerLawToy().key(0)) == {"x": 2}
+    with SQLiteStore(path) as store:
+        assert store.get(PowerLawToy().key(0)) == {"x": 2}
+        store.put(PowerLawToy(), 1, {"x": 3})
+    meta = dict(sqlite3.connect(path).execute("SELECT name, value FROM meta").fetchall())
+    assert meta["version"] == "2"
+    _edit(path, PowerLawToy().key(1), "UPDATE runs SET record = '{\"x\": 4}' WHERE key = ?")
+    with SQLiteStore(path) as store:
+        assert store.get(PowerLawToy().key(0)) == {"x": 2} and store.get(PowerLawToy().key(1)) is None
 
 
 def test_a_full_disk_stops_the_sweep_and_keeps_every_finished_run(small_disk):
