@@ -26,8 +26,9 @@ from typing import Any, Sequence
 
 from ..simulate.runs.errors import BadInput
 from .claim import Outcome
+from .results import load_results
 
-__all__ = ["Change", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table"]
+__all__ = ["Change", "Comparison", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,23 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {"claim": self.claim, "baseline": self.baseline, "now": self.now, "change": self.change,
                 "regression": self.regression}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A run against a baseline: the baseline's file, each claim's :class:`Change`, and notes on how the
+    baseline's provenance differs from the run's."""
+
+    file: str
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def regressions(self) -> list[Change]:
+        return [c for c in self.changes if c.regression]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": str(self.file), "notes": list(self.notes), "changes": [c.to_dict() for c in self.changes]}
 
 
 def _show(o: Outcome | None) -> str:
@@ -63,8 +81,6 @@ def load_baseline(path: str | Path, suite: str, claims_source: str | None = _ANY
     as the baseline of `suite`: missing, malformed (see :func:`.report.load_results`), another suite, or,
     when `claims_source` is given (the run's claims file or ``-m`` module; ``None`` for the built-in
     studies), measured on other claims (a file is compared by name, so that a checkout elsewhere matches)."""
-    from .report import load_results
-
     path = Path(path)
     if not path.is_file():
         raise BadInput(f"--baseline={str(path)!r}: no such file; write one with `scalingcheck baseline accept`")

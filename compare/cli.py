@@ -234,148 +234,77 @@ def _out_folder(args: argparse.Namespace) -> Path:
     return out
 
 
-def _store(args: argparse.Namespace, readonly: bool = False):
-    from ..simulate.runs.store import SQLiteStore
-
-    path = Path(args.store) if args.store else Path(args.out) / "store.sqlite"
-    if readonly and not path.exists():
-        raise UsageError(f"no results store at {path}; run `scalingcheck run --suite {args.suite}` first or pass --store")
-    return SQLiteStore(path, readonly=readonly)
-
-
 def _check_baseline(args: argparse.Namespace) -> None:
-    """Read --baseline before anything is computed (a malformed or foreign one is bad input)."""
     if not (args.baseline_tolerance >= 0 and args.baseline_tolerance < float("inf")):
         raise UsageError(f"--baseline-tolerance={args.baseline_tolerance} must be a finite number >= 0")
-    if args.baseline is not None:
-        from .baseline import load_baseline
-
-        loaded = _source(args)
-        args._baseline = load_baseline(args.baseline, args.suite, None if loaded is None else loaded.source)
 
 
-def _figures(args: argparse.Namespace, claims):
-    """The suite's figures that show a chosen claim's study."""
-    from .suites import suite_figures
+def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
+    """`run_claims` with the options of ``run`` or ``report``; prints the outcome and returns the exit code."""
+    from .session import run_claims
+    from .suites import figures_of
 
-    chosen = {c.study for c in claims}
-    return [f for f in suite_figures(args.suite) if any(c.study in chosen for c in f.claims)]
-
-
-def _report_folder(args: argparse.Namespace, claims):
-    """The report's folder, checked with the store and the baseline before anything is computed."""
-    from .outputs import ReportFolder, check_outputs, report_names
-
+    claims = _claims(args)
+    _check_baseline(args)
+    _use_device(args.device if compute else None, compute=compute)
     out = _out_folder(args)
-    figures = _figures(args, claims)
-    store = Path(args.store) if args.store else out / "store.sqlite"
-    names = report_names([c.name for c in claims], [f.name for f in figures], plots=not args.no_plots)
-    check_outputs(out, names, store=store, baseline=args.baseline)
-    return ReportFolder(out), figures
-
-
-class _DrawMeanwhile:
-    """`evaluate_all`'s ``on_outcome`` for ``run``: each claim's plot, and each figure whose claims are all
-    judged, drawn (in the report's staging area) while the workers compute the other runs. What fails here
-    is drawn again by `_finish`, which reports it."""
-
-    def __init__(self, report, figures, claims, store) -> None:
-        self.report, self.store, self.figures = report, store, figures
-        self.selected = {c.name for c in claims}
-        self.judged: set[str] = set()
-        self.tried: set[str] = set()
-        self.plots: dict[str, Path] = {}
-        self.drawn: dict[str, tuple[Path, str]] = {}
-
-    def __call__(self, outcome) -> None:
-        from .figures import draw_figures
-        from .plots import claim_plot, plottable
-
-        self.judged.add(outcome.claim)
-        if plottable(outcome):
-            try:
-                self.plots[outcome.claim] = claim_plot(outcome, self.report.path(f"{outcome.claim}.png"))
-            except Exception:  # drawn again (and reported) by write_report
-                pass
-        for fig in self.figures:
-            if fig.name not in self.tried and all(c.name in self.judged for c in fig.claims):
-                self.tried.add(fig.name)
-                drawn, _ = draw_figures([fig], self.selected, self.store, self.report.staging)
-                self.drawn.update((fig.name, d) for d in drawn)
-
-
-def _finish(outcomes, args: argparse.Namespace, claims, store, report, figures, problems=(), details=(),
-            meanwhile: _DrawMeanwhile | None = None) -> int:
-    """Print the table, draw what is left, write the report; then the exit code: 3 if the run is incomplete
-    (failed runs, claims not measured or not judged), else by the baseline or the verdicts."""
-    from .figures import draw_figures
-    from .provenance import provenance
-    from .report import exit_code, run_status, summary, terminal_table, write_report
-
-    say(terminal_table(outcomes))
-    say()
-    say(summary(outcomes))
-    drawn, skipped = [], []
-    if not args.no_plots:
-        early = meanwhile.drawn if meanwhile is not None else {}
-        selected = {c.name for c in claims}
-        for fig in figures:  # in the suite's order, whichever were drawn during the runs
-            if fig.name in early:
-                drawn.append(early[fig.name])
-            else:
-                now, why = draw_figures([fig], selected, store, report.staging)
-                drawn += now
-                skipped += why
-        for name, reason in skipped:
-            print(f"figure {name} not drawn: {reason}", file=sys.stderr)
-    prov = provenance(suite=args.suite)
     loaded = _source(args)
-    prov["claims_source"] = None if loaded is None else loaded.source
-    against = None
-    if args.baseline is not None:
-        from .baseline import baseline_notes, change_table, compare_to_baseline
+    store = Path(args.store) if args.store else out / "store.sqlite"
+    if not compute and not store.exists():
+        raise UsageError(f"no results store at {store}; run `scalingcheck run --suite {args.suite}` first or pass --store")
+    print(f"suite {args.suite!r}: {len(claims)} claims; store {store}", file=sys.stderr)
+    with _computing():
+        result = run_claims(
+            claims, store, compute=compute, executor=executor, progress=False if args.no_progress else None,
+            suite=args.suite, claims_source=None if loaded is None else loaded.source,
+            figures=figures_of(args.suite, claims), baseline=args.baseline,
+            baseline_tolerance=args.baseline_tolerance,
+            selected={c.name for c in claims} if (args.claim or args.study) else None,
+            report=args.out, plots=not args.no_plots)
+    return _conclude(result, args)
 
-        base_prov, base_outcomes = args._baseline
-        selected = {c.name for c in claims} if (args.claim or args.study) else None
-        changes = compare_to_baseline(outcomes, base_outcomes, args.baseline_tolerance, selected)
-        against = {"file": args.baseline, "changes": changes, "notes": baseline_notes(base_prov, prov)}
-        for note in against["notes"]:
+
+def _conclude(result, args: argparse.Namespace) -> int:
+    """Print the table, the baseline's changes and where the report is; the exit code (3 raised as
+    :class:`IncompleteError` with the first problem, its details for the log)."""
+    from .baseline import change_table
+    from .report import summary, terminal_table
+
+    say(terminal_table(result.outcomes))
+    say()
+    say(summary(result.outcomes))
+    for name, reason in result.skipped_figures:
+        print(f"figure {name} not drawn: {reason}", file=sys.stderr)
+    if result.baseline is not None:
+        for note in result.baseline.notes:
             print(f"scalingcheck: note: {note}", file=sys.stderr)
-        regressions = [c for c in changes if c.regression]
+        regressions = result.baseline.regressions
         say()
         say(f"against the baseline {args.baseline}: {len(regressions)} regression(s), "
-            f"{len(changes) - len(regressions)} claims unchanged")
+            f"{len(result.baseline.changes) - len(regressions)} claims unchanged")
         if regressions:
             say(change_table(regressions))
-    status = run_status(outcomes, problems)
-    written = write_report(outcomes, report, plots=not args.no_plots, figures=drawn, skipped=skipped,
-                           provenance=prov, baseline=against, status=status,
-                           drawn_plots=meanwhile.plots if meanwhile is not None else None)
-    say(f"report written to {Path(args.out) / 'report.md'} ({len(written)} files)")
+    say(f"report written to {Path(args.out) / 'report.md'} ({len(result.written)} files)")
     if not args.no_plots:
         from .plots import plottable
 
-        names = {p.name for p in written}
-        missing = [o.claim for o in outcomes if plottable(o) and f"{o.claim}.png" not in names]
+        names = {p.name for p in result.written}
+        missing = [o.claim for o in result.outcomes if plottable(o) and f"{o.claim}.png" not in names]
         if missing:
             print(f"scalingcheck: note: {len(missing)} claim plot(s) could not be drawn ({', '.join(missing[:3])}"
                   f"{', ...' if len(missing) > 3 else ''}); report.md says why", file=sys.stderr)
+    status = result.status
     if not status["complete"]:
         first, more = status["problems"][0], len(status["problems"]) - 1
         if more:
             first += f" (and {more} more problem{'s' if more > 1 else ''}: see report.md)"
-        raise IncompleteError(first, details)
-    if against is not None:  # with a baseline the exit code is about change
-        return EXIT_DISAGREE if any(c.regression for c in against["changes"]) else EXIT_OK
-    return exit_code(outcomes, strict=args.strict)
+        raise IncompleteError(first, result.details)
+    return result.exit_code(strict=args.strict)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor, SweepError
+    from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor
 
-    from .claim import evaluate_all
-
-    claims = _claims(args)
     cores = _cores()
     if args.workers is not None and not 1 <= args.workers <= cores:
         raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
@@ -383,9 +312,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads={args.threads} must be between 1 and {cores} (the cores available here)")
     if args.gpu_workers < 1:
         raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
-    _use_device(args.device)
-    _check_baseline(args)
-    report, figures = _report_folder(args, claims)
     executor = SerialExecutor() if args.workers == 1 else ProcessExecutor(args.workers, args.threads,
                                                                           args.gpu_workers)
     if args.workers == 1:  # the runs are in this process: set it up as a worker is
@@ -394,24 +320,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         set_threads(args.threads)
         keep_freed_memory()
-    progress = False if args.no_progress else None
-    with _store(args) as store:
-        print(f"suite {args.suite!r}: {len(claims)} claims; store {getattr(store, 'path', 'memory')}", file=sys.stderr)
-        meanwhile = None if args.no_plots else _DrawMeanwhile(report, figures, claims, store)
-        try:
-            with _computing():
-                try:
-                    outcomes = evaluate_all(claims, store, compute=True, executor=executor, progress=progress,
-                                            on_outcome=meanwhile)
-                except SweepError as exc:  # report what the stored runs say, then exit 3
-                    outcomes = evaluate_all(claims, store, compute=False)
-                    details = [f"{kind} seeds {list(seeds)}: {message}\n{trace}"
-                               for kind, seeds, message, trace in exc.failures]
-                    return _finish(outcomes, args, claims, store, report, figures,
-                                   [f"{exc}; re-run to retry them"], details)
-                return _finish(outcomes, args, claims, store, report, figures, meanwhile=meanwhile)
-        finally:
-            report.discard()
+    return _run(args, compute=True, executor=executor)
 
 
 def _use_device(device: str | None, compute: bool = True) -> None:
@@ -433,19 +342,7 @@ def _use_device(device: str | None, compute: bool = True) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .claim import evaluate_all
-
-    claims = _claims(args)
-    _check_baseline(args)
-    _use_device(None, compute=False)
-    report, figures = _report_folder(args, claims)
-    with _store(args, readonly=True) as store:
-        try:
-            with _computing():
-                outcomes = evaluate_all(claims, store, compute=False)
-                return _finish(outcomes, args, claims, store, report, figures)
-        finally:
-            report.discard()
+    return _run(args, compute=False)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -473,7 +370,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_baseline(args: argparse.Namespace) -> int:
     """``baseline accept``: the results of the last run in --out become the baseline (--to)."""
     from .outputs import write_atomic
-    from .report import RESULTS_FORMAT, load_results
+    from .results import RESULTS_FORMAT, load_results
 
     source = Path(args.out) / "results.json"
     if not source.is_file():

@@ -14,7 +14,7 @@ from .claim import Claim
 from .figures import Figure
 from .studies import Study, studies
 
-__all__ = ["suite_names", "get_suite", "suite_figures", "studies_of"]
+__all__ = ["suite_names", "get_suite", "suite_figures", "figures_of", "studies_of"]
 
 
 def suite_names() -> tuple[str, ...]:
@@ -55,3 +55,10 @@ def suite_figures(name: str, claims: list[Claim] | None = None) -> list[Figure]:
         own = {c.name: c for c in claims if c.study == study.name}
         out += study.figures(own)
     return out
+
+
+def figures_of(name: str, claims: list[Claim]) -> list[Figure]:
+    """The figures of suite `name` that show one of `claims`' studies (a figure whose other claims were not
+    chosen is among them: it is skipped when drawn, and the report says so)."""
+    chosen = {c.study for c in claims}
+    return [f for f in suite_figures(name) if any(c.study in chosen for c in f.claims)]

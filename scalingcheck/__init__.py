@@ -49,8 +49,14 @@ Targets (``scalingcheck.compare.targets``): registry formulas as estimators need
 
 Claims, studies and suites (``scalingcheck.compare``)
     Claim, Tolerance, Verdict, Outcome, evaluate_all, Study, Scale, register_study, studies,
-    get_study, get_suite, suite_names, Figure, write_report, read_results, provenance,
-    load_claims, compare_to_baseline, load_baseline
+    get_study, get_suite, suite_names, Figure, provenance, load_claims
+
+One run, its report and its results (``scalingcheck.compare``)
+    run_claims, RunResult, write_report, read_results, load_results, outcomes_frame,
+    compare_to_baseline, load_baseline
+
+Errors (``scalingcheck.simulate.runs.errors``)
+    ScalingcheckError, BadInput, SpecError, RunFailure, Interrupted
 
 Example::
 
@@ -100,6 +106,7 @@ _export("scalingcheck.simulate.runs.store", "Store", "MemoryStore", "SQLiteStore
 _export("scalingcheck.simulate.runs.sweep", "Sweep", "SweepUnion", "execute", "collect", "SerialExecutor",
         "ProcessExecutor", "DaskExecutor")
 _export("scalingcheck.simulate.runs.device", "default_device", "set_threads")
+_export("scalingcheck.simulate.runs.errors", "ScalingcheckError", "BadInput", "SpecError", "RunFailure", "Interrupted")
 _export("scalingcheck.compare.records", "tidy")
 _export("scalingcheck.compare.estimators", "PowerLawFit", "RateFit", "ThresholdCrossing", "CrossingScaling",
         "CrossingRatio", "SeedMean", "MeanDifference", "Measurement", "Exponent", "Level", "Crossing")
@@ -110,7 +117,9 @@ _export("scalingcheck.compare.claim", "Claim", "Tolerance", "Verdict", "Outcome"
 _export("scalingcheck.compare.studies", "Study", "Scale", "studies", "get_study", register_study="register")
 _export("scalingcheck.compare.suites", "get_suite", "suite_names")
 _export("scalingcheck.compare.figures", "Figure")
-_export("scalingcheck.compare.report", "write_report", "read_results")
+_export("scalingcheck.compare.report", "write_report")
+_export("scalingcheck.compare.results", "read_results", "load_results", "outcomes_frame")
+_export("scalingcheck.compare.session", "run_claims", "RunResult")
 _export("scalingcheck.compare.provenance", "provenance")
 _export("scalingcheck.compare.user_claims", "load_claims")
 _export("scalingcheck.compare.baseline", "compare_to_baseline", "load_baseline")

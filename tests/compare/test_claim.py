@@ -147,7 +147,8 @@ def test_outcome_round_trips_through_results_json(tmp_path):
     import json
 
     from scalingcheck.compare.provenance import provenance
-    from scalingcheck.compare.report import read_results, write_report
+    from scalingcheck.compare.report import write_report
+    from scalingcheck.compare.results import read_results
 
     store = MemoryStore()
     outcomes = evaluate_all([toy_claim("good", 0.5), toy_claim("bad", 0.8)], store, executor=SerialExecutor(),
@@ -166,7 +167,7 @@ def test_outcome_round_trips_through_results_json(tmp_path):
     ('{"format": "scalingcheck-results", "version": 1, "outcomes": [{"claim": "x"}]}', "predicted is None"),
 ])
 def test_malformed_results_are_named(tmp_path, text, message):
-    from scalingcheck.compare.report import read_results
+    from scalingcheck.compare.results import read_results
 
     path = tmp_path / "results.json"
     path.write_text(text)

@@ -130,7 +130,7 @@ def test_an_internal_error_is_not_a_disagreement(tmp_path, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise TypeError("a defect")
 
-    monkeypatch.setattr("scalingcheck.compare.claim.evaluate_all", broken)
+    monkeypatch.setattr("scalingcheck.compare.session.evaluate_all", broken)
     assert main(["run", *CHEAP, "--out", str(tmp_path / "out")]) == 3
     [line] = error_lines(capsys)
     assert "internal error TypeError: a defect" in line

@@ -337,7 +337,7 @@ _number = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(
 def test_fuzz_baseline_fields(tmp_path, value, low, high, predicted, verdict):
     """Whatever the values, a baseline is read into numbers a comparison can use, or refused as bad input."""
     from scalingcheck.compare.baseline import compare_to_baseline
-    from scalingcheck.compare.report import load_results
+    from scalingcheck.compare.results import load_results
     from scalingcheck.simulate.runs.errors import BadInput
 
     data = {"format": "scalingcheck-results", "version": 1, "provenance": {"suite": "toy"}, "outcomes": [{
