@@ -19,16 +19,19 @@ device or package version is compared, with a note saying so
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..simulate.runs.errors import BadInput
 from .claim import Outcome
-from .results import load_results
+from .results import RESULTS_FORMAT, Results, load_results
 
-__all__ = ["Change", "Comparison", "load_baseline", "compare_to_baseline", "baseline_notes", "change_table"]
+__all__ = ["Change", "Comparison", "load_baseline", "accept_baseline", "compare_to_baseline", "baseline_notes",
+           "change_table"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,42 @@ def load_baseline(path: str | Path, suite: str, claims_source: str | None = _ANY
                        f"on {claims_source or 'the built-in studies'}; compare like with like (or accept a new "
                        "baseline)")
     return results.provenance, results.outcomes
+
+
+def accept_baseline(folder: str | Path, target: str | Path, allow_incomplete: bool = False) -> Results:
+    """Make the ``results.json`` of the run in `folder` the baseline at `target` (written atomically: an
+    interrupted accept leaves the old baseline whole); returns what was accepted.
+
+    Raises :class:`BadInput` (nothing written) when there is no results.json, the run was not complete
+    (failed runs, claims not measured or not judged) unless `allow_incomplete`, or `target` is a folder,
+    the run's own results.json, or an existing file that is not a baseline (a store, say).
+    """
+    from .outputs import write_atomic
+
+    source, target = Path(folder) / "results.json", Path(target)
+    if not source.is_file():
+        raise BadInput(f"no results at {source}; run `scalingcheck run ... --out {folder}` first")
+    results = load_results(source)
+    status = results.status or {"complete": True, "problems": []}
+    if not status["complete"] and not allow_incomplete:
+        problems = status["problems"]
+        raise BadInput(f"{source}: the run was not complete ({problems[0] if problems else 'see report.md'}); "
+                       "complete it (re-run) before accepting it, or pass --allow-incomplete")
+    if target.is_dir():
+        raise BadInput(f"--to={str(target)!r} is a folder; name the baseline file")
+    if target.exists() and os.path.samefile(target, source):
+        raise BadInput(f"--to={str(target)!r} is the run's own results.json; name a file outside --out")
+    if target.exists():  # only a baseline is replaced: never a store, a script or anything else
+        try:
+            is_results = json.loads(target.read_text()).get("format") == RESULTS_FORMAT["format"]
+        except (OSError, ValueError, AttributeError):
+            is_results = False
+        if not is_results:
+            raise BadInput(f"--to={str(target)!r} exists and is not a scalingcheck baseline (results.json); "
+                           "refusing to overwrite it: name another file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, source.read_bytes())
+    return results
 
 
 def _source_name(source: Any) -> str | None:

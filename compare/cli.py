@@ -186,33 +186,9 @@ def _source(args: argparse.Namespace):
 
 
 def _claims(args: argparse.Namespace):
-    from .studies import studies
-    from .suites import get_suite
+    from .suites import select_claims
 
-    loaded = _source(args)
-    if loaded is None:
-        claims = get_suite(args.suite)
-    else:
-        claims = loaded.claims(args.suite)
-        theirs = {s.name for s in loaded.studies}
-        builtin = {c.name for s in studies() if s.name not in theirs and args.suite in s.scales
-                   for c in s.claims(args.suite)}
-        clash = sorted({c.name for c in claims} & builtin)
-        if clash:
-            raise UsageError(f"{loaded.source}: claim name(s) {', '.join(clash)} are built-in claims of suite "
-                             f"{args.suite!r}; rename them")
-    for attr, chosen, what in (("study", args.study, "study(ies)"), ("name", args.claim, "claim(s)")):
-        if chosen:
-            known = {getattr(c, attr) for c in claims}
-            unknown = [n for n in chosen if n not in known]
-            if unknown:
-                raise UsageError(f"unknown {what} {', '.join(unknown)} in suite {args.suite!r}; "
-                                 f"known: {', '.join(sorted(known))}")
-            claims = [c for c in claims if getattr(c, attr) in chosen]
-    if not claims:  # nothing to judge is not a pass
-        where = loaded.source if loaded is not None else "the built-in studies"
-        raise UsageError(f"suite {args.suite!r} of {where} has no claims to run: a study builds none at this scale")
-    return claims
+    return select_claims(args.suite, _source(args), args.study or (), args.claim or ())
 
 
 def _out_folder(args: argparse.Namespace) -> Path:
@@ -346,63 +322,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ..theory.prediction import cite
-    from .studies import studies
-    from .suites import get_suite, suite_names
+    from .suites import listing
 
-    loaded = _source(args)
-    shown = studies() if loaded is None else list(loaded.studies)
-    for study in shown:
-        papers = ", ".join(cite(p) for p in study.papers)
-        origin = "" if loaded is None else f" [from {loaded.source}]"
-        say(f"study {study.name}: {study.title}{f' ({papers})' if papers else ''}; scales: "
-              f"{', '.join(study.scales)}{origin}")
-    for name in (suite_names() if loaded is None else dict.fromkeys(n for s in shown for n in s.scales)):
-        claims = get_suite(name) if loaded is None else loaded.claims(name)
-        distinct = {spec.key(seed) for claim in claims for spec, seed in claim.runs()}
-        say(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
-              "(a run that several claims share is counted once here, and with each claim below)")
-        for claim in claims:
-            say(f"  {claim.name:<28} {len(claim.runs()):>4} runs  [{claim.study}] {claim.statement}")
+    for line in listing(_source(args)):
+        say(line)
     return 0
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     """``baseline accept``: the results of the last run in --out become the baseline (--to)."""
-    from .outputs import write_atomic
-    from .results import RESULTS_FORMAT, load_results
+    from .baseline import accept_baseline
 
-    source = Path(args.out) / "results.json"
-    if not source.is_file():
-        raise UsageError(f"no results at {source}; run `scalingcheck run ... --out {args.out}` first")
-    results = load_results(source)
-    prov, outcomes = results.provenance, results.outcomes
-    status = results.status or {"complete": True, "problems": []}
-    if not status["complete"] and not args.allow_incomplete:
-        problems = status["problems"]
-        raise UsageError(f"{source}: the run was not complete ({problems[0] if problems else 'see report.md'}); "
-                         "complete it (re-run) before accepting it, or pass --allow-incomplete")
-    target = Path(args.to)
-    if target.is_dir():
-        raise UsageError(f"--to={args.to!r} is a folder; name the baseline file")
-    if target.exists() and os.path.samefile(target, source):
-        raise UsageError(f"--to={args.to!r} is the run's own results.json; name a file outside --out, "
-                         f"e.g. --to {DEFAULT_BASELINE}")
-    if target.exists():  # only a baseline is replaced: never a store, a script or anything else
-        try:
-            import json
-
-            is_results = json.loads(target.read_text()).get("format") == RESULTS_FORMAT["format"]
-        except (OSError, ValueError, AttributeError):
-            is_results = False
-        if not is_results:
-            raise UsageError(f"--to={args.to!r} exists and is not a scalingcheck baseline (results.json); "
-                             "refusing to overwrite it: name another file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, source.read_bytes())  # an interrupted accept leaves the old baseline whole
-    say(f"baseline {target} accepted: {len(outcomes)} claims of suite {prov.get('suite')!r}"
+    accepted = accept_baseline(args.out, args.to, args.allow_incomplete)
+    prov, complete = accepted.provenance, (accepted.status or {"complete": True})["complete"]
+    say(f"baseline {args.to} accepted: {len(accepted.outcomes)} claims of suite {prov.get('suite')!r}"
         + (f" from {prov['claims_source']}" if prov.get("claims_source") else "")
-        + ("" if status["complete"] else " (an incomplete run, accepted with --allow-incomplete)"))
+        + ("" if complete else " (an incomplete run, accepted with --allow-incomplete)"))
     return EXIT_OK
 
 

@@ -10,11 +10,14 @@ whose name is one of its scales.
 """
 from __future__ import annotations
 
+from typing import Any, Sequence
+
+from ..simulate.runs.errors import BadInput
 from .claim import Claim
 from .figures import Figure
 from .studies import Study, studies
 
-__all__ = ["suite_names", "get_suite", "suite_figures", "figures_of", "studies_of"]
+__all__ = ["suite_names", "get_suite", "suite_figures", "figures_of", "studies_of", "select_claims", "listing"]
 
 
 def suite_names() -> tuple[str, ...]:
@@ -62,3 +65,55 @@ def figures_of(name: str, claims: list[Claim]) -> list[Figure]:
     chosen is among them: it is skipped when drawn, and the report says so)."""
     chosen = {c.study for c in claims}
     return [f for f in suite_figures(name) if any(c.study in chosen for c in f.claims)]
+
+
+def select_claims(suite: str, loaded: Any = None, study: Sequence[str] = (), claim: Sequence[str] = ()) -> list[Claim]:
+    """The claims a run of `suite` judges: the built-in studies', or those of `loaded` (a claims file's, see
+    :func:`.user_claims.load_claims`), restricted to the studies `study` and the claims `claim` when given.
+
+    Raises :class:`BadInput` for an unknown suite, study or claim, a claims file's claim named like a
+    built-in one of the suite, or a selection with no claim (nothing judged is not a pass).
+    """
+    if loaded is None:
+        claims = get_suite(suite)
+    else:
+        claims = loaded.claims(suite)
+        theirs = {s.name for s in loaded.studies}
+        builtin = {c.name for s in studies() if s.name not in theirs and suite in s.scales for c in s.claims(suite)}
+        clash = sorted({c.name for c in claims} & builtin)
+        if clash:
+            raise BadInput(f"{loaded.source}: claim name(s) {', '.join(clash)} are built-in claims of suite "
+                           f"{suite!r}; rename them")
+    for attr, chosen, what in (("study", study, "study(ies)"), ("name", claim, "claim(s)")):
+        if chosen:
+            known = {getattr(c, attr) for c in claims}
+            unknown = [n for n in chosen if n not in known]
+            if unknown:
+                raise BadInput(f"unknown {what} {', '.join(unknown)} in suite {suite!r}; "
+                               f"known: {', '.join(sorted(known))}")
+            claims = [c for c in claims if getattr(c, attr) in chosen]
+    if not claims:
+        where = loaded.source if loaded is not None else "the built-in studies"
+        raise BadInput(f"suite {suite!r} of {where} has no claims to run: a study builds none at this scale")
+    return claims
+
+
+def listing(loaded: Any = None) -> list[str]:
+    """The lines of ``scalingcheck list``: each study (papers, scales), then each suite with its distinct runs
+    and its claims; the built-in studies, or those of `loaded` (a claims file's)."""
+    from ..theory.prediction import cite
+
+    shown = studies() if loaded is None else list(loaded.studies)
+    lines = []
+    for study in shown:
+        papers = ", ".join(cite(p) for p in study.papers)
+        origin = "" if loaded is None else f" [from {loaded.source}]"
+        lines.append(f"study {study.name}: {study.title}{f' ({papers})' if papers else ''}; scales: "
+                     f"{', '.join(study.scales)}{origin}")
+    for name in (suite_names() if loaded is None else dict.fromkeys(n for s in shown for n in s.scales)):
+        claims = get_suite(name) if loaded is None else loaded.claims(name)
+        distinct = {spec.key(seed) for claim in claims for spec, seed in claim.runs()}
+        lines.append(f"suite {name}: {len(claims)} claims, {len(distinct)} distinct runs "
+                     "(a run that several claims share is counted once here, and with each claim below)")
+        lines += [f"  {c.name:<28} {len(c.runs()):>4} runs  [{c.study}] {c.statement}" for c in claims]
+    return lines

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .prediction import Prediction, Provenance
-from .registry import get
+from . import registry
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def compression_consistency() -> ConsistencyResult:
     (``compression_ratio``, a = 1/2), compressing adds a*gamma to the
     learning-curve exponent of the kernel at xi = 1 (``beta_svc``).
     """
-    svc, gain, ratio, feat = (get(n) for n in ("beta_svc", "compression_gain", "compression_ratio", "beta_feature_stripe"))
+    svc, gain, ratio, feat = (registry.get(n) for n in ("beta_svc", "compression_gain", "compression_ratio", "beta_feature_stripe"))
     xi, d = _sym(svc, "xi"), _sym(svc, "d")
     gamma = -_power_exponent(gain.full_expr(), _sym(gain, "lam"))
     a = _power_exponent(ratio.full_expr(), _sym(ratio, "p"))
@@ -130,7 +130,7 @@ def cylinder_implied_gain() -> ImpliedGain:
     ``compression_gain`` at xi = 1. The answer is gamma = d_perp/(3d-2), half the
     stripe's 2 d_perp/(3d-2): a [derived] statement, not a paper formula.
     """
-    cyl, lazy, ratio, gain = (get(n) for n in ("beta_feature_cylinder", "beta_lazy", "compression_ratio", "compression_gain"))
+    cyl, lazy, ratio, gain = (registry.get(n) for n in ("beta_feature_cylinder", "beta_lazy", "compression_ratio", "compression_gain"))
     d, d_perp = _sym(cyl, "d"), _sym(cyl, "d_perp")
     a = _power_exponent(ratio.full_expr(), _sym(ratio, "p"))
     gamma = sp.Symbol("gamma")
@@ -165,7 +165,7 @@ def cylinder_implied_gain() -> ImpliedGain:
 
 def rhm_crossing_consistency() -> ConsistencyResult:
     """Check that rhm_correlation_crossing solves rhm_signal = rhm_noise for P."""
-    signal, noise, crossing = (get(n) for n in ("rhm_signal", "rhm_noise", "rhm_correlation_crossing"))
+    signal, noise, crossing = (registry.get(n) for n in ("rhm_signal", "rhm_noise", "rhm_correlation_crossing"))
     P = _sym(noise, "P")
     sols = sp.solve(sp.Eq(signal.full_expr(), noise.full_expr()), P)
     if len(sols) != 1:

@@ -6,24 +6,37 @@
 >>> "rhm_p_max" in names()
 True
 
-One module per docs/science.md section holds the predictions; this module gathers
-them in a read-only mapping ``REGISTRY`` (name -> :class:`Prediction`).
+One module per docs/science.md section holds the predictions (a tuple ``PREDICTIONS`` and its
+``SECTION``, "N. Title"); this module finds every such module of the ``theory`` package and gathers
+their predictions, in section order, in a read-only mapping ``REGISTRY`` (name -> :class:`Prediction`).
+A new paper's predictions are one new module here, listed nowhere else.
 """
 from __future__ import annotations
 
 import difflib
-from types import MappingProxyType
+import importlib
+import pkgutil
+from types import MappingProxyType, ModuleType
 from typing import Mapping
 
-from . import diffeomorphisms, geometric_compression, kernel_regression, pooling, rhm, supporting
 from .prediction import Prediction
 
-_MODULES = (geometric_compression, kernel_regression, rhm, pooling, diffeomorphisms, supporting)
+
+def _modules() -> list[ModuleType]:
+    """The modules of this package that hold predictions (``PREDICTIONS``), by the number of their ``SECTION``."""
+    package = __name__.rpartition(".")[0]
+    found = []
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if info.name != "registry":
+            module = importlib.import_module(f"{package}.{info.name}")
+            if hasattr(module, "PREDICTIONS"):
+                found.append(module)
+    return sorted(found, key=lambda m: (float(str(m.SECTION).split(".")[0]), m.__name__))
 
 
 def _build() -> dict[str, Prediction]:
     table: dict[str, Prediction] = {}
-    for module in _MODULES:
+    for module in _modules():
         for pred in module.PREDICTIONS:
             if pred.name in table:
                 raise RuntimeError(f"duplicate prediction name {pred.name!r} in {module.__name__}")

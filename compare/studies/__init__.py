@@ -4,19 +4,27 @@
 >>> [s.name for s in studies()]
 ['kernel_methods', 'feature_lazy', 'rhm', 'pooling', 'stability']
 
-The built-in studies register themselves when first asked for; a user's
-study is added with :func:`register`.
+Every module and subpackage of this package is a study that registers itself
+on import (a subpackage's ``__init__`` imports the module that does), found
+when the registry is first asked for: a new paper is one new folder here,
+listed nowhere else. Installed packages add studies through the entry-point
+group :data:`ENTRY_POINTS` (each entry names a module that registers its
+studies on import); a user's study is added with :func:`register`. Studies
+are listed by their ``order``, then in the order they registered.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from importlib.metadata import entry_points
 
 from .base import Scale, Study
 
-__all__ = ["Scale", "Study", "register", "studies", "get_study", "BUILTIN"]
+__all__ = ["Scale", "Study", "register", "studies", "get_study", "ENTRY_POINTS"]
 
-BUILTIN = ("kernel_methods", "feature_lazy.claims", "rhm.claims", "pooling.claims", "stability.claims")
-"""Modules of this package holding the built-in studies, in report order."""
+ENTRY_POINTS = "scalingcheck.studies"
+"""The entry-point group through which installed packages add studies (``[project.entry-points."scalingcheck.studies"]
+my_paper = "my_package.my_study"``)."""
 
 _REGISTRY: dict[str, Study] = {}
 _loaded = False
@@ -38,15 +46,17 @@ def _load_builtin() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        for module in BUILTIN:
-            importlib.import_module(f"{__name__}.{module}")
+        for info in pkgutil.iter_modules(__path__):
+            if info.name != "base":
+                importlib.import_module(f"{__name__}.{info.name}")
+        for entry in entry_points(group=ENTRY_POINTS):
+            entry.load()
 
 
 def studies() -> list[Study]:
-    """Every registered study, built-in ones first (in :data:`BUILTIN` order)."""
+    """Every registered study, by its ``order`` (the built-in ones first), then in the order they registered."""
     _load_builtin()
-    order = {f"{__name__}.{m}": i for i, m in enumerate(BUILTIN)}
-    return sorted(_REGISTRY.values(), key=lambda s: order.get(type(s).__module__, len(order)))
+    return sorted(_REGISTRY.values(), key=lambda s: s.order)
 
 
 def get_study(name: str) -> Study:

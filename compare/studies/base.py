@@ -38,6 +38,9 @@ class Study:
     title: ClassVar[str] = ""
     papers: ClassVar[tuple[str, ...]] = ()
     scales: ClassVar[Mapping[str, Scale]] = {}
+    order: ClassVar[float] = float("inf")
+    """Where the study comes in suites and reports (the built-in ones number theirs 1, 2, ...); studies of
+    equal order come in the order they registered."""
 
     def sizes(self, scale: str) -> Scale:
         """The sizes of `scale`; ``ValueError`` naming the study's scales otherwise."""

@@ -161,6 +161,7 @@ class KernelMethods(Study):
     """SVC learning curves on the stripe model; ridgeless KRR and the spectral-bias prediction on the depleted stripe."""
 
     name = "kernel_methods"
+    order = 1
     title = "Kernel methods: SVC on the stripe model, KRR and spectral bias on the depleted stripe"
     papers = ("2006.09754", "2007.11471", "2202.03348")
     scales = SCALES

@@ -13,10 +13,21 @@ from scalingcheck.simulate.runs.sweep import Sweep
 from tests.toy import PowerLawToy
 
 
-def test_builtin_studies_in_report_order():
-    assert [s.name for s in studies()] == ["kernel_methods", "feature_lazy", "rhm", "pooling", "stability"]
-    for s in studies():
-        assert s.papers and s.title and set(s.scales) == {"toy", "quick", "full"}
+BUILTIN = [s for s in studies() if type(s).__module__.startswith("scalingcheck.compare.studies.")]
+"""The studies found in this package's own folders (registered by themselves, listed nowhere)."""
+
+
+def test_builtin_studies_are_found_in_their_folders_and_come_in_their_order():
+    folders = {info.name for info in __import__("pkgutil").iter_modules(registry.__path__)} - {"base"}
+    assert {type(s).__module__.split(".")[3] for s in BUILTIN} == folders
+    assert [s.order for s in studies()] == sorted(s.order for s in studies())
+    assert studies()[: len(BUILTIN)] == BUILTIN, "the built-in studies come first"
+    assert [s.name for s in BUILTIN][:3] == ["kernel_methods", "feature_lazy", "rhm"]  # the report's order
+
+
+@pytest.mark.parametrize("study", BUILTIN, ids=lambda s: s.name)
+def test_every_builtin_study_cites_its_papers_and_offers_the_three_scales(study):
+    assert study.papers and study.title and set(study.scales) == {"toy", "quick", "full"}
 
 
 @pytest.mark.parametrize("scale", ["toy", "quick", "full"])
@@ -24,7 +35,7 @@ def test_a_suite_is_every_study_at_one_scale(scale):
     claims = get_suite(scale)
     assert [c.name for c in claims] == [c.name for s in studies() for c in s.claims(scale)]
     assert all(c.study for c in claims)
-    assert {c.study for c in claims} == {"kernel_methods", "feature_lazy", "rhm", "pooling", "stability"}
+    assert {c.study for c in claims} == {s.name for s in studies() if scale in s.scales}
 
 
 def test_unknown_names_are_named():
@@ -71,3 +82,19 @@ def test_a_registered_study_joins_the_suites_of_its_scales(toy_study):
         register(ToyStudy())
     with pytest.raises(ValueError, match="Study instance"):
         register("toy_study")
+
+
+def test_an_installed_package_adds_studies_through_the_entry_point_group(monkeypatch):
+    """A study of another distribution (an entry point of group scalingcheck.studies) joins the registry."""
+
+    class Entry:
+        def load(self):
+            return register(ToyStudy())
+
+    seen = []
+    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "entry_points", lambda group: seen.append(group) or [Entry()])
+    try:
+        assert studies()[-1].name == "toy_study" and seen == [registry.ENTRY_POINTS] == ["scalingcheck.studies"]
+    finally:
+        registry._REGISTRY.pop("toy_study", None)

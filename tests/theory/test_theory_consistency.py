@@ -45,7 +45,7 @@ def test_consistency_uses_registry_expressions(monkeypatch):
     wrong = dataclasses.replace(REGISTRY["beta_feature_stripe"], expr=2 * d / (3 * d - 2))
     table = dict(REGISTRY)
     table["beta_feature_stripe"] = wrong
-    monkeypatch.setattr(consistency, "get", table.__getitem__)
+    monkeypatch.setattr(consistency.registry, "get", table.__getitem__)
     res = consistency.compression_consistency()
     assert res.holds is False
     assert sp.simplify(res.difference - 1 / (3 * d - 2)) == 0  # 2d - (2d-1) = 1 over (3d-2)

@@ -223,6 +223,7 @@ class FeatureLazy(Study):
     """Feature vs lazy training of a one-hidden-layer ReLU network (alpha trick), and the NTK's change."""
 
     name = "feature_lazy"
+    order = 2
     title = "Feature vs lazy training: geometric compression in a one-hidden-layer network"
     papers = ("2007.11471", "1906.08034")
     scales = SCALES

@@ -221,6 +221,7 @@ def trained_claims(s: PoolingScale, stride: int) -> list[Claim]:
 
 class Pooling(Study):
     name = "pooling"
+    order = 4
     title = "How deep CNNs lose spatial information: sensitivities against depth under pooling"
     papers = ("2210.01506",)
     scales = SCALES

@@ -287,6 +287,7 @@ class RandomHierarchy(Study):
     """Sample complexities and correlations of the (sparse) Random Hierarchy Model."""
 
     name = "rhm"
+    order = 3
     title = "Random Hierarchy Model: sample complexity of deep networks and input-class correlations"
     papers = ("2307.02129", "2404.10727")
     scales = SCALES

@@ -1,1 +1,2 @@
 """The relative-stability study (Petrini, Favero, Geiger, Wyart, arXiv:2105.02468): diffeomorphisms and R_f."""
+from . import claims  # registers the study

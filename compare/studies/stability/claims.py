@@ -215,6 +215,7 @@ def network_claims(s: StabilityScale) -> list[Claim]:
 
 class RelativeStability(Study):
     name = "stability"
+    order = 5
     title = "Relative stability toward diffeomorphisms"
     papers = (PAPER,)
     scales = SCALES
