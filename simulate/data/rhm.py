@@ -385,6 +385,16 @@ class IndexedHierarchy:
         """``len(self._radices())``, without building the list."""
         raise NotImplementedError
 
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """The shape of one one-hot input: ``(n_channels, input_dim)``."""
+        return (self.n_channels, self.input_dim)
+
+    @property
+    def n_classes(self) -> int:
+        """The number of classes, ``n_c``."""
+        return self.n_c
+
     def tokens_from_indices(self, idx: Any, *, device: str | torch.device | None = None) -> torch.Tensor:
         raise NotImplementedError  # pragma: no cover - interface
 

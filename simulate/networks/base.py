@@ -20,6 +20,11 @@ E axis. Subclasses write their forward pass with matmuls over the trailing
 axes, so this lowers to batched matmuls; ``torch.func.vmap(net.apply)`` gives
 the same numbers.
 
+A network's shape (input channels, length, classes) may be left out (``None``):
+an experiment then fits it to its data, ``net.for_data(data)``, so that a
+spec holds the network's own choices (width, depth, readout) and takes the
+shape from the data it is swept over.
+
 Readouts: ``"mean_field"`` divides the last layer's contribution by the width
 H (the output at initialisation is O(1/sqrt(H)); the SGD learning rate is
 scaled by H to match, :mod:`..learners.training`); ``"standard"`` divides it by
@@ -28,6 +33,7 @@ every hidden pre-activation is divided by sqrt(fan_in).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 import math
 from typing import Any, Callable, ClassVar, Iterable, Sequence
@@ -92,8 +98,34 @@ class Network:
 
     kind: ClassVar[str] = "network"
     scalar: ClassVar[bool] = False
+    shape_fields: ClassVar[tuple[str, ...]] = ()
+    """The fields that a network's data fixes (left None, :meth:`for_data` fills them in)."""
     width: int
     readout: str = "mean_field"
+
+    # -- shape from the data -------------------------------------------------
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """The values of :attr:`shape_fields` that `data` (a data model) asks for."""
+        return {}
+
+    def for_data(self, data: Any) -> "Network":
+        """This network fitted to `data`: its :attr:`shape_fields` left ``None`` filled in from the data;
+        one already given must agree (``ValueError`` naming the field otherwise)."""
+        changes = {}
+        for name, value in self._data_fields(data).items():
+            have = getattr(self, name)
+            if have is None:
+                changes[name] = value
+            elif have != value:
+                raise ValueError(f"{type(self).__name__} has {name}={have!r}, but the data ({type(data).__name__}) "
+                                 f"needs {name}={value!r}; leave {name} out (None) to take it from the data")
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def _check_fitted(self) -> None:
+        missing = [name for name in self.shape_fields if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{type(self).__name__} has no {', '.join(missing)} yet: give them, or fit the network "
+                             "to its data with net.for_data(data)")
 
     # -- interface -----------------------------------------------------------
     @property
@@ -130,6 +162,7 @@ class Network:
         `dtype`: a seed gives the same network everywhere (up to rounding).
         """
         seed = check_seed(seed)
+        self._check_fitted()
         dev = resolve_device(device)
         dtype = check_dtype(dtype)
         n = self.n_params()
@@ -148,6 +181,7 @@ class Network:
 
     def ensemble_size(self, params: Params) -> int | None:
         """Validate parameter names and shapes; ``None`` for one model, E for stacked parameters [E, ...]."""
+        self._check_fitted()
         shapes = self.param_shapes()
         if not isinstance(params, dict) or set(params) != set(shapes):
             got = sorted(params) if isinstance(params, dict) else type(params).__name__
@@ -261,17 +295,23 @@ class SequenceClassifier(Network):
     """Networks on one-hot sequences [batch, v, d] with n_c class logits: the fields v, n_c, width, bias
     and readout, their checks, and the input and output shapes (the RHM networks)."""
 
-    v: int
-    n_c: int
+    v: int | None
+    n_c: int | None
     d: int
     bias: bool
 
     def _check_sequence_fields(self) -> None:
-        check_size(self.v, "v", 1)
-        check_size(self.n_c, "n_c", 2)
+        if self.v is not None:
+            check_size(self.v, "v", 1)
+        if self.n_c is not None:
+            check_size(self.n_c, "n_c", 2)
         check_size(self.width, "width", 1)
         check_bool(self.bias, "bias")
         self._check_readout()
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From an RHM (or any data of one-hot sequences): its channels and classes."""
+        return {"v": data.n_channels, "n_c": data.n_c}
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -289,21 +329,28 @@ class SequenceClassifier(Network):
 @dataclass(frozen=True)
 class HierarchicalNetwork(SequenceClassifier):
     """Fields and checks shared by the hierarchical CNN and its locally connected twin:
-    v input channels, n_c classes, patch (filter = stride) s, L hidden layers of width H."""
+    v input channels, n_c classes, patch (filter = stride) s, L hidden layers of width H (default 64).
+    v, n_c, s and L may be left None: :meth:`for_data` takes them from an RHM."""
 
-    v: int
-    n_c: int
-    s: int
-    L: int
-    width: int
+    shape_fields: ClassVar[tuple[str, ...]] = ("v", "n_c", "s", "L")
+    v: int | None = None
+    n_c: int | None = None
+    s: int | None = None
+    L: int | None = None
+    width: int = 64
     bias: bool = False
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        s = check_size(self.s, "s", 2)
-        L = check_size(self.L, "L", 1, MAX_DEPTH)
-        require(L < 31 and s**L <= MAX_SIZE, f"the input length s**L (s={s}, L={L}) must be <= {MAX_SIZE}")
+        s = None if self.s is None else check_size(self.s, "s", 2)
+        L = None if self.L is None else check_size(self.L, "L", 1, MAX_DEPTH)
+        if s is not None and L is not None:
+            require(L < 31 and s**L <= MAX_SIZE, f"the input length s**L (s={s}, L={L}) must be <= {MAX_SIZE}")
         self._check_sequence_fields()
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From an RHM: its channels, classes, patch (``s``, or ``s (s0 + 1)`` on the sparse RHM) and depth."""
+        return {**super()._data_fields(data), "s": getattr(data, "patch", data.s), "L": data.L}
 
     @property
     def d(self) -> int:

@@ -22,23 +22,30 @@ __all__ = ["ShallowFCN"]
 
 @dataclass(frozen=True)
 class ShallowFCN(SequenceClassifier):
-    """Two-layer fully connected net on inputs [batch, v, d] with `width` hidden units.
+    """Two-layer fully connected net on inputs [batch, v, d] with `width` hidden units (default 64); v, n_c
+    and d may be left None (:meth:`for_data` takes them from an RHM).
 
     Parameters: ``w1`` [H, v * d], ``b1`` [H] when `bias`, ``beta`` [H, n_c].
     Features: the hidden layer, [batch, H].
     """
 
     kind: ClassVar[str] = "shallow_fcn"
-    v: int
-    n_c: int
-    d: int
-    width: int
+    shape_fields: ClassVar[tuple[str, ...]] = ("v", "n_c", "d")
+    v: int | None = None
+    n_c: int | None = None
+    d: int | None = None
+    width: int = 64
     bias: bool = False
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_size(self.d, "d", 1)
+        if self.d is not None:
+            check_size(self.d, "d", 1)
         self._check_sequence_fields()
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From an RHM: its channels, classes and input length."""
+        return {**super()._data_fields(data), "d": data.input_dim}
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         return layer_shapes([(self.width, self.v * self.d)], [(self.width,)] if self.bias else None,

@@ -36,17 +36,23 @@ POOLINGS = ("max", "avg")
 class ImageClassifier(Network):
     """Fields and shapes shared by the image networks: n x n images with `channels` channels, `n_classes` logits."""
 
-    n: int
-    channels: int
-    n_classes: int
+    shape_fields: ClassVar[tuple[str, ...]] = ("n", "channels", "n_classes")
+    n: int | None
+    channels: int | None
+    n_classes: int | None
 
     def _check_image_fields(self) -> None:
-        check_size(self.n, "n", 1)
-        check_size(self.channels, "channels", 1)
-        check_size(self.n_classes, "n_classes", 2)
+        for name, low in (("n", 1), ("channels", 1), ("n_classes", 2)):
+            if getattr(self, name) is not None:
+                check_size(getattr(self, name), name, low)
         check_size(self.width, "width", 1)
         check_bool(self.bias, "bias")
         self._check_readout()
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From image data: the side n of its images [C, n, n], their channels, and the classes."""
+        channels, n, _ = data.input_shape
+        return {"n": n, "channels": channels, "n_classes": data.n_classes}
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -63,16 +69,17 @@ class ImageClassifier(Network):
 
 @dataclass(frozen=True)
 class ImageFCN(ImageClassifier):
-    """Fully connected ReLU network on flattened images [batch, C, n, n]: `depth` hidden layers of `width`.
+    """Fully connected ReLU network on flattened images [batch, C, n, n]: `depth` hidden layers of `width`
+    (default 64); n, channels and n_classes may be left None (:meth:`for_data` takes them from the data).
 
     Parameters: ``w1`` [H, C n n], ``w2..w_depth`` [H, H], ``b_k`` [H] when `bias`, ``beta`` [H, n_classes].
     """
 
     kind: ClassVar[str] = "image_fcn"
-    n: int
-    channels: int
-    n_classes: int
-    width: int
+    n: int | None = None
+    channels: int | None = None
+    n_classes: int | None = None
+    width: int = 64
     depth: int = 2
     readout: str = "standard"
     bias: bool = False
@@ -107,8 +114,8 @@ class ImageCNN(ImageClassifier):
 
     Parameters
     ----------
-    n, channels, n_classes : image side, input channels, classes (logits).
-    width : channels H of every convolution.
+    n, channels, n_classes : image side, input channels, classes (logits); None: from the data (:meth:`for_data`).
+    width : channels H of every convolution (default 64).
     blocks : number of blocks (>= 1); a 2 x 2 pooling follows every block but the last,
         so n must be divisible by 2**(blocks - 1).
     convs : 3 x 3 convolutions per block (>= 1).
@@ -121,10 +128,10 @@ class ImageCNN(ImageClassifier):
     """
 
     kind: ClassVar[str] = "image_cnn"
-    n: int
-    channels: int
-    n_classes: int
-    width: int
+    n: int | None = None
+    channels: int | None = None
+    n_classes: int | None = None
+    width: int = 64
     blocks: int = 3
     convs: int = 1
     pooling: str = "max"
@@ -136,7 +143,7 @@ class ImageCNN(ImageClassifier):
         check_size(self.blocks, "blocks", 1, MAX_DEPTH)
         check_size(self.convs, "convs", 1, MAX_DEPTH)
         check_choice(self.pooling, "pooling", POOLINGS)
-        require(self.n % 2 ** (self.blocks - 1) == 0,
+        require(self.n is None or self.n % 2 ** (self.blocks - 1) == 0,
                 f"n={self.n} must be divisible by 2**(blocks - 1) = {2 ** (self.blocks - 1)} (a 2 x 2 pooling "
                 f"follows each of the first blocks - 1 = {self.blocks - 1} blocks)")
 

@@ -27,20 +27,27 @@ __all__ = ["TwoLayerReLU"]
 class TwoLayerReLU(Network):
     """``f(x) = beta . relu(w x / sqrt(d) + b) / width`` for inputs [..., batch, d]; `width` hidden units.
 
+    `d` may be left None (:meth:`for_data` takes it from the data); `width` defaults to 64.
     Scalar output [..., batch]; features: the hidden layer [..., batch, width]. ``readout="standard"``
     divides by sqrt(width) instead (the NTK scaling of the analytic :class:`ReluNTK` kernel).
     """
 
     kind: ClassVar[str] = "two_layer_relu"
     scalar: ClassVar[bool] = True
-    d: int
-    width: int
+    shape_fields: ClassVar[tuple[str, ...]] = ("d",)
+    d: int | None = None
+    width: int = 64
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_size(self.d, "d", 1)
+        if self.d is not None:
+            check_size(self.d, "d", 1)
         check_size(self.width, "width", 1)
         self._check_readout()
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From a data model of vectors [d]: its dimension."""
+        return {"d": data.d}
 
     @property
     def input_shape(self) -> tuple[int, ...]:
