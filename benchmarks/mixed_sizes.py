@@ -33,7 +33,7 @@ def main() -> None:
     specs = {}
     for claim in get_suite("quick"):
         for spec, _ in claim.runs():
-            if (spec.kind == "rhm_learning" and spec.net == "cnn" and (spec.s, spec.L, spec.n_c) == (2, 3, 4)
+            if (spec.kind == "rhm_learning" and spec.net.kind == "hierarchical_cnn" and (spec.s, spec.L, spec.n_c) == (2, 3, 4)
                     and spec.m == args.m):
                 specs.setdefault(spec.p, spec)
     ps = sorted(specs)[-args.specs - 1:-1]

@@ -11,6 +11,7 @@ import numpy as np
 from scalingcheck import Scale
 from scalingcheck.compare.estimators.bootstrap import seed_bootstrap
 from scalingcheck.compare.suites import get_suite
+from scalingcheck.simulate.runs.rows import row
 from scalingcheck.simulate.runs.store import open_store
 
 
@@ -63,7 +64,8 @@ def read_store(path: str):
 
 
 def claim_table(store_path: str, suite: str, claim: str, x: str, y, where=lambda spec: True) -> tuple[np.ndarray, np.ndarray]:
-    """x values [n] and a table [n, seeds] of y(record) for the stored runs of `claim` (NaN where missing),
+    """x values [n] and a table [n, seeds] of y(row) for the stored runs of `claim` (NaN where missing; a row is a
+    record joined to its spec's fields, :func:`scalingcheck.simulate.runs.rows.row`),
     restricted to the claim's fit window (its estimator's ``window``) when it has one.
 
     Raises SystemExit naming the claim when none of its runs is in the store.
@@ -78,8 +80,8 @@ def claim_table(store_path: str, suite: str, claim: str, x: str, y, where=lambda
         if not where(spec) or not low <= float(getattr(spec, x)) <= high:
             continue
         record = store.get(spec.key(seed))
-        if record is not None:
-            cells[float(getattr(spec, x))][seed] = y(record)
+        if record is not None:  # read as a row: the record with its spec's fields and derived columns
+            cells[float(getattr(spec, x))][seed] = y(row(spec, record))
     if not cells:
         raise SystemExit(f"none of the runs of {claim} is in {store_path}: run `scalingcheck run --suite {suite}` first")
     xs = sorted(cells)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scalingcheck import AlphaTrainingSpec, Claim, ClosedForm, PowerLawFit, Scale, Study, Sweep, register_study
+from scalingcheck import AlphaTrainingSpec, Claim, ClosedForm, PowerLawFit, Scale, Study, Sweep, TwoLayerReLU, register_study
 from scalingcheck.compare.studies.feature_lazy.claims import ALPHA_FEATURE, NETWORK_TOLERANCE, SCALES, _window, flow
 from scalingcheck.simulate.data.cylinder import Cylinder
 
@@ -46,7 +46,7 @@ class CylinderDimensions(Study):
     def build(self, sizes: CylinderScale) -> list[Claim]:
         claims = []
         for d in sizes.dims:
-            base = AlphaTrainingSpec(Cylinder(d=d, d_par=2), p=sizes.ps[0], alpha=ALPHA_FEATURE, width=SUITE.width,
+            base = AlphaTrainingSpec(Cylinder(d=d, d_par=2), p=sizes.ps[0], alpha=ALPHA_FEATURE, net=TwoLayerReLU(width=SUITE.width),
                                      n_test=SUITE.n_test, flow=flow(SUITE))
             claims.append(Claim(
                 name=f"cylinder_feature_d{d}_{sizes.seeds}seeds_p{sizes.ps[1]}to{sizes.ps[-1]}",

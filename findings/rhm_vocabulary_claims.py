@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scalingcheck import Claim, RHMLearningSpec, Scale, ScalingExponent, Study, register_study
+from scalingcheck import Claim, HierarchicalCNN, RHMLearningSpec, Scale, ScalingExponent, Study, register_study
 from scalingcheck.compare.estimators import CrossingScaling
 from scalingcheck.compare.studies.rhm.claims import (CROSSING_TOLERANCE, N_C_DEPTH, P_STAR_FRACTION, SCALES, TRAIN,
                                                      _learning_sweep)
@@ -35,7 +35,7 @@ class RHMVocabulary(Study):
 
     def build(self, sizes: VocabularyScale) -> list[Claim]:
         s, L, patch, m = SUITE.learning, N_C_DEPTH, 2, 4
-        base = RHMLearningSpec(n_c=s.n_cs[0], v=sizes.v, m=m, s=patch, L=L, p=s.ps[0], width=s.width,
+        base = RHMLearningSpec(n_c=s.n_cs[0], v=sizes.v, m=m, s=patch, L=L, p=s.ps[0], net=HierarchicalCNN(width=s.width),
                                n_test=s.n_test, train=TRAIN, sensitivity_level=1)
         return [Claim(
             name=f"rhm_p_star_n_c_L{L}_v{sizes.v}",

@@ -27,6 +27,7 @@ import torch
 from _common import arguments, read_store, suite_claims
 from scalingcheck import HierarchicalCNN, RandomHierarchyModel, SynonymResampling, sensitivity
 from scalingcheck.compare.estimators.crossing import crossing
+from scalingcheck.simulate.runs.rows import row
 
 P_STAR_LEVEL = 0.1  # test error over chance at P*, as the claims
 
@@ -59,8 +60,9 @@ def offsets(store_path: str, suite: str, only: list[str] | None = None) -> None:
             seen.add((spec, seed))
             record = store.get(spec.key(seed))
             if record is not None:
-                cells[(spec.m, spec.L, spec.s, spec.n_c, spec.width)][spec.p].append(
-                    (record["sensitivity_top"], record["error_over_chance"]))
+                joined = row(spec, record)  # the record with its spec's fields and derived columns
+                cells[(spec.m, spec.L, spec.s, spec.n_c, spec.net.width)][spec.p].append(
+                    (joined["sensitivity_top"], joined["error_over_chance"]))
     if not cells:
         raise SystemExit(f"none of the sensitivity runs is in {store_path}: run `scalingcheck run --suite {suite}` first")
     for (m, L, s, n_c, width), by_p in sorted(cells.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][3], kv[0][0])):

@@ -12,13 +12,14 @@ compare -> simulate.
 Predictions (``scalingcheck.theory``)
     Prediction, Provenance, Relation, get_prediction, prediction_names, register_prediction
 
-Data models (``scalingcheck.simulate.data``); ``sample(n, seed, ...) -> (x, y)``
-    DataModel, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel,
-    ScaleDetection1D, ScaleDetection2D, digits, synthetic_images, as_image_batch
+Data models (``scalingcheck.simulate.data``); each meets ``Samples``: ``sample(n, seed, ...) -> (x, y)``
+    DataModel, Samples, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel,
+    ScaleDetection1D, ScaleDetection2D; labelled image sets: Digits; digits, synthetic_images, as_image_batch
 
-Networks (``scalingcheck.simulate.networks``); ``init(seed)``, ``apply(params, x)``, ``features(params, x)``
+Networks (``scalingcheck.simulate.networks``); ``init(seed)``, ``apply(params, x)``, ``features(params, x)``,
+``for_data(data)``; a user's ``torch.nn.Module`` through ``TorchNetwork``
     Network, HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU, IdealPoolingNet, ConvNet1D,
-    ImageFCN, ImageCNN, stack_params, unstack_params
+    ImageFCN, ImageCNN, TorchNetwork, stack_params, unstack_params
 
 Learners (``scalingcheck.simulate.learners``)
     Kernel, Laplace, ExpPower, ReluNTK, TrainConfig, TrainResult, train_one, train_ensemble,
@@ -51,6 +52,9 @@ Claims, studies and suites (``scalingcheck.compare``)
     Claim, Tolerance, Verdict, Outcome, evaluate_all, Study, Scale, register_study, studies,
     get_study, get_suite, suite_names, Figure, provenance, load_claims
 
+A built-in study on your own network (``scalingcheck.compare.studies``)
+    RandomHierarchy (``RandomHierarchy.on(network, name)``), RHMScale, RHMLearningSizes
+
 One run, its report and its results (``scalingcheck.compare``)
     run_claims, RunResult, write_report, read_results, load_results, outcomes_frame,
     compare_to_baseline, load_baseline
@@ -81,11 +85,11 @@ def _export(module: str, *names: str, **renamed: str) -> None:
 _export("scalingcheck.theory.prediction", "Prediction", "Provenance", "Relation")
 _export("scalingcheck.theory.registry", get_prediction="get", prediction_names="names",
         register_prediction="register")
-_export("scalingcheck.simulate.data", "DataModel", "Stripe", "Cylinder", "DepletedStripe", "RandomHierarchyModel",
-        "SparseRandomHierarchyModel", "ScaleDetection1D", "ScaleDetection2D")
-_export("scalingcheck.simulate.data.images", "digits", "synthetic_images", "as_image_batch")
+_export("scalingcheck.simulate.data", "DataModel", "Samples", "Stripe", "Cylinder", "DepletedStripe",
+        "RandomHierarchyModel", "SparseRandomHierarchyModel", "ScaleDetection1D", "ScaleDetection2D")
+_export("scalingcheck.simulate.data.images", "Digits", "digits", "synthetic_images", "as_image_batch")
 _export("scalingcheck.simulate.networks", "Network", "HierarchicalCNN", "LocallyConnected", "ShallowFCN", "TwoLayerReLU",
-        "IdealPoolingNet", "ConvNet1D", "ImageFCN", "ImageCNN", "stack_params", "unstack_params")
+        "IdealPoolingNet", "ConvNet1D", "ImageFCN", "ImageCNN", "TorchNetwork", "stack_params", "unstack_params")
 _export("scalingcheck.simulate.learners.kernels", "Kernel", "Laplace", "ExpPower", "ReluNTK")
 _export("scalingcheck.simulate.learners.training", "TrainConfig", "TrainResult", "train_one", "train_ensemble")
 _export("scalingcheck.simulate.learners.gradient_flow", "FlowConfig", "train_flow", "train_flow_ensemble")
@@ -115,6 +119,7 @@ _export("scalingcheck.compare.targets", "ClosedForm", "ScalingExponent", "Rate",
         "Constant")
 _export("scalingcheck.compare.claim", "Claim", "Tolerance", "Verdict", "Outcome", "evaluate_all")
 _export("scalingcheck.compare.studies", "Study", "Scale", "studies", "get_study", register_study="register")
+_export("scalingcheck.compare.studies.rhm.claims", "RandomHierarchy", "RHMScale", RHMLearningSizes="LearningSizes")
 _export("scalingcheck.compare.suites", "get_suite", "suite_names")
 _export("scalingcheck.compare.figures", "Figure")
 _export("scalingcheck.compare.report", "write_report")

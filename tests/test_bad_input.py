@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scalingcheck as sc
+from scalingcheck.simulate.data.images import Digits
 from scalingcheck.simulate.data.rhm import RandomHierarchyModel
 from scalingcheck.simulate.learners.krr import KRRSolveError, krr_coefficients, krr_fit_predict
 from scalingcheck.simulate.learners.svc import fit_svc
@@ -134,21 +135,21 @@ CASES = (
     Case("KernelSVCSpec", sc.KernelSVCSpec, dict(data=sc.Stripe(2), kernel=sc.Laplace(), p=4, n_test=4, C=1.0,
                                                  device=None)),
     Case("SpectrumSpec", sc.SpectrumSpec, dict(data=sc.Stripe(2), kernel=sc.Laplace(), n=4, device=None)),
-    Case("AlphaTrainingSpec", sc.AlphaTrainingSpec, dict(data=sc.Stripe(2), p=4, alpha=1.0, width=4, n_test=4,
+    Case("AlphaTrainingSpec", sc.AlphaTrainingSpec, dict(data=sc.Stripe(2), p=4, alpha=1.0, net=sc.TwoLayerReLU(width=4), n_test=4,
                                                          ntk_points=4, frozen_kernels=False, svc_c=1.0,
                                                          pca_components=2, device=None)),
-    Case("RHMLearningSpec", sc.RHMLearningSpec, dict(**_RHM, p=4, rules_seed=None, net="cnn", width=4, n_test=4,
+    Case("RHMLearningSpec", sc.RHMLearningSpec, dict(**_RHM, p=4, rules_seed=None, net=sc.HierarchicalCNN(width=4), n_test=4,
                                                      sensitivity_level=None, device=None)),
-    Case("SparseRHMLearningSpec", sc.SparseRHMLearningSpec, dict(**_RHM, p=4, rules_seed=0, net="lcn", width=4,
+    Case("SparseRHMLearningSpec", sc.SparseRHMLearningSpec, dict(**_RHM, p=4, rules_seed=0, net=sc.LocallyConnected(width=4),
                                                                  n_test=4, device=None, s0=1)),
     Case("RHMCorrelationSpec", sc.RHMCorrelationSpec, dict(**_RHM, p=4, rules_seed=0)),
-    Case("IdealPoolingSpec", sc.IdealPoolingSpec, dict(N=8, F=2, stride=2, L=2, bias=0.0)),
-    Case("TrainedPoolingSpec", sc.TrainedPoolingSpec, dict(d=8, xi=2, F=2, stride=2, L=1, width=4, p_train=4, n_test=4,
-                                                           n_probe=2, ridge=0.01, noise_rectify=False,
-                                                           noise_per_sample=True, task=2, gap=0.0, device=None)),
+    Case("IdealPoolingSpec", sc.IdealPoolingSpec, dict(net=sc.IdealPoolingNet(N=8, F=2, stride=2, L=2, bias=0.0))),
+    Case("TrainedPoolingSpec", sc.TrainedPoolingSpec, dict(data=sc.ScaleDetection1D(8, 2), net=sc.ConvNet1D(L=1, width=4),
+                                                           p_train=4, n_test=4, n_probe=2, ridge=0.01,
+                                                           noise_rectify=False, noise_per_sample=True, device=None)),
     Case("DiffeoDisplacementSpec", sc.DiffeoDisplacementSpec, dict(n=8, c=2.0, T=_T, n_fields=2)),
     Case("DiffeoInvertibilitySpec", sc.DiffeoInvertibilitySpec, dict(n=8, c=2.0, T=_T, n_fields=2, points=None)),
-    Case("RelativeStabilitySpec", sc.RelativeStabilitySpec, dict(architecture="cnn", width=4, depth=None, size=16,
+    Case("RelativeStabilitySpec", sc.RelativeStabilitySpec, dict(data=Digits(16), net=sc.ImageCNN(width=4),
                                                                  p_train=4, n_test=4, n_probe=2, T=None, delta=1.0,
                                                                  c=3.0, interpolation="bilinear", statistic="mean",
                                                                  device=None)),

@@ -132,3 +132,52 @@ def test_a_bad_baseline_is_refused_before_computing_and_the_store_is_kept(accept
     res = cli("run", "example/claims.py", *FAST, "--out", "out", "--baseline", baseline, cwd=accepted)
     assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr, res.stderr
     assert stored(accepted / "out" / "store.sqlite") == before
+
+
+# -- the second example: a user's architecture (an MLP-Mixer) inside the built-in RHM study ------------------
+
+MIXER = ROOT / "examples" / "rhm_mixer"
+
+
+@pytest.fixture(scope="module")
+def mixer_accepted(tmp_path_factory):
+    """examples/rhm_mixer at toy scale (48 runs of the user's torch model), accepted as the baseline."""
+    work = tmp_path_factory.mktemp("mixer")
+    shutil.copytree(MIXER, work / "example")
+    first = cli("run", "example/claims.py", *FAST, "--out", "out", cwd=work)
+    assert first.returncode == 0, first.stdout + first.stderr
+    accept = cli("baseline", "accept", "--out", "out", "--to", "example/baseline-toy.json", cwd=work)
+    assert accept.returncode == 0 and "accepted: 1 claims of suite 'toy'" in accept.stdout
+    return work
+
+
+def test_the_mixer_runs_the_studys_own_claim_on_the_users_model(mixer_accepted):
+    outcome = json.loads((mixer_accepted / "out" / "results.json").read_text())["outcomes"][0]
+    assert outcome["claim"] == "rhm_mixer_p_star_m_L3" and outcome["study"] == "rhm_mixer"
+    assert "mixer.MLPMixer" in outcome["statement"] and "grows as m^L" in outcome["statement"]
+    from scalingcheck.compare.suites import get_suite
+
+    builtin = next(c for c in get_suite("toy") if c.name == "rhm_p_star_m_L3")
+    assert outcome["tolerance"]["reason"] == builtin.tolerance.reason and outcome["predicted"] == 3.0
+    assert outcome["measurement"]["method"] == builtin.estimator.describe()
+    specs = json.loads(sqlite3.connect(mixer_accepted / "out" / "store.sqlite").execute(
+        "SELECT spec FROM runs LIMIT 1").fetchone()[0])
+    assert specs["net"]["kind"] == "torch_module" and specs["net"]["factory"]["callable"] == "mixer:MLPMixer"
+    assert len(specs["net"]["factory"]["source"]) == 16  # the model's source hash: an edit recomputes its runs
+
+
+def test_the_mixer_against_its_baseline_computes_nothing_and_passes(mixer_accepted):
+    before = stored(mixer_accepted / "out" / "store.sqlite")
+    res = cli("run", "example/claims.py", *FAST, "--out", "out", "--baseline", "example/baseline-toy.json",
+              cwd=mixer_accepted)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 regression(s), 1 claims unchanged" in res.stdout
+    assert stored(mixer_accepted / "out" / "store.sqlite") == before
+
+
+def test_the_mixers_shipped_baseline_is_a_complete_quick_run():
+    from scalingcheck.compare.results import load_results
+
+    results = load_results(MIXER / "baseline.json")
+    assert results.provenance["suite"] == "quick" and results.provenance["claims_source"] == "examples/rhm_mixer/claims.py"
+    assert results.status["complete"] and [o.claim for o in results.outcomes] == ["rhm_mixer_p_star_m_L3"]

@@ -117,7 +117,7 @@ def test_the_vocabulary_claims_file_changes_only_v(quick_claims):
     assert claim.predicted.value(None) == pytest.approx(1.0) == suite.predicted.value(None)
     assert claim.estimator == suite.estimator and claim.tolerance == suite.tolerance
     assert {spec.v for spec, _ in claim.runs()} == {32} and {spec.v for spec, _ in suite.runs()} == {8}
-    same = ("m", "s", "L", "net", "width", "train", "sensitivity_level")
+    same = ("m", "s", "L", "net", "train", "sensitivity_level")
     assert {tuple(getattr(spec, f) for f in same) for spec, _ in claim.runs()} == \
         {tuple(getattr(spec, f) for f in same) for spec, _ in suite.runs()}
     assert {(spec.n_c, spec.p, seed) for spec, seed in claim.runs()} >= \
@@ -136,9 +136,9 @@ def test_the_width_claims_file_changes_only_the_width(quick_claims):
     for name, claim in claims.items():
         base, width = name.rsplit("_width", 1)
         suite = quick_claims[base]
-        assert {spec.width for spec, _ in claim.runs()} == {int(width)}
+        assert {spec.net.width for spec, _ in claim.runs()} == {int(width)}
         assert (claim.predicted, claim.estimator, claim.tolerance) == (suite.predicted, suite.estimator, suite.tolerance)
-        assert [(dc.replace(spec, width=64), seed) for spec, seed in claim.runs()] == suite.runs()
+        assert [(dc.replace(spec, net=dc.replace(spec.net, width=64)), seed) for spec, seed in claim.runs()] == suite.runs()
 
 
 def test_the_compression_width_claims_file_changes_only_the_width(quick_claims):
@@ -152,9 +152,9 @@ def test_the_compression_width_claims_file_changes_only_the_width(quick_claims):
     assert sorted(claims) == ["compression_stripe_d2_width256", "net_feature_stripe_d2_width256"]
     for name, claim in claims.items():
         suite = quick_claims[name.rsplit("_width", 1)[0]]
-        assert {spec.width for spec, _ in claim.runs()} == {256}
+        assert {spec.net.width for spec, _ in claim.runs()} == {256}
         assert (claim.predicted, claim.estimator, claim.tolerance) == (suite.predicted, suite.estimator, suite.tolerance)
-        assert [(dc.replace(spec, width=64), seed) for spec, seed in claim.runs()] == suite.runs()
+        assert [(dc.replace(spec, net=dc.replace(spec.net, width=64)), seed) for spec, seed in claim.runs()] == suite.runs()
 
 
 def test_sensitivity_offsets_of_a_claims_file_by_width(tmp_path):

@@ -1,5 +1,22 @@
 """The shared interface of data models: ``sample(n, seed) -> (x, y)`` and ``label(x)``.
 
+:class:`Samples` states what every data model of :mod:`simulate.data` offers:
+``input_shape`` (the shape of one input) and ``sample(n, seed, *, stream=0,
+device=None, ...) -> (x, y)`` with ``x`` [n, *input_shape] and ``y`` [n] the
+labels or classes. Same ``(seed, stream)``, same draws; other streams of one
+seed are independent; draws are nested in ``n``. Models meet it as follows:
+
+* the vector models (:class:`DataModel` subclasses): ``x`` float [n, d],
+  ``y`` labels -1. or +1. (``dtype`` keyword, default float64);
+* the RHM and the sparse RHM (:class:`~.rhm_indexing.IndexedHierarchy`): ``x``
+  one-hot [n, n_channels, input_dim], ``y`` int64 classes; their ``stream``
+  is mixed into the seed sequence of the draw (:mod:`.rhm_seeding`), and their
+  extra keywords are ``one_hot`` (``False``: int64 tokens [n, input_dim]
+  instead, not [n, *input_shape]) and ``dtype`` (default float32);
+* the scale-detection tasks (:mod:`.scale_detection`): ``x`` images
+  [n, 1, *image_shape], ``y`` labels -1. or +1. (``dtype`` keyword, default
+  float32); their training and test sets come from ``split``.
+
 A data model is a frozen dataclass (so that it can sit inside a run spec and
 be serialised to canonical JSON) that subclasses :class:`DataModel`, sets a
 class-level ``kind`` and implements two methods:
@@ -21,7 +38,7 @@ s]))``, so that
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -29,7 +46,24 @@ import torch
 from ..runs.checks import check_dtype, check_finite, check_int, check_memory, check_seed, show
 from ..runs.device import resolve_device
 
-__all__ = ["DataModel"]
+__all__ = ["DataModel", "Samples"]
+
+
+@runtime_checkable
+class Samples(Protocol):
+    """What every data model offers (``isinstance(model, Samples)`` checks that both members exist).
+
+    ``input_shape``: the shape of one input. ``sample(n, seed, *, stream=0, device=None, ...)``:
+    ``n`` labelled draws ``(x, y)``, ``x`` [n, *input_shape] and ``y`` [n] (labels or classes),
+    reproducible for one ``(seed, stream)``, independent across streams, nested in ``n``; a model
+    may take further keywords (``dtype``; the RHM's ``one_hot``). See the module docstring.
+    """
+
+    @property
+    def input_shape(self) -> tuple[int, ...]: ...
+
+    def sample(self, n: int, seed: int, *, stream: int = 0, device: str | torch.device | None = None,
+               **options: Any) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 class DataModel:
@@ -45,6 +79,11 @@ class DataModel:
     (one per random component, which keeps every component nested in n)."""
 
     d: int
+
+    @property
+    def input_shape(self) -> tuple[int]:
+        """The shape of one input: ``(d,)``."""
+        return (self.d,)
 
     def _draw(self, n: int, rng: Any) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError

@@ -4,6 +4,7 @@
   classes; ``sklearn.datasets.load_digits`` ships them, no download),
   upsampled bilinearly to size x size. On 8 x 8 images a one-pixel
   displacement at c = 3 exceeds the diffeomorphism bound n / (pi c); upsample.
+  :class:`Digits` is the same set as a data model a run spec holds.
 * :func:`split_indices`: disjoint seeded training and test indices.
 * :func:`synthetic_images`: smooth random images (sums of Gaussian blobs).
 * :func:`as_image_batch`: checks and converts a user's image array.
@@ -13,7 +14,8 @@ All images are float tensors [N, C, n, n].
 from __future__ import annotations
 
 import functools
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -22,7 +24,8 @@ import torch.nn.functional as F
 from ..runs.checks import check_dtype, check_int, check_memory, check_seed, require, show
 from ..runs.device import resolve_device
 
-__all__ = ["digits", "split_indices", "synthetic_images", "as_image_batch", "DIGITS_COUNT", "DIGITS_CLASSES"]
+__all__ = ["Digits", "digits", "split_indices", "synthetic_images", "as_image_batch", "DIGITS_COUNT",
+           "DIGITS_CLASSES"]
 
 DIGITS_COUNT = 1797
 DIGITS_CLASSES = 10
@@ -72,6 +75,42 @@ def digits(
         x, y = x[perm], y[perm]
     dev = resolve_device(device)
     return x.to(device=dev, dtype=dtype), y.to(dev)
+
+
+@dataclass(frozen=True)
+class Digits:
+    """scikit-learn's handwritten digits upsampled to ``size x size`` (:func:`digits`), as a data model: a
+    labelled image set a run spec holds (``input_shape``, ``n_classes``, ``count``, ``load``).
+
+    Parameters
+    ----------
+    size : side of the images (>= 8).
+    """
+
+    kind: ClassVar[str] = "digits"
+    size: int = 16
+
+    def __post_init__(self) -> None:
+        check_int(self.size, "size", 8)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """The shape of one image, ``(1, size, size)``."""
+        return (1, self.size, self.size)
+
+    @property
+    def n_classes(self) -> int:
+        return DIGITS_CLASSES
+
+    @property
+    def count(self) -> int:
+        """The number of images, 1797."""
+        return DIGITS_COUNT
+
+    def load(self, device: str | torch.device | None = None, dtype: torch.dtype = torch.float32
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every image [count, 1, size, size] and label [count] (:func:`digits`, in scikit-learn's order)."""
+        return digits(self.size, device=device, dtype=dtype)
 
 
 def split_indices(n: int, p_train: int, n_test: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

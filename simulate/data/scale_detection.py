@@ -20,7 +20,9 @@ Every unordered pair of pixels is enumerated (:meth:`pairs`); positions are
 pixel indices (flat ``row * d + col`` in 2D), ``r1 < r2``.
 :meth:`split` balances the classes by truncating the larger one (which of its
 members are kept is drawn from the seed) and returns disjoint training and
-test sets.
+test sets. :meth:`sample` draws iid points of the same balanced law (the
+``sample`` of every data model, :class:`.base.Samples`; ``input_shape`` is
+``(1, *image_shape)``).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import numbers
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from ..runs.checks import (check_choice, check_dtype, check_finite, check_float, check_int, check_memory, check_seed,
@@ -64,6 +67,11 @@ class _PairTask:
     def _check_value(self) -> None:
         if self.value is not None:
             check_float(self.value, "value", 0.0, low_open=True)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input: ``(1, *image_shape)`` (one channel)."""
+        return (1, *self.image_shape)
 
     @property
     def amplitude(self) -> float:
@@ -166,6 +174,42 @@ class _PairTask:
         (x's dtype and device)."""
         pos = self.positions(x)
         return self._region(pos[:, 0], pos[:, 1]).to(x.dtype)
+
+    def sample(
+        self,
+        n: int,
+        seed: int,
+        *,
+        stream: int = 0,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`n` iid labelled points of the balanced task, with replacement (:meth:`split` draws distinct ones).
+
+        Each point's label is +1 or -1 with probability 1/2 and its pair is uniform among the pairs of
+        that label (:meth:`pairs`): the law of the points of :meth:`split`. The labels and the pairs
+        come from the two children of ``np.random.SeedSequence([seed, stream])``, so that the same
+        ``(seed, stream)`` gives the same points, other streams are independent, and the first `n`
+        points of a larger draw are those of a smaller one.
+
+        Returns ``x`` images [n, 1, *image_shape] (:meth:`images`) and ``y`` labels [n] in {-1., +1.}
+        (equal to ``label(x)``), both of `dtype` on `device`.
+        """
+        n = check_int(n, "n", 0)
+        seed = check_seed(seed)
+        stream = check_int(stream, "stream", 0)
+        dtype = check_dtype(dtype)
+        dev = resolve_device(device)
+        pos, lab = self.pairs()
+        plus, minus = pos[lab > 0], pos[lab < 0]
+        r_label, r_pair = (np.random.default_rng(c) for c in np.random.SeedSequence([seed, stream]).spawn(2))
+        is_plus = torch.from_numpy(r_label.random(n) < 0.5)
+        u = torch.from_numpy(r_pair.random(n))
+        pick_plus = (u * len(plus)).long().clamp_(max=len(plus) - 1)
+        pick_minus = (u * len(minus)).long().clamp_(max=len(minus) - 1)
+        chosen = torch.where(is_plus[:, None], plus[pick_plus], minus[pick_minus])
+        y = torch.where(is_plus, 1.0, -1.0).to(device=dev, dtype=dtype)
+        return self.images(chosen, device=dev, dtype=dtype), y
 
     def split(
         self,

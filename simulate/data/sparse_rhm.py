@@ -25,6 +25,12 @@ most significant.
 Levels are indexed by depth as in the RHM (level 0 = class, level L = input);
 :meth:`SparseRandomHierarchyModel.tree` gives, for level ``l``, the sparse
 sequence of length ``(s*(s0+1))**l`` (level 0: the class).
+
+The model shares with the RHM its rules and lookup tables (:mod:`.rhm_rules`),
+its seeding (:mod:`.rhm_seeding`) and the machinery of dataset indices, splits,
+one-hot inputs, ``sample`` and ``decode``
+(:class:`~.rhm_indexing.IndexedHierarchy`); this module holds what is its own:
+the positions, the sparse generation and parsing.
 """
 from __future__ import annotations
 
@@ -34,22 +40,15 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ..runs.checks import check_bool, check_dtype, check_int, check_seed
-from ..runs.device import resolve_device
-from .rhm import (
-    TAG_POSITIONS,
-    TAG_SAMPLE,
-    RandomHierarchyModel,
-    as_long,
-    check_range,
-    IndexedHierarchy,
-    lookup,
-    seed_rng,
-    check_rhm_parameters,
-    check_rhm_size,
-    digits_from_indices,
-    indices_from_digits,
-)
+from ..runs.checks import check_int, check_seed
+from .rhm import RandomHierarchyModel
+from .rhm_indexing import IndexedHierarchy, as_long, check_range
+from .rhm_rules import check_rhm_parameters, check_rhm_size, lookup
+from .rhm_seeding import TAG_POSITIONS, positions_rng, seed_rng
+
+# Unused here since the shared code moved to .rhm_indexing; still importable from this module, as before.
+from .rhm_indexing import digits_from_indices, indices_from_digits  # noqa: E402, F401
+from .rhm_seeding import TAG_SAMPLE  # noqa: E402, F401
 
 __all__ = ["SparseRandomHierarchyModel"]
 
@@ -101,11 +100,6 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         return self.patch**self.L
 
     @property
-    def n_nodes(self) -> int:
-        """Number of internal (informative) nodes, ``(s**L - 1)/(s - 1)``."""
-        return (self.s**self.L - 1) // (self.s - 1)
-
-    @property
     def n_channels(self) -> int:  # type: ignore[override]
         """One-hot channels: ``v + 1`` (the last one is the empty symbol)."""
         return self.v + 1
@@ -129,18 +123,14 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         self, idx: Any, *, device: str | torch.device | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Dataset indices [n] -> ``(classes [n], choices [n, n_nodes], positions [n, n_nodes, s])``."""
-        idx = self._as_indices(idx)
-        self._check_request(len(idx), "len(idx)", device)
-        digits = digits_from_indices(idx, self._radices())
-        t = torch.from_numpy(digits).to(resolve_device(device))
+        t = self._digits_of(idx, device)
         k = 1 + self.n_nodes
         return t[:, 0].contiguous(), t[:, 1:k].contiguous(), t[:, k:].reshape(-1, self.n_nodes, self.s).contiguous()
 
     def indices_from_choices(self, classes: Any, choices: Any, positions: Any) -> np.ndarray:
         """Inverse of :meth:`choices_from_indices`: numpy int64 indices (object past int64)."""
         classes, choices, positions = self.check_members(classes, choices, positions)
-        digits = torch.cat([classes[:, None], choices, positions.reshape(classes.shape[0], -1)], 1).cpu().numpy()
-        return indices_from_digits(digits, self._radices())
+        return self._index_of(classes[:, None], choices, positions.reshape(classes.shape[0], -1))
 
     # -- generation
     def _generate(self, classes: torch.Tensor, choices: torch.Tensor, positions: torch.Tensor, keep: bool) -> list[torch.Tensor]:
@@ -177,12 +167,6 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         """Input tokens of the members with dataset indices `idx`."""
         return self._generate(*self.choices_from_indices(idx, device=device), keep=False)[-1]
 
-    def one_hot(self, tokens: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """One-hot encoding [n, v+1, input_dim] of tokens [n, input_dim]."""
-        tokens = self._check_tokens(tokens)
-        check_range(tokens, self.v + 1, "tokens")
-        return self._one_hot(tokens, check_dtype(dtype))
-
     def sample_choices(
         self, n: int, seed: int, *, stream: int = 0, device: str | torch.device | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -192,40 +176,14 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         """
         self._check_request(check_int(n, "n", 0), "n", device)
         classes, choices = self.dense.sample_choices(n, seed, stream=stream, device=device)
-        ss = np.random.SeedSequence([seed, stream, TAG_SAMPLE, TAG_POSITIONS])
-        rng = np.random.default_rng(ss)
+        rng = positions_rng(seed, stream)
         pos = rng.integers(0, self.s0 + 1, size=(n, self.n_nodes, self.s), dtype=np.int64)
         return classes, choices, torch.from_numpy(pos).to(classes.device)
 
-    def sample(
-        self,
-        n: int,
-        seed: int,
-        *,
-        stream: int = 0,
-        device: str | torch.device | None = None,
-        one_hot: bool = True,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`n` iid uniform samples: ``x`` one-hot [n, v+1, input_dim] (int64 tokens if
-        ``one_hot=False``) and ``y`` int64 classes [n]. Nested in `n`."""
-        dtype = check_dtype(dtype)
-        self._check_request(check_int(n, "n", 0), "n", device, check_bool(one_hot, "one_hot"), dtype)
-        members = self.sample_choices(n, seed, stream=stream, device=device)
-        tokens = self._generate(*members, keep=False)[-1]
-        return (self._one_hot(tokens, dtype) if one_hot else tokens), members[0]
+    def _member_tokens(self, classes: torch.Tensor, choices: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        return self._generate(classes, choices, positions, keep=False)[-1]
 
     # -- going up
-    def _check_tokens(self, tokens: Any) -> torch.Tensor:
-        t = torch.as_tensor(tokens)
-        if t.ndim == 3:
-            if t.shape[1] != self.n_channels or t.shape[2] != self.input_dim:
-                raise ValueError(f"one-hot input must be [n, {self.n_channels}, {self.input_dim}], got {tuple(t.shape)}")
-            t = t.argmax(1)
-        if t.ndim != 2 or t.shape[1] != self.input_dim:
-            raise ValueError(f"tokens must be [n, input_dim={self.input_dim}], got {tuple(t.shape)}")
-        return as_long(t, "tokens")
-
     def remove_empty(self, tokens: Any) -> torch.Tensor:
         """The informative tokens [n, s**L] of each row, in order (ValueError unless each row has s**L)."""
         t = self._check_tokens(tokens)
@@ -274,10 +232,6 @@ class SparseRandomHierarchyModel(IndexedHierarchy):
         choices[bad] = -1
         positions[bad] = -1
         return classes, choices, positions
-
-    def decode(self, tokens: Any) -> torch.Tensor:
-        """Class [n] of each input (tokens or one-hot); -1 if not generated by the model."""
-        return self.parse(tokens)[0]
 
     # -- re-draws
     def resample_synonyms(self, choices: Any, level: int, seed: int) -> torch.Tensor:

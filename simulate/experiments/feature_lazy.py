@@ -1,7 +1,8 @@
 """Feature vs lazy training of a one-hidden-layer network: the run spec (docs/science.md section 1).
 
-:class:`AlphaTrainingSpec` trains :class:`simulate.networks.TwoLayerReLU` on
-a stripe or cylinder training set by the alpha-trick gradient flow of
+:class:`AlphaTrainingSpec` trains a one-hidden-layer network (its ``net``,
+:class:`simulate.networks.TwoLayerReLU` by default) on a stripe or cylinder
+training set by the alpha-trick gradient flow of
 :mod:`simulate.gradient_flow` and measures (Paccolat et al., arXiv:2007.11471;
 Geiger et al., arXiv:1906.08034):
 
@@ -29,7 +30,7 @@ from ..data.base import DataModel
 from ..runs.checks import check_bool, check_float, check_instance, check_int, require
 from ..runs.device import check_device, spec_device
 from ..learners.gradient_flow import FlowConfig, train_flow_ensemble
-from ..networks.base import stack_params, unstack_params
+from ..networks.base import Network, stack_params, unstack_params
 from ..networks.two_layer import TwoLayerReLU
 from ..observables.compression import compression_ratio
 from ..learners.ntk import jacobian, label_projection, relative_change
@@ -45,10 +46,13 @@ class AlphaTrainingSpec(Spec):
 
     Fields: ``data`` (Stripe or Cylinder: the first ``d_par`` coordinates are
     informative), ``p`` (>= 2), ``alpha`` (> 0, mean-field units: the readout
-    is 1/width; the NTK-scaled value is alpha / sqrt(width), also recorded),
-    ``width``, ``n_test``, ``flow`` (:class:`FlowConfig`), ``ntk_points``
-    (training points on which the NTK change is measured), ``frozen_kernels``,
-    ``svc_c``, ``pca_components``, ``device`` (None: CUDA when present).
+    is 1/width; the NTK-scaled value is alpha / sqrt(width), a column of the
+    rows), ``net`` (a scalar-output network whose first layer is the parameter
+    ``"w"`` [width, d], the one the compression ratio reads: :class:`TwoLayerReLU`
+    of width 64 by default, its d taken from the data), ``n_test``, ``flow``
+    (:class:`FlowConfig`), ``ntk_points`` (training points on which the NTK change
+    is measured), ``frozen_kernels``, ``svc_c``, ``pca_components``, ``device``
+    (None: CUDA when present).
 
     Training set ``data.sample(p, seed, stream=0)`` (nested in p), test set
     ``stream=1``; the network is initialised with ``seed``. Float64 throughout.
@@ -72,7 +76,7 @@ class AlphaTrainingSpec(Spec):
     data: DataModel
     p: int
     alpha: float
-    width: int = 64
+    net: Network = field(default_factory=TwoLayerReLU)
     n_test: int = 8192
     flow: FlowConfig = field(default_factory=FlowConfig)
     ntk_points: int = 256
@@ -84,13 +88,32 @@ class AlphaTrainingSpec(Spec):
     def __post_init__(self) -> None:
         check_instance(self.data, "data", DataModel, "a data model (Stripe, Cylinder)")
         require(self.d_par < self.data.d, f"data must have uninformative directions: d_par={self.d_par} < d={self.data.d}")
-        for name, low in (("p", 2), ("width", 1), ("n_test", 1), ("ntk_points", 2), ("pca_components", 1)):
+        for name, low in (("p", 2), ("n_test", 1), ("ntk_points", 2), ("pca_components", 1)):
             object.__setattr__(self, name, check_int(getattr(self, name), name, low))
+        check_instance(self.net, "net", Network, "a one-hidden-layer Network (TwoLayerReLU(width=64))")
+        net = self.network()
+        require(net.scalar and net.param_shapes().get("w") == (net.width, self.data.d),
+                f"net {type(self.net).__name__} must have a scalar output and a first-layer weight 'w' of shape "
+                f"[width, d] = [{net.width}, {self.data.d}] (the compression ratio reads it): a TwoLayerReLU")
         object.__setattr__(self, "alpha", check_float(self.alpha, "alpha", 0.0, low_open=True))
         check_instance(self.flow, "flow", FlowConfig, "a FlowConfig")
         object.__setattr__(self, "svc_c", check_float(self.svc_c, "svc_c", 0.0, low_open=True))
         check_bool(self.frozen_kernels, "frozen_kernels")
         check_device(self.device)
+
+    def network(self) -> Network:
+        """The network fitted to the data's dimension."""
+        return self.net.for_data(self.data)
+
+    @property
+    def width(self) -> int:
+        """The network's hidden width H."""
+        return self.net.width
+
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The data's dimensions, the network's width and alpha in NTK units, alpha / sqrt(width)."""
+        return {"d": self.data.d, "d_par": self.d_par, "width": self.width,
+                "alpha_ntk": self.alpha / math.sqrt(self.width)}
 
     @property
     def d_par(self) -> int:
@@ -127,7 +150,7 @@ class AlphaTrainingSpec(Spec):
     def _run_points(self, points: list[tuple[Spec, int]]) -> list[dict[str, Any]]:
         dev = spec_device(self)
         dt = torch.float64
-        net = TwoLayerReLU(d=self.data.d, width=self.width)
+        net = self.network()
         seeds = [seed for _, seed in points]
         train = [self.data.sample(self.p, seed, stream=0, device=dev, dtype=dt) for seed in seeds]
         inits = [net.init(seed, device=dev, dtype=dt) for seed in seeds]
@@ -156,8 +179,6 @@ class AlphaTrainingSpec(Spec):
         jac0, jac1 = jacobian(net, init, x[:rows]), jacobian(net, params, x[:rows])
         k0, k1 = (j[:n_probe] @ j[:n_probe].T for j in (jac0, jac1))
         record: dict[str, Any] = {
-            "p": self.p, "d": self.data.d, "d_par": d_par, "alpha": self.alpha,
-            "alpha_ntk": self.alpha / math.sqrt(self.width), "width": self.width,
             "test_error": float((out_test * yt <= 0).double().mean()),
             "compression": float(compression_ratio(params["w"], d_par)),
             "ntk_change": relative_change(k0, k1),

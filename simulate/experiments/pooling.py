@@ -59,50 +59,42 @@ def _ratios(num: list[float], den: list[float]) -> list[float]:
 class IdealPoolingSpec(Spec):
     """D_k, G_k, R_k of the idealised pooling net on one-pixel probes, layers k = 1..L.
 
-    Fields: ``N`` (input length), ``F`` (filter size), ``stride`` (1 <= s <= F), ``L`` (layers),
-    ``bias`` (b before every ReLU). The probes are the N one-pixel inputs (value 1), the
+    Field: ``net``, the :class:`IdealPoolingNet` (input length N, filter F, stride, L layers, bias).
+    The probes are the N one-pixel inputs (value 1), the
     diffeomorphism shifts each by one pixel (periodically), the noise is Gaussian with the norm of
     that shift per probe (:func:`matched_noise`, drawn from the run seed: the only random part).
 
-    Returns ``{"k", "D", "G", "R", "num_D", "num_G", "deno", "N", "F", "stride", "L", "bias"}``, the
-    per-layer entries lists over k = 1..L (hidden layers; NaN where a denominator is 0).
+    Records ``{"D", "G", "R", "num_D", "num_G", "deno"}``, lists over the hidden layers k = 1..L
+    (NaN where a denominator is 0); read as rows they hold the network's fields (``net.N``, ...).
     """
 
     kind: ClassVar[str] = "ideal_pooling"
     version: ClassVar[int] = 1
 
-    N: int
-    F: int
-    stride: int
-    L: int
-    bias: float = 0.0
+    net: IdealPoolingNet
 
     def __post_init__(self) -> None:
-        self.network()  # validates N, F, stride, L, bias
+        check_instance(self.net, "net", IdealPoolingNet, "an IdealPoolingNet(N, F, stride, L, bias)")
 
     def network(self) -> IdealPoolingNet:
-        return IdealPoolingNet(self.N, self.F, self.stride, self.L, self.bias)
+        return self.net
 
     def cost(self) -> float:
-        return 6e-8 * float(self.N) ** 2 * self.L  # seconds, see Spec.cost
+        return 6e-8 * float(self.net.N) ** 2 * self.net.L  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         net = self.network()
-        x = probes(self.N, dtype=torch.float64, device="cpu")
+        x = probes(net.N, dtype=torch.float64, device="cpu")
         moved = shift(x)
         noisy = matched_noise(x, moved, seed)
         with torch.no_grad():  # each input through the net once; hidden layers only
             f, f_moved, f_noisy = (net.features({}, v) for v in (x, moved, noisy))
         diffeo = layer_sensitivities(f, f_moved, reference="pairs")
         noise = layer_sensitivities(f, f_noisy, reference="pairs")
-        L = self.L
+        L = net.L
         num_d, num_g, deno = list(diffeo.numerator[:L]), list(noise.numerator[:L]), list(diffeo.denominator[:L])
         d, g = _ratios(num_d, deno), _ratios(num_g, deno)
-        return {
-            "N": self.N, "F": self.F, "stride": self.stride, "L": L, "bias": float(self.bias),
-            "k": list(range(1, L + 1)), "D": d, "G": g, "R": _ratios(d, g),
-            "num_D": num_d, "num_G": num_g, "deno": deno,
-        }
+        return {"D": d, "G": g, "R": _ratios(d, g), "num_D": num_d, "num_G": num_g, "deno": deno}
 
 
 def default_pooling_train_config() -> TrainConfig:
@@ -118,14 +110,14 @@ def default_pooling_train_config() -> TrainConfig:
 class TrainedPoolingSpec(Spec):
     """Train a 1D CNN on the scale-detection task (task 2 by default); D_k, G_k, R_k before and after training.
 
-    Fields: ``d`` (pixels), ``xi`` (task 2: block size, a power of 2 dividing d), ``F`` (filter size),
-    ``stride`` (1 <= s <= F, every block), ``L`` (blocks), ``width`` (H), ``p_train`` training
-    points, ``n_test`` test points (disjoint, both balanced), ``train`` (a :class:`TrainConfig`
-    with ``loss="hinge"``), ``n_probe`` (the first n_probe test points carry the sensitivities,
-    <= n_test, >= 2), ``ridge`` (>= 0: the authors' penalty ``ridge * sum_k |w_k|^2 / (H L)`` on the
-    convolution weights, i.e. ``weight_decay = 2 ridge / (H L)``, :meth:`train_config`; leave
-    ``train.weight_decay = 0``), ``noise_rectify`` / ``noise_per_sample`` (the noise of G_k,
-    :func:`matched_noise`), ``device`` (None: CUDA when present).
+    Fields: ``data`` (a :class:`ScaleDetection1D`: d pixels, xi, task, gap), ``net`` (a
+    :class:`ConvNet1D`: filter F, stride 1 <= s <= F of every block, L blocks, width H; its d left
+    None is the data's), ``p_train`` training points, ``n_test`` test points (disjoint, both
+    balanced), ``train`` (a :class:`TrainConfig` with ``loss="hinge"``), ``n_probe`` (the first
+    n_probe test points carry the sensitivities, <= n_test, >= 2), ``ridge`` (>= 0: the authors'
+    penalty ``ridge * sum_k |w_k|^2 / (H L)`` on the convolution weights, i.e. ``weight_decay =
+    2 ridge / (H L)``, :meth:`train_config`; leave ``train.weight_decay = 0``), ``noise_rectify`` /
+    ``noise_per_sample`` (the noise of G_k, :func:`matched_noise`), ``device`` (None: CUDA when present).
 
     A run with seed `seed` draws the training and test sets (``ScaleDetection1D.split``), the
     network (``init(seed)``) and the mini-batch order from `seed`, and the diffeo and the noise from
@@ -134,13 +126,11 @@ class TrainedPoolingSpec(Spec):
     hinge loss on the training set is below ``train.loss_threshold`` (zero up to rounding: every
     margin >= 1) or ``train.max_steps``.
 
-    Returns ``{"k", "D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss",
-    "train_loss", "train_error", "converged", "diverged", "steps", "d", "xi", "F", "stride", "L",
-    "width", "p_train", "task"}``, per-layer entries as lists over the hidden layers k = 1..L.
+    Records ``{"D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss", "train_loss",
+    "train_error", "converged", "diverged", "steps"}``, per-layer entries as lists over the hidden
+    layers k = 1..L; read as rows they hold the spec's fields (``data.d``, ``net.stride``, ...).
     The seeds of one spec train together as one batched model (``batch_limit``); the records are
     those of seed-by-seed runs.
-
-    ``task`` (2, default, or 1) and ``gap`` (task 1 only) choose the task (:class:`ScaleDetection1D`).
 
     Validity: the network is exactly invariant to circular shifts by ``stride**L`` pixels (when that
     divides d), task 2 only to shifts by multiples of xi; a task-2 spec where ``stride**L`` is not a
@@ -158,12 +148,8 @@ class TrainedPoolingSpec(Spec):
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 8
 
-    d: int = 64
-    xi: int = 16
-    F: int = 2
-    stride: int = 2
-    L: int = 5
-    width: int = 32
+    data: ScaleDetection1D = field(default_factory=lambda: ScaleDetection1D(64, 16))
+    net: ConvNet1D = field(default_factory=ConvNet1D)
     p_train: int = 512
     n_test: int = 448
     train: TrainConfig = field(default_factory=default_pooling_train_config)
@@ -171,28 +157,27 @@ class TrainedPoolingSpec(Spec):
     ridge: float = 0.01
     noise_rectify: bool = False
     noise_per_sample: bool = True
-    task: int = 2
-    gap: float = 0.0
     device: str | None = None
 
     def __post_init__(self) -> None:
-        task = self.scale_detection()
-        self.network()
+        check_instance(self.data, "data", ScaleDetection1D, "a ScaleDetection1D(d, xi, task, gap)")
+        check_instance(self.net, "net", ConvNet1D, "a ConvNet1D(F=, stride=, L=, width=)")
+        task, net = self.data, self.network()
         check_int(self.p_train, "p_train", 1)
         check_int(self.n_test, "n_test", 2)
         check_int(self.n_probe, "n_probe", 2, self.n_test)
         require(self.p_train + self.n_test <= task.n_balanced(),
                 f"p_train + n_test = {self.p_train + self.n_test} exceeds the {task.n_balanced()} balanced pairs "
-                f"of the task (d={self.d}, xi={self.xi})")
+                f"of the task (d={task.d}, xi={task.xi})")
         check_instance(self.train, "train", TrainConfig, "a TrainConfig")
         require(self.train.loss == "hinge", f"train.loss={self.train.loss!r}: the scale-detection task is learnt "
                                             "with the hinge loss (loss='hinge')")
         check_float(self.ridge, "ridge", 0.0)
         require(self.train.weight_decay == 0, f"train.weight_decay={self.train.weight_decay!r}: the weight decay of "
                                               "this spec is set by ridge; leave train.weight_decay=0")
-        period = self.stride**self.L
-        require(self.task == 1 or self.d % period != 0 or period % self.xi == 0,
-                f"stride**L = {period} is not a multiple of xi = {self.xi}: the network is exactly invariant to "
+        period = net.stride**net.L
+        require(task.task == 1 or task.d % period != 0 or period % task.xi == 0,
+                f"stride**L = {period} is not a multiple of xi = {task.xi}: the network is exactly invariant to "
                 f"circular shifts by stride**L pixels (circular padding, global average pooling) and the labels of "
                 f"task 2 are not, so training cannot fit the task; use stride**L a multiple of xi (e.g. stride = F "
                 f"and L >= log_F xi), or task=1 (periodic distance, invariant to every shift)")
@@ -201,19 +186,22 @@ class TrainedPoolingSpec(Spec):
         check_device(self.device)
 
     def scale_detection(self) -> ScaleDetection1D:
-        """The data: ``ScaleDetection1D(d, xi, task, gap)``."""
-        return ScaleDetection1D(self.d, self.xi, task=self.task, gap=self.gap)
+        """The data: the scale-detection task."""
+        return self.data
 
     def network(self) -> ConvNet1D:
-        return ConvNet1D(self.d, self.F, self.stride, self.L, self.width)
+        """The network fitted to the data's length d."""
+        return self.net.for_data(self.data)
 
     def train_config(self) -> TrainConfig:
         """`train` with the weight decay of the authors' penalty: ``weight_decay = 2 ridge / (H L)``
         on the convolution weights (``decay_params=("w",)``)."""
-        return dataclasses.replace(self.train, weight_decay=2 * self.ridge / (self.width * self.L), decay_params=("w",))
+        return dataclasses.replace(self.train, weight_decay=2 * self.ridge / (self.net.width * self.net.L),
+                                   decay_params=("w",))
 
     def cost(self) -> float:
-        return 1.8e-10 * float(self.train.max_steps) * self.train.batch_size * self.width**2 * self.d / self.stride  # s
+        net = self.net
+        return 1.8e-10 * float(self.train.max_steps) * self.train.batch_size * net.width**2 * self.data.d / net.stride
 
     def _probes(self, seed: int, x_test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(x, diffeo-moved x, noisy x) on the first n_probe test points."""
@@ -227,7 +215,7 @@ class TrainedPoolingSpec(Spec):
                        noisy: torch.Tensor) -> tuple[list[float], list[float], list[float]]:
         diffeo = sensitivity(net, params, x, moved, reference="pairs", channel_mean=True)
         noise = sensitivity(net, params, x, noisy, reference="pairs", channel_mean=True)
-        d, g = list(diffeo.ratio[: self.L]), list(noise.ratio[: self.L])
+        d, g = list(diffeo.ratio[: net.L]), list(noise.ratio[: net.L])
         return d, g, _ratios(d, g)
 
     def _run(self, seed: int) -> dict[str, Any]:
@@ -248,10 +236,5 @@ class TrainedPoolingSpec(Spec):
         for i, result in enumerate(results):
             d, g, r = self._sensitivities(net, {k: v[i] for k, v in params.items()}, *probe_sets[i])
             d0, g0, r0 = before[i]
-            records.append({
-                "d": self.d, "xi": self.xi, "F": self.F, "stride": self.stride, "L": self.L, "width": self.width,
-                "p_train": self.p_train, "task": self.task, "k": list(range(1, self.L + 1)),
-                "D_init": d0, "G_init": g0, "R_init": r0, "D": d, "G": g, "R": r,
-                **result.as_record(),
-            })
+            records.append({"D_init": d0, "G_init": g0, "R_init": r0, "D": d, "G": g, "R": r, **result.as_record()})
         return records

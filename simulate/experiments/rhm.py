@@ -9,8 +9,11 @@ Tomasini & Wyart, arXiv:2404.10727: the sparse RHM.
 :class:`RHMLearningSpec` draws a grammar (``rules_seed``, or the run seed when
 None), a training set of ``p`` members and a disjoint test set of ``n_test``
 members (:meth:`RandomHierarchyModel.split`: test set first, training sets
-nested in p), initialises the network with the run seed, trains it on
-cross-entropy (:mod:`..learners.training`) and measures the test error. The
+nested in p), initialises its network (any :class:`..networks.Network`, a
+user's torch module included, fitted to the RHM's shape) with the run seed,
+trains it on cross-entropy (:mod:`..learners.training`) and measures the test
+error. Records hold what a run measured; the spec's fields and the test error
+over chance error join them when read (:mod:`..runs.rows`). The
 seeds of one spec, and those of specs that differ only in ``p`` (one sweep's
 learning curve), train together as one batched model (``batch_limit``), each
 network with its own grammar, data, initialisation and training-set size; the
@@ -28,17 +31,16 @@ import torch.nn.functional as F
 from ..data.rhm import RandomHierarchyModel, grammar_seed, rhm_for_run
 from ..data.sparse_rhm import SparseRandomHierarchyModel
 from ..learners.training import TrainConfig, train_ensemble
-from ..networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
+from ..networks import HierarchicalCNN, Network, ShallowFCN
 from ..observables.perturbations import SynonymResampling
 from ..observables.rhm_correlations import empirical_frequencies, exact_frequencies, signal
 from ..observables.sensitivity import sensitivity
-from ..runs.checks import check_choice, check_instance, check_int, require, show
+from ..runs.checks import check_instance, check_int, require, show
 from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
-__all__ = ["RHMSpec", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec", "NETWORKS"]
+__all__ = ["RHMSpec", "RHMLearningSpec", "SparseRHMLearningSpec", "RHMCorrelationSpec"]
 
-NETWORKS = ("cnn", "lcn", "fcn")
 SENSITIVITY_SAMPLES = 1024
 """Test members on which the synonymic sensitivity is measured (the first ones)."""
 
@@ -67,19 +69,21 @@ class RHMLearningSpec(RHMSpec):
     """Train one network on P members of an RHM and measure its test error.
 
     Fields: the RHM parameters ``n_c, v, m, s, L``; ``p`` training points;
-    ``net`` in ``("cnn", "lcn", "fcn")`` (hierarchical CNN, its locally
-    connected twin, shallow fully connected net); ``width`` (H);
+    ``net``, the network (default :class:`HierarchicalCNN` of width 64; a
+    :class:`LocallyConnected`, a :class:`ShallowFCN`, or any
+    :class:`..networks.Network` such as a user's :class:`TorchNetwork`), whose
+    shape fields left None are taken from the RHM (:meth:`Network.for_data`);
     ``n_test`` test points; ``train`` (a :class:`TrainConfig`);
     ``rules_seed`` (None: a new grammar per run seed); ``sensitivity_level``
     (None, or l in 1..L counted from the input: also measure the synonymic
     sensitivity S_{k,l} of the trained network on up to 1024 test members,
     :mod:`..observables.sensitivity`); ``device`` (None: CUDA when present).
 
-    Returns ``{"p", "n_c", "v", "m", "s", "L", "net", "width", "test_error",
-    "test_loss", "train_loss", "train_error", "steps", "converged", "diverged",
-    "error_over_chance"}``, the last being test_error / (1 - 1/n_c); with a
-    sensitivity level also ``"sensitivity"`` (S_{k,l} for k = 1..L and the
-    output) and ``"sensitivity_top"`` (S_{L,l}, the last hidden layer).
+    Records ``{"test_error", "test_loss", "train_loss", "train_error", "steps",
+    "converged", "diverged"}``; with a sensitivity level also ``"sensitivity"``
+    (S_{k,l} for each hidden layer and the output) and ``"sensitivity_top"``
+    (that of the last hidden layer). Read as rows (:mod:`..runs.rows`) they also
+    hold the spec's fields and ``"error_over_chance"``, test_error / (1 - 1/n_c).
     """
 
     kind: ClassVar[str] = "rhm_learning"
@@ -92,8 +96,7 @@ class RHMLearningSpec(RHMSpec):
     """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): 4 seeds at P = 4096, width 64, took 13.6 s
     there against 7.0 s on one CPU core, so 'auto' keeps these runs on the CPU."""
 
-    net: str = "cnn"
-    width: int = 64
+    net: Network = field(default_factory=HierarchicalCNN)
     n_test: int = 2048
     train: TrainConfig = field(default_factory=TrainConfig)
     sensitivity_level: int | None = None
@@ -101,8 +104,11 @@ class RHMLearningSpec(RHMSpec):
 
     def __post_init__(self) -> None:
         rhm = self.model(0)  # validates the RHM parameters
-        check_choice(self.net, "net", NETWORKS)
-        for name in ("p", "width", "n_test"):
+        check_instance(self.net, "net", Network, "a Network (HierarchicalCNN(width=64), ShallowFCN(), a TorchNetwork, ...)")
+        net = self.network()  # the network fits this RHM
+        require(net.n_out == self.n_c and not net.scalar,
+                f"net {type(self.net).__name__} has {net.n_out} outputs; the RHM has n_c={self.n_c} classes")
+        for name in ("p", "n_test"):
             check_int(getattr(self, name), name, 1)
         require(
             self.p + self.n_test <= rhm.p_max,
@@ -116,19 +122,18 @@ class RHMLearningSpec(RHMSpec):
         check_device(self.device)
 
     def network(self) -> Network:
-        rhm = self.model(0)
-        channels, patch = rhm.n_channels, getattr(rhm, "patch", self.s)
-        if self.net == "cnn":
-            return HierarchicalCNN(channels, self.n_c, patch, self.L, self.width)
-        if self.net == "lcn":
-            return LocallyConnected(channels, self.n_c, patch, self.L, self.width)
-        return ShallowFCN(channels, self.n_c, rhm.input_dim, self.width)
+        """The network fitted to this RHM's shape (channels, length, patch, depth, classes)."""
+        return self.net.for_data(self.model(0))
+
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Columns computed when a record is read: the test error over chance error, test_error / (1 - 1/n_c)."""
+        return {"error_over_chance": record["test_error"] / (1.0 - 1.0 / self.n_c)} if "test_error" in record else {}
 
     def cost(self) -> float:
         # Seconds (see Spec.cost), fitted to the quick suite's runs at width 64: the steps to the loss threshold
         # grow slowly with p (the epochs fall), faster for the shallow FCN.
-        power = 0.5 if self.net == "fcn" else 0.33
-        return 0.07 * float(self.p) ** power * self.width / 64
+        power = 0.5 if isinstance(self.net, ShallowFCN) else 0.33
+        return 0.07 * float(self.p) ** power * getattr(self.net, "width", 64) / 64
 
     def _data(self, seed: int, dev: torch.device) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(rhm, x, y, x_test, y_test) of one seed: one-hot inputs and classes."""
@@ -166,24 +171,15 @@ class RHMLearningSpec(RHMSpec):
                                          sizes=None if len(set(sizes)) == 1 else sizes)
         records = []
         for i, ((spec, seed), (rhm, _, _, x_test, _), result) in enumerate(zip(points, data, results)):
-            record = result.as_record()
-            out = {
-                "p": spec.p, "n_c": self.n_c, "v": self.v, "m": self.m, "s": self.s, "L": self.L,
-                "net": self.net, "width": self.width, **record,
-                "error_over_chance": record["test_error"] / (1.0 - 1.0 / self.n_c),
-            }
+            out = result.as_record()
             if self.sensitivity_level is not None:
                 own = {k: v[i] for k, v in params.items()}
                 x = x_test[:SENSITIVITY_SAMPLES]
                 moved = SynonymResampling(rhm, self.sensitivity_level)(x, seed)
                 ratio = sensitivity(net, own, x, moved, reference="shifted").ratio
-                out.update(sensitivity=list(ratio), sensitivity_top=ratio[self.L - 1] if self.net != "fcn" else ratio[0])
-            records.append({**out, **self._extra_fields()})
+                out.update(sensitivity=list(ratio), sensitivity_top=ratio[-2])  # the last hidden layer
+            records.append(out)
         return records
-
-    def _extra_fields(self) -> dict[str, Any]:
-        """Fields a subclass adds to each record."""
-        return {}
 
 
 @dataclass(frozen=True)
@@ -191,8 +187,8 @@ class SparseRHMLearningSpec(RHMLearningSpec):
     """:class:`RHMLearningSpec` on the sparse RHM (Tomasini & Wyart, arXiv:2404.10727).
 
     Extra field ``s0`` (>= 0): empty positions per sub-patch. The networks see
-    v+1 channels and patches of s*(s0+1) positions; the record adds ``"s0"``
-    and ``"s0_plus_1"``. The synonymic sensitivity is not measured here.
+    v+1 channels and patches of s*(s0+1) positions; its rows add ``"s0_plus_1"``.
+    The synonymic sensitivity is not measured here.
     """
 
     kind: ClassVar[str] = "sparse_rhm_learning"
@@ -211,10 +207,10 @@ class SparseRHMLearningSpec(RHMLearningSpec):
         return SparseRandomHierarchyModel(self.n_c, self.v, self.m, self.s, self.L, self.s0, grammar_seed(self.rules_seed, seed))
 
     def cost(self) -> float:
-        return 0.016 * float(self.p) ** 0.54 * (self.s0 + 1) ** 1.74 * self.width / 64  # seconds, fitted (Spec.cost)
+        return 0.016 * float(self.p) ** 0.54 * (self.s0 + 1) ** 1.74 * getattr(self.net, "width", 64) / 64  # s, Spec.cost
 
-    def _extra_fields(self) -> dict[str, Any]:
-        return {"s0": self.s0, "s0_plus_1": self.s0 + 1}
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {**super().derived(record), "s0_plus_1": self.s0 + 1}
 
 
 @dataclass(frozen=True)
@@ -224,8 +220,8 @@ class RHMCorrelationSpec(RHMSpec):
     Fields: the RHM parameters (``n_c, v, m, s, L``), ``p`` (the number of
     samples) and ``rules_seed``: ``None`` (default) draws a new grammar for
     every run seed, so that averages over seeds are over grammars too; an
-    integer fixes the grammar and the seed only draws the samples. Returns ``{"p", "n_c", "m", "L", "v", "s", "signal",
-    "noise", "noise_to_signal"}``. Computed on the CPU (counting, no network).
+    integer fixes the grammar and the seed only draws the samples. Records ``{"signal", "noise"}``; read as
+    rows they also hold the spec's fields and ``"noise_to_signal"``. Computed on the CPU (counting, no network).
     """
 
     kind: ClassVar[str] = "rhm_correlations"
@@ -245,7 +241,10 @@ class RHMCorrelationSpec(RHMSpec):
         emp = empirical_frequencies(tokens, classes, self.n_c, self.v)
         sig = signal(exact)
         noise = float(self.v * (emp - exact).pow(2).mean().sqrt())
-        return {
-            "p": self.p, "n_c": self.n_c, "m": self.m, "L": self.L, "v": self.v, "s": self.s,
-            "signal": sig, "noise": noise, "noise_to_signal": noise / sig if sig > 0 else math.inf,
-        }
+        return {"signal": sig, "noise": noise}
+
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The noise-to-signal ratio of the record (infinite where the signal is 0)."""
+        if "signal" not in record:
+            return {}
+        return {"noise_to_signal": record["noise"] / record["signal"] if record["signal"] > 0 else math.inf}

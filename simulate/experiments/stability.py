@@ -7,9 +7,10 @@ docs/science.md section 5.
   by the compare layer, not stored here).
 * :class:`DiffeoInvertibilitySpec`: the fraction of sampled maps whose
   Jacobian determinant stays positive (a diffeomorphism), against T / T_max.
-* :class:`RelativeStabilitySpec`: a fully connected net or a CNN on
-  scikit-learn's digits upsampled to size x size; D_f, G_f, R_f of its output
-  at initialisation and after training (cross-entropy), and its test error.
+* :class:`RelativeStabilitySpec`: a network (a CNN, a fully connected net, a
+  user's torch module) on a labelled image set (scikit-learn's digits
+  upsampled to size x size by default); D_f, G_f, R_f of its output at
+  initialisation and after training (cross-entropy), and its test error.
 
 The generator specs accept T above T_max (they measure the bound); the
 network spec refuses it (its deformations must be diffeomorphisms).
@@ -22,20 +23,21 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..data.images import DIGITS_CLASSES, DIGITS_COUNT, digits, split_indices
+from ..data.images import Digits, split_indices
 from ..learners.training import TrainConfig, train_one
 from ..networks.base import Network
-from ..networks.image import ImageCNN, ImageFCN
+from ..networks.image import ImageCNN
 from ..observables.diffeomorphisms import INTERPOLATIONS, MaxEntropyDiffeo, rms_displacement, temperature_for_displacement
 from ..observables.relative_stability import derived_seed, stability_terms
 from ..observables.sensitivity import STATISTICS
-from ..runs.checks import MAX_DEPTH, check_choice, check_float, check_instance, check_int, check_size, require
+from ..runs.checks import check_choice, check_float, check_instance, check_int, require
 from ..runs.device import check_device, spec_device
 from ..runs.spec import Spec
 
-__all__ = ["DiffeoDisplacementSpec", "DiffeoInvertibilitySpec", "RelativeStabilitySpec", "ARCHITECTURES", "STABILITY_TRAIN"]
+__all__ = ["DiffeoDisplacementSpec", "DiffeoInvertibilitySpec", "RelativeStabilitySpec", "STABILITY_TRAIN"]
 
-ARCHITECTURES = ("fcn", "cnn")
+_SHORT = {"image_cnn": "cnn", "image_fcn": "fcn"}
+"""How the rows name the package's image networks (``architecture``); any other network by its kind."""
 
 STABILITY_TRAIN = TrainConfig(optimizer="adam", lr=1e-2, batch_size=64, loss_threshold=1e-3, max_steps=1000, eval_every=100)
 """Default training of :class:`RelativeStabilitySpec`: Adam, lr 0.01, batch 64, at most 1000 steps.
@@ -128,17 +130,16 @@ class DiffeoInvertibilitySpec(_GeneratorSpec):
 
 @dataclass(frozen=True)
 class RelativeStabilitySpec(Spec):
-    """R_f of a network on upsampled digits at initialisation and after training.
+    """R_f of a network on labelled images at initialisation and after training.
 
     Fields
     ------
-    architecture : ``"fcn"`` (:class:`ImageFCN`, `depth` hidden layers) or ``"cnn"``
-        (:class:`ImageCNN`, `depth` blocks of one 3 x 3 convolution, max pooling).
-    width : hidden units (fcn) or channels (cnn).
-    depth : hidden layers (fcn) or blocks (cnn); None (default): 2 for the fcn, 3 for the cnn.
-        The cnn needs `size` divisible by 2**(depth - 1).
-    size : side of the upsampled digits (>= 8; a one-pixel displacement at c = 3 needs size >= 10).
-    p_train, n_test : disjoint training and test sets drawn from the 1797 digits (p_train + n_test <= 1797).
+    data : the images (default :class:`Digits` at 16 x 16); an image set with ``input_shape``
+        ``(C, n, n)``, ``n_classes``, ``count`` and ``load(device, dtype)``.
+    net : the network (default :class:`ImageCNN` of width 16 and 3 blocks; an :class:`ImageFCN`,
+        or any :class:`Network`, a user's :class:`TorchNetwork` included), its shape fields left None
+        taken from the images (:meth:`Network.for_data`).
+    p_train, n_test : disjoint training and test sets drawn from the images (p_train + n_test <= count).
     n_probe : test images on which D_f, G_f, R_f are measured (the first ones, <= n_test).
     train : :class:`TrainConfig` (cross-entropy; default :data:`STABILITY_TRAIN`).
     T, delta : the temperature, or the typical displacement in pixels (give at most one; default delta = 1).
@@ -151,20 +152,19 @@ class RelativeStabilitySpec(Spec):
     trained with mini-batches from s, the diffeomorphisms and noise of the measurement from another
     derived seed (the same ones at initialisation and after training). Float32.
 
-    Returns ``{"architecture", "width", "depth", "size", "p_train", "n_probe", "c", "T", "delta",
-    "label", "D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss", "train_loss",
-    "train_error", "reached_loss_threshold", "diverged", "steps", "R_layers_init", "D_layers", "G_layers", "R_layers"}``:
-    D, G, R at the output; the per-layer lists run over the hidden layers then the output;
+    Records ``{"D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss", "train_loss",
+    "train_error", "reached_loss_threshold", "diverged", "steps", "R_layers_init", "D_layers", "G_layers",
+    "R_layers"}``: D, G, R at the output; the per-layer lists run over the hidden layers then the output.
+    Read as rows they also hold the spec's fields and ``architecture`` (``"cnn"``, ``"fcn"``, or the
+    network's kind), ``width``, ``depth``, ``size``, ``T``, ``delta`` and
     ``label`` = ``"<architecture> w<width> P<p_train>"``.
     """
 
     kind: ClassVar[str] = "relative_stability"
     version: ClassVar[int] = 2
 
-    architecture: str = "cnn"
-    width: int = 16
-    depth: int | None = None
-    size: int = 16
+    data: Digits = field(default_factory=Digits)
+    net: Network = field(default_factory=lambda: ImageCNN(width=16, blocks=3))
     p_train: int = 1024
     n_test: int = 400
     n_probe: int = 200
@@ -177,17 +177,20 @@ class RelativeStabilitySpec(Spec):
     device: str | None = None
 
     def __post_init__(self) -> None:
-        check_choice(self.architecture, "architecture", ARCHITECTURES)
-        if self.depth is not None:
-            check_size(self.depth, "depth", 1, MAX_DEPTH)
-        check_size(self.size, "size", 8)
+        for name in ("input_shape", "n_classes", "count", "load"):
+            require(hasattr(self.data, name), f"data={self.data!r} must be an image set with input_shape, n_classes, "
+                                              "count and load(device, dtype) (Digits(size=16), say)")
+        check_instance(self.net, "net", Network, "a Network (ImageCNN(width=16), ImageFCN(width=256), a TorchNetwork)")
+        net = self.network()
+        require(net.n_out == self.data.n_classes and not net.scalar,
+                f"net {type(self.net).__name__} has {net.n_out} outputs; the images have {self.data.n_classes} classes")
         check_int(self.p_train, "p_train", 1)
         check_int(self.n_test, "n_test", 2)
         check_int(self.n_probe, "n_probe", 2, self.n_test)
-        require(self.p_train + self.n_test <= DIGITS_COUNT,
-                f"p_train + n_test = {self.p_train + self.n_test} exceeds the {DIGITS_COUNT} digits")
+        require(self.p_train + self.n_test <= self.data.count,
+                f"p_train + n_test = {self.p_train + self.n_test} exceeds the {self.data.count} images of {self.data!r}")
         check_instance(self.train, "train", TrainConfig, "a TrainConfig")
-        require(self.train.loss == "cross_entropy", f"train.loss={self.train.loss!r}: digits are learnt on cross_entropy")
+        require(self.train.loss == "cross_entropy", f"train.loss={self.train.loss!r}: images are learnt on cross_entropy")
         require(self.T is None or self.delta is None, f"give T or delta, not both (T={self.T!r}, delta={self.delta!r})")
         if self.T is not None:
             check_float(self.T, "T", 0.0, low_open=True)
@@ -199,8 +202,12 @@ class RelativeStabilitySpec(Spec):
         check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
         check_choice(self.statistic, "statistic", STATISTICS)
         check_device(self.device)
-        self.network()
         self.diffeo()
+
+    @property
+    def size(self) -> int:
+        """The side n of the images [C, n, n]."""
+        return self.data.input_shape[-1]
 
     @property
     def temperature(self) -> float:
@@ -212,30 +219,36 @@ class RelativeStabilitySpec(Spec):
     def diffeo(self) -> MaxEntropyDiffeo:
         return MaxEntropyDiffeo(n=self.size, T=self.temperature, c=self.c, interpolation=self.interpolation)
 
-    @property
-    def layers(self) -> int:
-        """The depth used: `depth`, or 2 (fcn) / 3 (cnn) when it is None."""
-        if self.depth is not None:
-            return self.depth
-        return 2 if self.architecture == "fcn" else 3
-
     def network(self) -> Network:
-        if self.architecture == "fcn":
-            return ImageFCN(self.size, 1, DIGITS_CLASSES, self.width, self.layers)
-        return ImageCNN(self.size, 1, DIGITS_CLASSES, self.width, blocks=self.layers)
+        """The network fitted to the images (channels, side, classes)."""
+        return self.net.for_data(self.data)
+
+    @property
+    def architecture(self) -> str:
+        """``"cnn"`` or ``"fcn"`` for the package's image networks, else the network's kind."""
+        return _SHORT.get(self.net.kind, self.net.kind)
 
     @property
     def label(self) -> str:
-        return f"{self.architecture} w{self.width} P{self.p_train}"
+        return f"{self.architecture} w{getattr(self.net, 'width', '?')} P{self.p_train}"
+
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The columns that describe the run in the paper's words: architecture, width, depth, size, the
+        diffeomorphisms' T and delta, and the label of its group."""
+        net, diffeo = self.network(), self.diffeo()
+        depth = getattr(net, "blocks", getattr(net, "depth", None))
+        return {"architecture": self.architecture, "width": getattr(net, "width", None), "depth": depth,
+                "size": self.size, "T": diffeo.T, "delta": diffeo.delta, "label": self.label}
 
     def cost(self) -> float:
-        per_image = self.width * self.size**2 * (self.width if self.architecture == "cnn" else 1)
+        width = getattr(self.net, "width", 16)
+        per_image = width * self.size**2 * (width if self.architecture == "cnn" else 1)
         return 2e-9 * per_image * self.train.max_steps * self.train.batch_size  # seconds, see Spec.cost
 
     def _run(self, seed: int) -> dict[str, Any]:
         dev = spec_device(self)
-        images, labels = digits(self.size, device=dev, dtype=torch.float32)
-        split = split_indices(DIGITS_COUNT, self.p_train, self.n_test, derived_seed(seed, _SPLIT_STREAM))
+        images, labels = self.data.load(device=dev, dtype=torch.float32)
+        split = split_indices(self.data.count, self.p_train, self.n_test, derived_seed(seed, _SPLIT_STREAM))
         train_idx, test_idx = (i.to(dev) for i in split)
         x, y, x_test, y_test = images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
         net = self.network()
@@ -255,9 +268,6 @@ class RelativeStabilitySpec(Spec):
         trained = result.as_record()
         trained["reached_loss_threshold"] = trained.pop("converged")
         return {
-            "architecture": self.architecture, "width": self.width, "depth": self.layers, "size": self.size,
-            "p_train": self.p_train, "n_probe": self.n_probe, "c": self.c, "T": diffeo.T, "delta": diffeo.delta,
-            "label": self.label,
             "D_init": before.D, "G_init": before.G, "R_init": before.R,
             "D": after.D, "G": after.G, "R": after.R,
             **trained,

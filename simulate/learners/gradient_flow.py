@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 from ..networks.base import Network, Params, stack_params, unstack_params
 from ..runs.checks import check_choice, check_float, check_int
+from .active import ActiveSet
 
 __all__ = ["FlowConfig", "FlowResult", "train_flow", "train_flow_ensemble", "alpha_outputs", "LOSSES"]
 
@@ -252,15 +253,13 @@ def train_flow_ensemble(
     full = {"t": t, "dt": dt, "gnorm": gnorm, "out": out, "loss": loss, "margin_ok": margin_ok, "stalled": stalled,
             "next_mark": next_mark}
     inputs = {"x": x, "y": y, "f0": f0, "alpha": alpha_t, "slope": slope, "tau": tau_t}
+    live = ActiveSet(e, x.device)
     while bool(active.any()):
-        ids = torch.nonzero(active).squeeze(1)
-        ids_cpu = ids.cpu()
-        whole = ids.numel() == e
-        pick = (lambda v: v) if whole else (lambda v: v[ids])
-        c = {k: pick(v) for k, v in {**full, **inputs}.items()}
-        cp, cv, cg = ({k: pick(v) for k, v in d.items()} for d in (params, vel, grad))
-        c_steps, c_rejected = steps[ids_cpu], rejected[ids_cpu]
-        n = ids.numel()
+        live.select(active)
+        c = live.gather({**full, **inputs})
+        cp, cv, cg = (live.gather(d) for d in (params, vel, grad))
+        c_steps, c_rejected = steps[live.index_cpu], rejected[live.index_cpu]
+        n = len(live)
         while True:
             h = c["dt"]
             if inertial:  # exact relaxation of the velocity over dt, then a step along it
@@ -310,22 +309,20 @@ def train_flow_ensemble(
                     values = observe({k: v[marked] for k, v in cp.items()})
                     for j, v in zip(marked.tolist(), values.tolist()):
                         tj = float(c["t"][j])
-                        traces[int(ids_cpu[j])].append((tj, float(v)))
+                        traces[live.ids[j]].append((tj, float(v)))
                         while c["next_mark"][j] <= tj and math.isfinite(tj):
                             c["next_mark"][j] *= 2
-            live = ~c["margin_ok"] & ~c["stalled"] & (c_steps.to(ids.device) < config.max_steps)
-            if not bool(live.all()):
+            going = ~c["margin_ok"] & ~c["stalled"] & (c_steps.to(live.index.device) < config.max_steps)
+            if not bool(going.all()):
                 break
         # one or more live models stopped: write the live state back and compact again
         for dst, src in ((full, c), (params, cp), (vel, cv), (grad, cg)):
-            for k in dst:
-                if src[k] is not dst[k]:  # (a state that no step replaced is still the full tensor itself)
-                    dst[k][ids] = src[k]
-        steps[ids_cpu], rejected[ids_cpu] = c_steps, c_rejected
+            live.scatter(dst, src)
+        steps[live.index_cpu], rejected[live.index_cpu] = c_steps, c_rejected
         active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
     results = []
     final = observe(params).tolist() if observe is not None else None
-    for i in range(e):
+    for i in live.everyone:
         if final is not None and (not traces[i] or traces[i][-1][0] != float(t[i])):
             traces[i].append((float(t[i]), float(final[i])))
         with torch.no_grad():  # the final outputs and loss of model i alone (as in a batch of one)

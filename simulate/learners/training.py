@@ -44,6 +44,7 @@ import torch.nn.functional as F
 
 from ..networks.base import Network, Params, stack_params, unstack_params
 from ..runs.checks import check_choice, check_float, check_int, check_seed
+from .active import ActiveSet
 
 __all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr", "LOSSES"]
 
@@ -347,19 +348,20 @@ def train_ensemble(
     converged = [False] * e
     diverged = [False] * e
     # The live ensemble: the models still training, compacted (stopped models are removed from
-    # the batch, so that they cost nothing). live[j] is the original index of live model j.
-    live = list(range(e))
+    # the batch, so that they cost nothing). live.ids[j] is the original index of live model j;
+    # params, the optimiser's state, xl, yl and batches hold the live models' rows only.
+    live = ActiveSet(e, xs.device)
     batches = [_Batches(p, config.batch_size, s) for p, s in zip(sizes, seeds)]
     tensors = list(params.values())
     opt = _Optimizer(list(params), tensors, effective_lr(net, config), config)
     xl, yl = xs, ys
     t = 0
     while True:
-        due = [j for j, i in enumerate(live) if t % intervals[i] == 0 or t == config.max_steps]
+        due = [j for j, i in enumerate(live.ids) if t % intervals[i] == 0 or t == config.max_steps]
         if due:
-            loss = _evaluate_sized(net, params, xl, yl, [sizes[i] for i in live], due, config.loss)[0]
+            loss = _evaluate_sized(net, params, xl, yl, [sizes[i] for i in live.ids], due, config.loss)[0]
             keep = []
-            for j, i in enumerate(live):
+            for j, i in enumerate(live.ids):
                 if j not in loss:  # not due for a check at this step
                     keep.append(j)
                     continue
@@ -371,17 +373,15 @@ def train_ensemble(
                     keep.append(j)
                     continue
                 steps[i] = t
-                for k, v in params.items():
-                    final[k][i] = v[j].detach()
+                live.retire(j, final, params)
             if not keep:
                 break
-            if len(keep) < len(live):
-                sel = torch.tensor(keep, device=xs.device)
+            sel = live.keep(keep)
+            if sel is not None:
                 params = {k: v.detach()[sel].requires_grad_(True) for k, v in params.items()}
                 tensors = list(params.values())
                 opt.select(sel)
                 xl, yl = xl[sel], yl[sel]
-                live = [live[j] for j in keep]
                 batches = [batches[j] for j in keep]
         chunks = [b.indices(t) for b in batches]
         lengths = {len(c) for c in chunks}
@@ -403,7 +403,7 @@ def train_ensemble(
         opt.step(tensors, grads)
         t += 1
 
-    train_loss, train_error = _evaluate_sized(net, final, xs, ys, sizes, list(range(e)), config.loss)
+    train_loss, train_error = _evaluate_sized(net, final, xs, ys, sizes, live.everyone, config.loss)
     if x_test is not None:
         tl, te = evaluate(net, final, x_test, y_test, config.loss)
         test = list(zip(tl.tolist(), te.tolist()))

@@ -111,8 +111,13 @@ class Network:
     def for_data(self, data: Any) -> "Network":
         """This network fitted to `data`: its :attr:`shape_fields` left ``None`` filled in from the data;
         one already given must agree (``ValueError`` naming the field otherwise)."""
+        try:
+            wanted = self._data_fields(data)
+        except AttributeError as exc:
+            raise ValueError(f"{type(self).__name__} cannot take its shape from a {type(data).__name__} ({exc}): "
+                             "it is not a network for this data") from None
         changes = {}
-        for name, value in self._data_fields(data).items():
+        for name, value in wanted.items():
             have = getattr(self, name)
             if have is None:
                 changes[name] = value

@@ -38,11 +38,11 @@ class ConvNet1D(Network):
 
     Parameters
     ----------
-    d : input length (>= 1); inputs ``[batch, 1, d]``.
-    F : filter size (>= 1).
+    d : input length (>= 1); inputs ``[batch, 1, d]``; None: from the data (:meth:`for_data`).
+    F : filter size (>= 1; default 2).
     stride : the stride s of every block, 1 <= s <= F (the authors stride every block with s = F = 2).
-    L : number of blocks (>= 1); every block's input must hold at least F positions.
-    width : channels H of every block (>= 1).
+    L : number of blocks (>= 1; default 5); every block's input must hold at least F positions.
+    width : channels H of every block (>= 1; default 32).
     readout : ``"mean_field"`` (default, 1/H) or ``"standard"`` (1/sqrt(H)).
 
     Parameters: ``w1`` [H, 1, F], ``w2..wL`` [H, H, F] (conv1d layout), ``b1..bL`` [H], ``beta`` [H],
@@ -52,28 +52,35 @@ class ConvNet1D(Network):
 
     kind: ClassVar[str] = "conv_net_1d"
     scalar: ClassVar[bool] = True
+    shape_fields: ClassVar[tuple[str, ...]] = ("d",)
 
-    d: int
-    F: int
-    stride: int
-    L: int
-    width: int
+    d: int | None = None
+    F: int = 2
+    stride: int = 2
+    L: int = 5
+    width: int = 32
     readout: str = "mean_field"
 
     def __post_init__(self) -> None:
-        check_size(self.d, "d", 1)
         check_size(self.F, "F", 1)
         check_int(self.stride, "stride", 1)
         require(self.stride <= self.F, f"stride={self.stride} must be <= F={self.F} (the filter size)")
         check_size(self.L, "L", 1, MAX_DEPTH)
         check_size(self.width, "width", 1)
         self._check_readout()
+        if self.d is None:  # the data gives it (for_data): the block lengths are checked then
+            return
+        check_size(self.d, "d", 1)
         n = self.d
         for k in range(1, self.L + 1):
             require(self.F <= n, f"F={self.F} larger than the input of block {k} (length {n}, d={self.d}, "
                                  f"stride={self.stride}): the strided blocks ran out of positions; reduce L or "
                                  f"increase d")
             n = -(-n // self.stride)
+
+    def _data_fields(self, data: Any) -> dict[str, Any]:
+        """From 1D data (scale detection): its length d."""
+        return {"d": data.d}
 
     @property
     def padding(self) -> tuple[int, int]:

@@ -8,7 +8,9 @@ A run is a pure function of a spec and a seed::
 Every experiment spec subclasses :class:`Spec`, sets a class-level ``kind``
 (a stable name) and ``version`` (bump it when the meaning of a run changes,
 so that stale cached records are not reused), and implements
-``_run(seed) -> dict`` returning a flat dict of JSON-serialisable values.
+``_run(seed) -> dict`` returning a flat dict of JSON-serialisable values: what the
+run measured. The spec's own fields are stored beside the record and join it when
+it is read (:mod:`.rows`), with the columns :meth:`Spec.derived` computes.
 
 A spec that can run several seeds as one batched model (E networks trained
 together) sets ``batch_limit`` > 1 and implements ``_run_batch(seeds)``; its
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import pickle
@@ -51,6 +54,10 @@ def to_dict(obj: Any) -> Any:
     """Serialise a (nested) frozen dataclass to plain JSON-able Python objects.
 
     numpy scalars count as the Python numbers they hold (``np.int64(64)`` keys as ``64``).
+    A function or class (a network's model factory, say) serialises as
+    ``{"callable": "module:qualname", "source": source_hash(obj)}``, so that
+    editing its code changes the run key; it must be defined at a module's top
+    level (not a lambda or a nested function), where worker processes can import it.
     """
     if isinstance(obj, np.generic):
         obj = obj.item()
@@ -67,7 +74,23 @@ def to_dict(obj: Any) -> Any:
         return repr(obj)
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
+    if inspect.isfunction(obj) or isinstance(obj, type):
+        name = callable_name(obj)
+        try:
+            return {"callable": name, "source": source_hash(obj)}
+        except ValueError as exc:
+            raise TypeError(f"cannot serialise {type(obj).__name__} in a spec: {exc}") from None
     raise TypeError(f"cannot serialise {type(obj).__name__} in a spec: {obj!r}")
+
+
+def callable_name(obj: Any) -> str:
+    """``"module:qualname"`` of a function or class defined at a module's top level (what worker processes
+    import); the ``TypeError`` of :func:`to_dict` for a lambda or a nested function."""
+    qualname = getattr(obj, "__qualname__", "")
+    if "<locals>" in qualname or "<lambda>" in qualname:
+        raise TypeError(f"cannot serialise {type(obj).__name__} in a spec: {obj!r} is a lambda or a nested "
+                        "function; define it at a module's top level, so that worker processes can import it")
+    return f"{obj.__module__}:{qualname}"
 
 
 def plain(value: Any) -> Any:
@@ -142,6 +165,8 @@ def runs_only_here(spec: Any) -> bool:
         obj = stack.pop()
         if type(obj).__module__ == "__main__":
             return True
+        if (inspect.isfunction(obj) or isinstance(obj, type)) and obj.__module__ == "__main__":
+            return True  # a function or class (a network's model factory) defined there
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
         elif isinstance(obj, (list, tuple)):
@@ -186,6 +211,12 @@ class Spec:
         the first point's spec, when the points hold more than one spec. A spec whose ``batch_group`` is
         wider than the spec itself implements it; each record must be that of a lone run."""
         raise NotImplementedError(f"{type(self).__name__} batches only its own seeds (no _run_points)")
+
+    def derived(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Columns computed from the spec and one of its records when the record is read
+        (:func:`.rows.row`), e.g. the test error over chance error: a record holds what the run measured,
+        never a copy of the spec's fields or a quantity derived from them. Default: none."""
+        return {}
 
     def cost(self) -> float:
         """Estimated seconds of one run on one CPU thread; sweeps start the most expensive tasks first.
@@ -315,8 +346,9 @@ def source_hash(*sources: Any) -> str:
     that wraps their own model should carry ``source_hash(my_model)`` as a
     field, so that editing the model changes every key and a cached store
     computes the runs again (a CI cache then never serves stale records).
+    A function or class without a readable source (defined by ``exec``, in
+    ``python -c``) is hashed by its compiled code instead.
     """
-    import inspect
     import os
 
     digest = hashlib.sha256()
@@ -327,6 +359,22 @@ def source_hash(*sources: Any) -> str:
             try:
                 text = inspect.getsource(source)
             except (OSError, TypeError) as exc:
-                raise ValueError(f"source_hash: cannot read the source of {source!r} ({exc})") from exc
+                compiled = _compiled(source)  # code run by exec() (a notebook cell, python -c) has no source file
+                if compiled is None:
+                    raise ValueError(f"source_hash: cannot read the source of {source!r} ({exc})") from exc
+                digest.update(compiled)
+                continue
         digest.update(text.encode())
     return digest.hexdigest()[:16]
+
+
+def _compiled(obj: Any) -> bytes | None:
+    """The marshalled code of a function, or of a class's functions, when its source cannot be read (the same
+    code gives the same bytes with the same Python); None for anything else."""
+    import marshal
+
+    if inspect.isfunction(obj):
+        return marshal.dumps(obj.__code__)
+    if isinstance(obj, type):
+        return b"".join(marshal.dumps(v.__code__) for _, v in sorted(vars(obj).items()) if inspect.isfunction(v))
+    return None

@@ -41,6 +41,7 @@ from .allocator import keep_freed_memory
 from .checks import check_seed
 from .errors import RunFailure, handle_interrupts, is_interrupt, raise_interrupted_on
 from .progress import progress_bar
+from .rows import row
 from .spec import Spec, check_spec, run_points, runs_only_here
 from .store import Store, StoreError, lease_owner
 
@@ -596,6 +597,9 @@ def _run_tasks(tasks: list[Task], executor: Any | None) -> Iterator[tuple[Task, 
 
 
 def collect(runs: Sweep | Iterable[Point], store: Store) -> list[dict[str, Any] | None]:
-    """Records already in `store` for the given runs (``None`` where missing); computes nothing."""
+    """The rows of the given runs already in `store` (``None`` where missing); computes nothing.
+
+    A row is the run's record joined to its spec's fields and derived columns (:func:`.rows.row`).
+    """
     points = runs.points() if isinstance(runs, (Sweep, SweepUnion)) else list(runs)
-    return store.lookup(points)
+    return [None if record is None else row(spec, record) for (spec, _), record in zip(points, store.lookup(points))]

@@ -110,7 +110,7 @@ def test_an_estimator_reading_a_field_no_record_has_fails_the_run_after_the_repo
     assert res.returncode == 3
     line = error_line(res)
     assert "claim faulty_exponent could not be judged: ValueError: its estimator reads 'nope'" in line
-    assert "which no record of faulty_toy has; fields: key, kind, p, seconds, seed, test_error" in line
+    assert "which no record of faulty_toy has; fields: key, kind, mode, p, seconds, seed, test_error" in line
     assert results(tmp_path)["outcomes"][0]["extra"]["error"].startswith("ValueError")
 
 
@@ -293,7 +293,10 @@ def test_numpy_scalars_in_a_spec_key_as_the_numbers_they_hold():
 
     from scalingcheck import IdealPoolingSpec
 
-    assert IdealPoolingSpec(N=np.int64(64), F=2, stride=2, L=3).key(0) == IdealPoolingSpec(N=64, F=2, stride=2, L=3).key(0)
+    from scalingcheck import IdealPoolingNet
+
+    assert IdealPoolingSpec(IdealPoolingNet(N=np.int64(64), F=2, stride=2, L=3)).key(0) == \
+        IdealPoolingSpec(IdealPoolingNet(N=64, F=2, stride=2, L=3)).key(0)
 
 
 # -- baselines are checked as data -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import torch
 from scalingcheck.simulate.data import Stripe
 from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
 from scalingcheck.simulate.experiments.rhm import RHMLearningSpec, SparseRHMLearningSpec
+from scalingcheck.simulate.networks import HierarchicalCNN, LocallyConnected, ShallowFCN, TwoLayerReLU
 from scalingcheck.simulate.learners.gradient_flow import FlowConfig
 from scalingcheck.simulate.learners.training import TrainConfig
 from scalingcheck.simulate.runs.spec import run, run_batch, run_points
@@ -29,12 +30,12 @@ def same(a, b):
 
 
 SPECS = [
-    RHMLearningSpec(4, 8, 3, 2, 3, p=128, width=16, n_test=128, train=TrainConfig(lr=0.1), sensitivity_level=1),
-    RHMLearningSpec(4, 8, 2, 2, 3, p=64, width=16, n_test=64, net="fcn", train=TrainConfig(lr=0.1)),
-    SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, net="lcn", width=16, n_test=64, train=TrainConfig(lr=0.1), s0=1),
-    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e-2, width=16, n_test=256, frozen_kernels=True,
+    RHMLearningSpec(4, 8, 3, 2, 3, p=128, net=HierarchicalCNN(width=16), n_test=128, train=TrainConfig(lr=0.1), sensitivity_level=1),
+    RHMLearningSpec(4, 8, 2, 2, 3, p=64, net=ShallowFCN(width=16), n_test=64, train=TrainConfig(lr=0.1)),
+    SparseRHMLearningSpec(2, 4, 2, 2, 2, p=64, net=LocallyConnected(width=16), n_test=64, train=TrainConfig(lr=0.1), s0=1),
+    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e-2, net=TwoLayerReLU(width=16), n_test=256, frozen_kernels=True,
                       flow=FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)),
-    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e3, width=16, n_test=256,
+    AlphaTrainingSpec(Stripe(d=2), p=32, alpha=1e3, net=TwoLayerReLU(width=16), n_test=256,
                       flow=FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)),
 ]
 
@@ -124,14 +125,14 @@ def test_runs_of_one_learning_curve_as_one_batch_equal_lone_runs(spec):
     assert all(r["batch"] == 5 for r in records)
     for (s, seed), record in zip(points, records):
         alone = run(s, seed)
-        assert record["p"] == s.p and record["key"] == s.key(seed)
+        assert record["key"] == s.key(seed)
         assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}
 
 
 def test_a_batch_takes_runs_of_one_group_only():
     spec = SPECS[0]
     with pytest.raises(ValueError, match="share a spec kind and a batch_group"):
-        run_points([(spec, 0), (spec.replace(width=8), 0)])
+        run_points([(spec, 0), (spec.replace(net=HierarchicalCNN(width=8)), 0)])
     with pytest.raises(ValueError, match="share a spec kind and a batch_group"):
         run_points([(spec, 0), (SPECS[1], 0)])
     with pytest.raises(ValueError, match="17 runs exceed the batch limit 16"):
@@ -143,14 +144,14 @@ def test_a_batch_takes_runs_of_one_group_only():
 def test_plan_batches_a_learning_curve_across_p_by_cost():
     spec = SPECS[0]
     curve = [(spec.replace(p=p), s) for p in (16, 256, 32, 64) for s in range(5)]
-    other = [(spec.replace(width=8), s) for s in range(2)]
+    other = [(spec.replace(net=HierarchicalCNN(width=8)), s) for s in range(2)]
     tasks = plan(curve + other)
-    grouped = [t for t in tasks if t.spec.width == 16]
+    grouped = [t for t in tasks if t.spec.net.width == 16]
     assert sorted(len(t.points) for t in grouped) == [10, 10]
     assert sorted((s.p, seed) for t in grouped for s, seed in t.points) == sorted((s.p, seed) for s, seed in curve)
     # ordered by cost (the cheap P together) before the cut
     assert [sorted({s.p for s, _ in t.points}) for t in sorted(grouped, key=lambda t: t.cost())] == [[16, 32], [64, 256]]
-    assert [len(t.points) for t in tasks if t.spec.width == 8] == [2]
+    assert [len(t.points) for t in tasks if t.spec.net.width == 8] == [2]
     assert all(len(t.points) == 1 for t in plan(curve, batch=False))
 
 
@@ -165,5 +166,5 @@ def test_flows_of_several_alphas_as_one_batch_equal_lone_runs():
     records = run_points(points)
     for (s, seed), record in zip(points, records):
         alone = run(s, seed)
-        assert record["alpha"] == s.alpha and record["key"] == s.key(seed)
+        assert record["key"] == s.key(seed)
         assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}

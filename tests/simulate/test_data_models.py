@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from scalingcheck.simulate.data import Cylinder, DataModel, DepletedStripe, Stripe
+import scalingcheck.simulate.data as data_package
+from scalingcheck.simulate.data import (Cylinder, DataModel, DepletedStripe, RandomHierarchyModel, Samples,
+                                        ScaleDetection1D, ScaleDetection2D, SparseRandomHierarchyModel, Stripe)
 from scalingcheck.simulate.runs.spec import canonical_json
 
 
@@ -88,6 +90,50 @@ def test_models_are_hashable_specs():
     assert canonical_json(DepletedStripe(2, 1)) == canonical_json(DepletedStripe(2, 1.0))
     assert canonical_json(Cylinder(np.int64(4), 3)) == '{"d":4,"d_par":3,"kind":"cylinder"}'
     assert canonical_json(Stripe(2)) == '{"d":2,"kind":"stripe"}'
+
+
+# One instance of every data model the package exports: a model exported without one here fails the test below.
+EVERY_MODEL = {
+    Stripe: Stripe(3),
+    Cylinder: Cylinder(4, 2),
+    DepletedStripe: DepletedStripe(2, 1.5),
+    RandomHierarchyModel: RandomHierarchyModel(n_c=4, v=4, m=2, s=2, L=2),
+    SparseRandomHierarchyModel: SparseRandomHierarchyModel(n_c=3, v=4, m=2, s=2, L=2, s0=1),
+    ScaleDetection1D: ScaleDetection1D(16, 4),
+    ScaleDetection2D: ScaleDetection2D(8, 3.0, gap=0.5),
+}
+
+
+def test_every_exported_data_model_meets_the_samples_protocol():
+    """One sample() for every data model: x [n, *input_shape] and y [n], reproducible, nested in n, streams differ."""
+    exported = {getattr(data_package, name) for name in data_package.__all__}
+    assert {c for c in exported if isinstance(c, type)} - {DataModel, Samples} == set(EVERY_MODEL)
+    for cls, model in EVERY_MODEL.items():
+        assert isinstance(model, cls) and isinstance(model, Samples), cls
+        for n in (0, 1, 7):
+            x, y = model.sample(n, 3, device="cpu")
+            assert x.shape == (n, *model.input_shape) and y.shape == (n,), cls
+        x, y = model.sample(30, 5, stream=1, device="cpu")
+        again = model.sample(30, 5, stream=1, device="cpu")
+        assert torch.equal(x, again[0]) and torch.equal(y, again[1]), cls
+        assert torch.equal(model.sample(12, 5, stream=1, device="cpu")[0], x[:12]), cls
+        assert not torch.equal(model.sample(30, 5, stream=2, device="cpu")[0], x), cls
+    assert not isinstance(object(), Samples)
+
+
+def test_scale_detection_sample_draws_the_balanced_law():
+    """Labels +-1 with probability 1/2, each pair uniform within its label, y = label(x)."""
+    task = ScaleDetection1D(8, 2)
+    pos, lab = task.pairs()
+    n = 40_000
+    x, y = task.sample(n, 7, device="cpu", dtype=torch.float64)
+    assert x.dtype == y.dtype == torch.float64 and torch.equal(task.label(x), y)
+    assert abs(float((y > 0).double().mean()) - 0.5) < 5 * np.sqrt(0.25 / n)
+    drawn = task.positions(x)
+    for sign in (1.0, -1.0):
+        pairs = pos[lab == sign].tolist()
+        counts = [int(((drawn == torch.tensor(p)).all(1) & (y == sign)).sum()) for p in pairs]
+        assert stats.chisquare(counts).pvalue > 1e-3
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from scalingcheck.simulate.networks import TwoLayerReLU, stack_params, unstack_p
 from scalingcheck.simulate.observables.compression import compression_ratio
 from scalingcheck.simulate.learners.ntk import empirical_ntk, label_projection, relative_change
 from scalingcheck.simulate.runs.spec import run
+from scalingcheck.simulate.networks import ConvNet1D, HierarchicalCNN
+from scalingcheck.simulate.runs.rows import row
 
 F64 = torch.float64
 
@@ -128,7 +130,7 @@ def test_flow_config_errors_name_the_parameter():
 def test_regimes_are_what_they_claim_lazy_ntk_barely_moves_feature_ntk_changes():
     """Large alpha: the NTK barely moves; small alpha: it changes by more than its own size; monotone between."""
     flow = FlowConfig(tau=100.0, max_steps=20000)
-    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1.0, width=64, n_test=256, flow=flow, ntk_points=64)
+    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1.0, net=TwoLayerReLU(width=64), n_test=256, flow=flow, ntk_points=64)
     alphas = (1e-2, 1.0, 1e2, 1e4)
     change = {a: run(base.replace(alpha=a), 0) for a in alphas}
     assert all(r["converged"] for r in change.values())
@@ -141,10 +143,11 @@ def test_regimes_are_what_they_claim_lazy_ntk_barely_moves_feature_ntk_changes()
 
 
 def test_alpha_spec_records_and_checks():
-    spec = AlphaTrainingSpec(Cylinder(d=3, d_par=2), p=32, alpha=1.0, width=16, n_test=128,
+    spec = AlphaTrainingSpec(Cylinder(d=3, d_par=2), p=32, alpha=1.0, net=TwoLayerReLU(width=16), n_test=128,
                              flow=FlowConfig(tau=100.0, max_steps=5000), frozen_kernels=True, pca_components=4)
     r = run(spec, 0)
-    assert r["d_par"] == 2 and r["alpha_ntk"] == pytest.approx(1 / 4)
+    joined = row(spec, r)  # the record with the spec's fields and the derived columns
+    assert "alpha_ntk" not in r and joined["d_par"] == 2 and joined["alpha_ntk"] == 1 / 4 and joined["width"] == 16
     for key in ("svc_error_ntk_init", "svc_error_ntk_final", "label_projection_init", "label_projection_final"):
         assert 0 <= r[key] <= 1
     with pytest.raises(ValueError, match="d_par=3 < d=3"):
@@ -153,6 +156,10 @@ def test_alpha_spec_records_and_checks():
         AlphaTrainingSpec(Stripe(d=2), p=32, alpha=0.0)
     with pytest.raises(ValueError, match="p=1 must be an integer >= 2"):
         AlphaTrainingSpec(Stripe(d=2), p=1, alpha=1.0)
+    with pytest.raises(ValueError, match="HierarchicalCNN cannot take its shape from a Stripe"):
+        AlphaTrainingSpec(Stripe(d=2), p=8, alpha=1.0, net=HierarchicalCNN())
+    with pytest.raises(ValueError, match="must have a scalar output and a first-layer weight 'w'"):
+        AlphaTrainingSpec(Stripe(d=2), p=8, alpha=1.0, net=ConvNet1D(F=2, stride=2, L=1, width=4))
 
 
 def test_a_flow_at_a_fixed_point_stops_as_stalled_not_converged():

@@ -8,6 +8,7 @@ from scalingcheck.simulate.data import DepletedStripe, Stripe
 from scalingcheck.simulate.experiments.feature_lazy import AlphaTrainingSpec
 from scalingcheck.simulate.experiments.kernel_methods import KernelRegressionSpec, KernelSVCSpec
 from scalingcheck.simulate.experiments.rhm import RHMLearningSpec
+from scalingcheck.simulate.networks import HierarchicalCNN, TwoLayerReLU
 from scalingcheck.simulate.learners.gradient_flow import FlowConfig
 from scalingcheck.simulate.learners.kernels import Laplace
 from scalingcheck.simulate.learners.training import TrainConfig
@@ -36,7 +37,7 @@ def test_svc_on_cuda_matches_cpu():
 
 def test_batched_rhm_learning_on_cuda_is_close_to_cpu():
     """float32 training on two devices: the same learning curve point up to rounding (not bit for bit)."""
-    cpu = RHMLearningSpec(4, 8, 3, 2, 3, p=256, width=32, n_test=512, train=TrainConfig(lr=0.1),
+    cpu = RHMLearningSpec(4, 8, 3, 2, 3, p=256, net=HierarchicalCNN(width=32), n_test=512, train=TrainConfig(lr=0.1),
                           sensitivity_level=1, device="cpu")
     a, b = run_batch(cpu, [0, 1]), run_batch(cpu.replace(device="cuda"), [0, 1])
     for x, y in zip(a, b):
@@ -47,7 +48,7 @@ def test_batched_rhm_learning_on_cuda_is_close_to_cpu():
 
 def test_batched_flow_on_cuda_matches_cpu():
     flow = FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)
-    cpu = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, width=32, n_test=1024, flow=flow, device="cpu")
+    cpu = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, net=TwoLayerReLU(width=32), n_test=1024, flow=flow, device="cpu")
     a, b = run_batch(cpu, [0, 1]), run_batch(cpu.replace(device="cuda"), [0, 1])
     for x, y in zip(a, b):
         assert y["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.01)
@@ -55,7 +56,7 @@ def test_batched_flow_on_cuda_matches_cpu():
 
 def test_a_learning_curve_batched_across_p_on_cuda_is_close_to_cpu():
     """`run_points` over specs that differ only in p (one batch group, each network on its own P) on CUDA."""
-    base = RHMLearningSpec(4, 8, 3, 2, 3, p=128, width=32, n_test=512, train=TrainConfig(lr=0.1), device="cpu")
+    base = RHMLearningSpec(4, 8, 3, 2, 3, p=128, net=HierarchicalCNN(width=32), n_test=512, train=TrainConfig(lr=0.1), device="cpu")
     points = [(base.replace(p=p), seed) for p in (128, 256) for seed in (0, 1)]
     a = run_points(points)
     b = run_points([(spec.replace(device="cuda"), seed) for spec, seed in points])
@@ -67,7 +68,7 @@ def test_a_learning_curve_batched_across_p_on_cuda_is_close_to_cpu():
 def test_flows_batched_across_alpha_on_cuda_match_cpu():
     """Flows of one p at two alphas in one batch (one inertia per model) on CUDA: float64, so close to the CPU."""
     flow = FlowConfig(loss="hinge", tau=100.0, max_dout=1.0, max_dgrad=math.inf, max_steps=20000)
-    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, width=32, n_test=1024, flow=flow, device="cpu")
+    base = AlphaTrainingSpec(Stripe(d=2), p=64, alpha=1e-2, net=TwoLayerReLU(width=32), n_test=1024, flow=flow, device="cpu")
     points = [(base.replace(alpha=alpha), seed) for alpha in (1e-2, 1e2) for seed in (0, 1)]
     a = run_points(points)
     b = run_points([(spec.replace(device="cuda"), seed) for spec, seed in points])

@@ -53,8 +53,8 @@ def test_ideal_stride2_by_hand():
     numD_2 = 1/2. Two probes differ at layer k unless they share a block: 16 * 2^k of the 256 ordered
     pairs share one, so deno_k = 2 (1 - 2^k / 16): deno_1 = 7/4, deno_2 = 3/2, D_1 = 4/7, D_2 = 1/3.
     """
-    record = run(IdealPoolingSpec(16, 2, 2, 3), 0)
-    assert record["k"] == [1, 2, 3]
+    record = run(IdealPoolingSpec(IdealPoolingNet(16, 2, 2, 3)), 0)
+    assert len(record["D"]) == 3 and "k" not in record, "lists over the layers k = 1..L; a record holds measurements"
     want = {"num_D": [1, Fraction(1, 2)], "deno": [Fraction(7, 4), Fraction(3, 2)],
             "D": [Fraction(4, 7), Fraction(1, 3)]}
     for key, values in want.items():
@@ -77,11 +77,11 @@ def test_ideal_stride1_by_hand():
       shifted differences 1/9, 2/9, 1/9, 4/9 -> numD_1 = 2/9; pairs 1/9, 3/9, 4/9, 2/9, 3/9, 1/9 sum 14/9
       -> deno_1 = 7/36, D_1 = 8/7.
     """
-    r2 = run(IdealPoolingSpec(4, 2, 1, 2), 0)
+    r2 = run(IdealPoolingSpec(IdealPoolingNet(4, 2, 1, 2)), 0)
     assert r2["num_D"] == pytest.approx([3 / 8, 1 / 8], rel=1e-13)
     assert r2["deno"] == pytest.approx([3 / 8, 1 / 8], rel=1e-13)
     assert r2["D"] == pytest.approx([1.0, 1.0], rel=1e-13)
-    r3 = run(IdealPoolingSpec(4, 3, 1, 1), 0)
+    r3 = run(IdealPoolingSpec(IdealPoolingNet(4, 3, 1, 1)), 0)
     assert r3["num_D"][0] == pytest.approx(2 / 9, rel=1e-13)
     assert r3["deno"][0] == pytest.approx(7 / 36, rel=1e-13)
     assert r3["D"][0] == pytest.approx(8 / 7, rel=1e-13)
@@ -99,7 +99,7 @@ def test_ideal_net_and_noise_sensitivity_equal_brute_force(N, F, s, L, b):
     feats_noisy = net.features({}, noisy)
     brute, brute_noisy = ideal_brute(x, N, F, s, L, b), ideal_brute(noisy, N, F, s, L, b)
     assert [f.shape[-1] for f in feats] == list(net.lengths[1:])
-    record = run(IdealPoolingSpec(N, F, s, L, b), 5)
+    record = run(IdealPoolingSpec(IdealPoolingNet(N, F, s, L, b)), 5)
     for k in range(L):
         assert torch.allclose(feats[k][:, 0], torch.tensor(brute[k], dtype=torch.float64), atol=1e-14)
         assert torch.allclose(feats_noisy[k][:, 0], torch.tensor(brute_noisy[k], dtype=torch.float64), atol=1e-13)
@@ -130,13 +130,13 @@ def test_ideal_net_checks():
     with pytest.raises(ValueError, match="no parameters"):
         net.features({"w": torch.zeros(1)}, probes(8, device="cpu"))
     with pytest.raises(ValueError, match="F=3 larger than the input"):
-        IdealPoolingSpec(9, 3, 3, 3)
+        IdealPoolingSpec(IdealPoolingNet(9, 3, 3, 3))
 
 
 def test_ideal_spec_record_is_seeded_only_through_the_noise():
-    spec = IdealPoolingSpec(32, 2, 2, 4)
+    spec = IdealPoolingSpec(IdealPoolingNet(32, 2, 2, 4))
     a, b, c = run(spec, 1), run(spec, 1), run(spec, 2)
-    keys = {"k", "D", "G", "R", "num_D", "num_G", "deno"}
+    keys = {"D", "G", "R", "num_D", "num_G", "deno"}
     assert keys <= set(a)
     assert all(len(a[key]) == 4 for key in keys)
     assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
@@ -215,8 +215,8 @@ def test_cnn1d_checks():
 
 
 def test_short_training_reduces_the_hinge_loss():
-    spec = TrainedPoolingSpec(d=16, xi=4, F=2, stride=2, L=3, width=16, p_train=32, n_test=16, n_probe=8,
-                              device="cpu")
+    spec = TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(F=2, stride=2, L=3, width=16), p_train=32, n_test=16,
+                              n_probe=8, device="cpu")
     net, task = spec.network(), spec.scale_detection()
     (x, y), _ = task.split(32, 16, 0, device="cpu")
     params = net.init(0, device="cpu")
@@ -230,15 +230,16 @@ def test_short_training_reduces_the_hinge_loss():
 # --------------------------------------------------------------------------- trained spec
 
 
-SMALL = TrainedPoolingSpec(d=16, xi=4, F=2, stride=2, L=3, width=8, p_train=32, n_test=16, n_probe=12,
+SMALL = TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(F=2, stride=2, L=3, width=8), p_train=32, n_test=16,
+                           n_probe=12,
                            train=dataclasses.replace(default_pooling_train_config(), max_steps=100), device="cpu")
-KEYS = {"k", "D_init", "G_init", "R_init", "D", "G", "R", "test_error", "train_loss", "converged", "steps"}
+KEYS = {"D_init", "G_init", "R_init", "D", "G", "R", "test_error", "train_loss", "converged", "steps"}
 
 
 def test_trained_spec_record_keys_and_reproducibility(one_thread):
     a, b = run(SMALL, 0), run(SMALL, 0)
     assert KEYS <= set(a)
-    assert a["k"] == [1, 2, 3] and all(len(a[key]) == 3 for key in ("D_init", "G_init", "R_init", "D", "G", "R"))
+    assert all(len(a[key]) == 3 for key in ("D_init", "G_init", "R_init", "D", "G", "R"))
     same = lambda r: {k: v for k, v in r.items() if k not in ("seconds",)}  # noqa: E731
     assert same(a) == same(b)
     assert a["D_init"] != run(SMALL, 1)["D_init"]
@@ -263,16 +264,16 @@ def test_trained_spec_batch_equals_lone_runs(one_thread):
 
 def test_trained_spec_checks():
     with pytest.raises(ValueError, match="exceeds the 48 balanced pairs"):
-        TrainedPoolingSpec(d=16, xi=4, L=3, p_train=40, n_test=16, n_probe=8)
+        TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(L=3), p_train=40, n_test=16, n_probe=8)
     with pytest.raises(ValueError, match="hinge"):
-        TrainedPoolingSpec(d=16, xi=4, L=3, p_train=16, n_test=16, n_probe=8, train=TrainConfig())
+        TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(L=3), p_train=16, n_test=16, n_probe=8, train=TrainConfig())
     with pytest.raises(ValueError, match="ridge"):
-        TrainedPoolingSpec(d=16, xi=4, L=3, p_train=16, n_test=16, n_probe=8,
+        TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(L=3), p_train=16, n_test=16, n_probe=8,
                            train=dataclasses.replace(default_pooling_train_config(), weight_decay=0.01))
     with pytest.raises(ValueError, match="n_probe=20"):
-        TrainedPoolingSpec(d=16, xi=4, L=3, p_train=16, n_test=16, n_probe=20)
+        TrainedPoolingSpec(ScaleDetection1D(16, 4), ConvNet1D(L=3), p_train=16, n_test=16, n_probe=20)
     with pytest.raises(ValueError, match="xi=6 must be a power of 2"):
-        TrainedPoolingSpec(d=24, xi=6, L=3, p_train=16, n_test=16, n_probe=8)
+        TrainedPoolingSpec(ScaleDetection1D(24, 6), ConvNet1D(L=3), p_train=16, n_test=16, n_probe=8)
     assert SMALL.train_config().weight_decay == pytest.approx(2 * 0.01 / (8 * 3))
 
 
@@ -293,20 +294,21 @@ def test_trained_spec_refuses_a_network_invariant_to_shifts_that_change_the_labe
     (7, 8) to (8, 9) with xi = 8 turns a -1 pair into a +1 pair; such a spec cannot be trained to zero loss."""
     net = ConvNet1D(d=16, F=2, stride=1, L=2, width=4)
     params = net.init(0, device="cpu", dtype=torch.float64)
-    task = dataclasses.replace(SMALL, d=16, xi=8).scale_detection()
+    task = ScaleDetection1D(16, 8)
     x = task.images(torch.tensor([[7, 8], [8, 9]]), device="cpu", dtype=torch.float64)
     assert task.label(x).tolist() == [-1.0, 1.0]
     out = net.apply(params, x)
     assert out[0].item() == pytest.approx(out[1].item(), rel=1e-12)
     with pytest.raises(ValueError, match="stride\\*\\*L = 1 is not a multiple of xi = 4"):
-        dataclasses.replace(SMALL, stride=1)
+        dataclasses.replace(SMALL, net=dataclasses.replace(SMALL.net, stride=1))
     with pytest.raises(ValueError, match="stride\\*\\*L = 8 is not a multiple of xi = 16"):
-        TrainedPoolingSpec(L=3)
+        TrainedPoolingSpec(net=ConvNet1D(L=3))
 
 
 def test_trained_spec_on_task1_accepts_stride_1():
     """Task 1 (periodic distance) is invariant to every circular shift: stride-1 networks are allowed there."""
-    spec = dataclasses.replace(SMALL, task=1, gap=1.0, stride=1, xi=4)
+    spec = dataclasses.replace(SMALL, data=ScaleDetection1D(16, 4, task=1, gap=1.0),
+                               net=dataclasses.replace(SMALL.net, stride=1))
     assert spec.scale_detection() == ScaleDetection1D(16, 4, task=1, gap=1.0)
     record = run(spec, 0)
     assert KEYS <= set(record) and len(record["D"]) == 3

@@ -22,6 +22,9 @@ from scalingcheck.simulate.observables.diffeomorphisms import MaxEntropyDiffeo, 
 from scalingcheck.simulate.observables.perturbations import matched_noise
 from scalingcheck.simulate.observables.relative_stability import noise_seed, stability_terms
 from scalingcheck.simulate.runs.spec import run
+from scalingcheck.simulate.data.images import Digits
+from scalingcheck.simulate.networks import ImageCNN
+from scalingcheck.simulate.runs.rows import row
 
 torch.set_num_threads(1)
 
@@ -165,24 +168,29 @@ def test_invertibility_spec_records():
 
 
 def test_relative_stability_spec_runs_and_checks():
-    spec = RelativeStabilitySpec(architecture="cnn", width=4, depth=2, size=16, p_train=64, n_test=32, n_probe=16,
+    spec = RelativeStabilitySpec(data=Digits(16), net=ImageCNN(width=4, blocks=2), p_train=64, n_test=32, n_probe=16,
                                  train=TrainConfig(optimizer="adam", lr=1e-2, batch_size=32, max_steps=10), device="cpu")
     r = run(spec, 0)
     for key in ("D_init", "G_init", "R_init", "D", "G", "R", "test_error", "train_loss", "reached_loss_threshold", "steps"):
         assert key in r
-    assert r["steps"] == 10 and r["label"] == "cnn w4 P64"
-    assert r["delta"] == pytest.approx(1.0) and math.isfinite(r["R"]) and math.isfinite(r["R_init"])
+    assert "label" not in r and "size" not in r, "a record holds what the run measured"
+    joined = row(spec, r)
+    assert r["steps"] == 10 and joined["label"] == "cnn w4 P64" and joined["architecture"] == "cnn"
+    assert (joined["width"], joined["depth"], joined["size"], joined["data.size"], joined["net.width"]) == (4, 2, 16, 16, 4)
+    assert joined["delta"] == pytest.approx(1.0) and math.isfinite(r["R"]) and math.isfinite(r["R_init"])
     assert r["R_init"] == pytest.approx(r["D_init"] / r["G_init"])
     assert len(r["R_layers"]) == 3
     assert run(spec, 0)["R"] == r["R"]
-    with pytest.raises(ValueError, match="exceeds the 1797 digits"):
+    with pytest.raises(ValueError, match="exceeds the 1797 images"):
         RelativeStabilitySpec(p_train=1500, n_test=400)
     with pytest.raises(ValueError, match="n_probe=50 must be an integer with 2 <= n_probe <= 40"):
         RelativeStabilitySpec(n_test=40, n_probe=50)
     with pytest.raises(ValueError, match="exceeds T_max"):
-        RelativeStabilitySpec(size=8, depth=2)  # one pixel at 8 x 8, c = 3
-    with pytest.raises(ValueError, match="architecture='resnet'; allowed: fcn, cnn"):
-        RelativeStabilitySpec(architecture="resnet")
+        RelativeStabilitySpec(data=Digits(8), net=ImageCNN(blocks=2))  # one pixel at 8 x 8, c = 3
+    with pytest.raises(ValueError, match="net must be a Network"):
+        RelativeStabilitySpec(net="resnet")
+    with pytest.raises(ValueError, match="n=16 must be divisible by 2"):
+        RelativeStabilitySpec(net=ImageCNN(blocks=6))
     with pytest.raises(ValueError, match="give T or delta, not both"):
         RelativeStabilitySpec(T=1e-3, delta=1.0)
 

@@ -465,7 +465,7 @@ def test_sparse_split_and_index_round_trip():
 
 def test_decode_without_the_direct_table_agrees(monkeypatch):
     """Large v**s uses sorted codes + searchsorted instead of a direct table: same answers."""
-    from scalingcheck.simulate.data import rhm as rhm_module
+    from scalingcheck.simulate.data import rhm_rules as rhm_module  # where the tables are built
 
     model = RandomHierarchyModel(n_c=3, v=4, m=2, s=2, L=3, rules_seed=9)
     tokens = torch.from_numpy(np.random.default_rng(0).integers(0, 4, size=(2000, 8)))
@@ -474,6 +474,7 @@ def test_decode_without_the_direct_table_agrees(monkeypatch):
     monkeypatch.setattr(rhm_module, "_DIRECT_MAX", 0)
     rhm_module.lookup_tables.cache_clear()
     try:
+        assert model.tables(torch.device("cpu")).direct is None  # the patch reaches the tables
         searched = model.parse(tokens)
     finally:
         monkeypatch.undo()

@@ -23,6 +23,7 @@ from ....simulate.data.cylinder import Cylinder
 from ....simulate.data.stripe import Stripe
 from ....simulate.experiments.feature_lazy import AlphaTrainingSpec
 from ....simulate.learners.gradient_flow import FlowConfig
+from ....simulate.networks import TwoLayerReLU
 from ....simulate.runs.sweep import Sweep, SweepUnion
 
 from ...claim import Claim, Tolerance
@@ -121,7 +122,7 @@ def kernels_name(d: int) -> str:
 def learning_curve_claims(s: FeatureLazyScale) -> list[Claim]:
     claims = []
     for d in s.dims:
-        base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_FEATURE, width=s.width, n_test=s.n_test, flow=flow(s))
+        base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_FEATURE, net=TwoLayerReLU(width=s.width), n_test=s.n_test, flow=flow(s))
         claims.append(Claim(
             name=feature_name(d),
             statement=(f"one-hidden-layer ReLU net (width {s.width}) in the feature regime (alpha={ALPHA_FEATURE:g}) on the "
@@ -132,7 +133,7 @@ def learning_curve_claims(s: FeatureLazyScale) -> list[Claim]:
             tolerance=NETWORK_TOLERANCE,
         ))
     d = s.dims[0]
-    base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_LAZY, width=s.width, n_test=s.n_test, flow=flow(s))
+    base = AlphaTrainingSpec(Stripe(d=d), p=s.ps[0], alpha=ALPHA_LAZY, net=TwoLayerReLU(width=s.width), n_test=s.n_test, flow=flow(s))
     claims.append(Claim(
         name=lazy_name(d),
         statement=(f"the same net in the lazy regime (alpha={ALPHA_LAZY:g}) on the stripe model, d={d}: "
@@ -142,7 +143,7 @@ def learning_curve_claims(s: FeatureLazyScale) -> list[Claim]:
         estimator=PowerLawFit(window=_window(s.ps), n_boot=s.n_boot),
         tolerance=NETWORK_TOLERANCE,
     ))
-    base = AlphaTrainingSpec(Cylinder(d=3, d_par=2), p=s.ps[0], alpha=ALPHA_FEATURE, width=s.width, n_test=s.n_test,
+    base = AlphaTrainingSpec(Cylinder(d=3, d_par=2), p=s.ps[0], alpha=ALPHA_FEATURE, net=TwoLayerReLU(width=s.width), n_test=s.n_test,
                              flow=flow(s))
     claims.append(Claim(
         name="net_feature_cylinder_d3",
@@ -168,7 +169,7 @@ def learning_curve_claims(s: FeatureLazyScale) -> list[Claim]:
 
 def kernel_claims(s: FeatureLazyScale) -> list[Claim]:
     d = s.dims[0]
-    base = AlphaTrainingSpec(Stripe(d=d), p=s.kernel_p, alpha=ALPHA_FEATURE, width=s.width, n_test=s.n_test,
+    base = AlphaTrainingSpec(Stripe(d=d), p=s.kernel_p, alpha=ALPHA_FEATURE, net=TwoLayerReLU(width=s.width), n_test=s.n_test,
                              flow=flow(s), frozen_kernels=True)
     sweep = Sweep.over(base, seeds=range(s.kernel_seeds))
     none = Tolerance(0.0, "a sign, not a value: the interval alone decides", max_interval=4.0)
@@ -201,7 +202,7 @@ def kernel_claims(s: FeatureLazyScale) -> list[Claim]:
 def crossover_claim(s: FeatureLazyScale) -> Claim:
     d = s.dims[0]
     sweeps = tuple(
-        Sweep.over(AlphaTrainingSpec(Stripe(d=d), p=s.crossover_p, alpha=s.crossover_alphas[0], width=h,
+        Sweep.over(AlphaTrainingSpec(Stripe(d=d), p=s.crossover_p, alpha=s.crossover_alphas[0], net=TwoLayerReLU(width=h),
                                      n_test=min(s.n_test, 2048), flow=flow(s)),
                    seeds=range(s.crossover_seeds), alpha=s.crossover_alphas)
         for h in s.crossover_widths

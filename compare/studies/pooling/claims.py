@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ....simulate.experiments.pooling import IdealPoolingSpec, TrainedPoolingSpec, default_pooling_train_config
+from ....simulate.data.scale_detection import ScaleDetection1D
 from ....simulate.learners.training import TrainConfig
+from ....simulate.networks import ConvNet1D, IdealPoolingNet
 from ....simulate.runs.sweep import Sweep
 from ...claim import Claim, Tolerance
 from ...estimators import PowerLawFit, RateFit
@@ -125,9 +127,9 @@ def trained_name(what: str, stride: int) -> str:
     return f"pooling_trained_{what}_stride{stride}"
 
 
-STRIDE1_TASK = dict(task=1, d=32, xi=8, gap=1.0, L=8, p_train=256, n_test=128, n_probe=128)
+STRIDE1_TASK = ScaleDetection1D(d=32, xi=8, task=1, gap=1.0)
 """The stride-1 trained net learns task 1 (periodic distance < xi - gap vs >= xi + gap), which is invariant to
-circular shifts; receptive field k + 1 after k layers."""
+circular shifts; receptive field k + 1 after k layers (L = 8 layers, P = 256, 128 test points, all probes)."""
 
 
 def _strided_window(F: int, N: int, L: int) -> tuple[int, int]:
@@ -139,7 +141,7 @@ def _strided_window(F: int, N: int, L: int) -> tuple[int, int]:
 def ideal_strided_claims(s: PoolingScale) -> list[Claim]:
     claims = []
     for F, (N, L) in s.strided.items():
-        sweep = Sweep.over(IdealPoolingSpec(N=N, F=F, stride=F, L=L), seeds=range(s.noise_seeds))
+        sweep = Sweep.over(IdealPoolingSpec(IdealPoolingNet(N=N, F=F, stride=F, L=L)), seeds=range(s.noise_seeds))
         lo, hi = _strided_window(F, N, L)
         g_lo = max(lo, (lo + hi + 1) // 2)  # G_k ~ F^k / pi + 0.68: its rate approaches ln F in the upper half
         for what, name, sign, window in (("D", "pooling_diffeo_strided", "-", (lo, hi)),
@@ -162,7 +164,7 @@ def ideal_stride1_claims(s: PoolingScale) -> list[Claim]:
     claims = []
     window = (float(s.stride1_depth // 4), float(s.stride1_depth))
     for F in s.stride1_filters:
-        sweep = Sweep.over(IdealPoolingSpec(N=s.stride1_n, F=F, stride=1, L=s.stride1_depth),
+        sweep = Sweep.over(IdealPoolingSpec(IdealPoolingNet(N=s.stride1_n, F=F, stride=1, L=s.stride1_depth)),
                            seeds=range(s.noise_seeds))
         for what, name, law in (("D", "pooling_diffeo_stride1", "k^-1"), ("G", "pooling_noise_stride1", "k^(1/2)")):
             claims.append(Claim(
@@ -179,11 +181,13 @@ def ideal_stride1_claims(s: PoolingScale) -> list[Claim]:
 
 def _trained_sweep(s: PoolingScale, stride: int) -> Sweep:
     if stride == 2:  # task 2; every layer halves the input (log2 d layers)
-        spec = TrainedPoolingSpec(d=s.trained_d, xi=s.trained_xi, F=2, stride=2, L=int(round(math.log2(s.trained_d))),
-                                  width=s.trained_width, p_train=s.trained_p, n_test=s.trained_n_test,
-                                  n_probe=s.trained_n_probe, train=s.train)
+        spec = TrainedPoolingSpec(data=ScaleDetection1D(s.trained_d, s.trained_xi),
+                                  net=ConvNet1D(F=2, stride=2, L=int(round(math.log2(s.trained_d))),
+                                                width=s.trained_width),
+                                  p_train=s.trained_p, n_test=s.trained_n_test, n_probe=s.trained_n_probe, train=s.train)
     else:  # stride 1 with circular padding is blind to shifts, which change task 2's labels: task 1
-        spec = TrainedPoolingSpec(**STRIDE1_TASK, F=2, stride=1, width=s.trained_width, train=s.train)
+        spec = TrainedPoolingSpec(data=STRIDE1_TASK, net=ConvNet1D(F=2, stride=1, L=8, width=s.trained_width),
+                                  p_train=256, n_test=128, n_probe=128, train=s.train)
     return Sweep.over(spec, seeds=range(s.trained_seeds))
 
 
@@ -191,14 +195,14 @@ def trained_claims(s: PoolingScale, stride: int) -> list[Claim]:
     """D_k after training falls like 2^-k over the layers whose receptive field is below xi, and at
     initialisation it does not; G_k grows over the same layers after training."""
     sweep = _trained_sweep(s, stride)
-    spec = sweep.base
+    task, width = sweep.base.data, sweep.base.net.width
     # receptive field 2^k < xi (stride 2) or k + 1 < xi (stride 1)
-    k_max = int(round(math.log2(spec.xi))) - 1 if stride == 2 else spec.xi - 2
+    k_max = int(round(math.log2(task.xi))) - 1 if stride == 2 else task.xi - 2
     window = (1.0, float(k_max))
     fit = dict(x="layer", window=window, exponent="growth", n_boot=s.n_boot)
-    where = f"layers 1-{k_max}, receptive field < xi = {spec.xi}"
-    net = (f"1D CNN (filter 2, stride {stride}, width {spec.width}) trained on scale-detection task {spec.task} "
-           f"(d={spec.d})")
+    where = f"layers 1-{k_max}, receptive field < xi = {task.xi}"
+    net = (f"1D CNN (filter 2, stride {stride}, width {width}) trained on scale-detection task {task.task} "
+           f"(d={task.d})")
     if stride == 2:
         rate_d = Rate.of("pooling_diffeo_strided", "k", F=2)
         rate_g = Rate.of("pooling_noise_strided", "k", F=2)

@@ -45,8 +45,8 @@ def draw_ideal(records: Records, path: Path, claims: Sequence[Claim]) -> None:
     fig, axes = plt.subplots(2, 3, figsize=(10.5, 6.4), dpi=110)
     for row, strided in enumerate((True, False)):
         for i, claim in enumerate(c for c in claims if ("stride1" not in c.name) == strided):
-            spec = claim.sweep.base
-            F = spec.F
+            net = claim.sweep.base.net
+            F = net.F
             rs = records[claim.name]
             laws = ({"D": lambda k: float(F) ** (-k), "G": lambda k: float(F) ** k, "R": lambda k: float(F) ** (-2 * k)}
                     if strided else
@@ -55,7 +55,7 @@ def draw_ideal(records: Records, path: Path, claims: Sequence[Claim]) -> None:
                      {"D": "k^-1", "G": "k^1/2", "R": "k^-3/2"})
             for ax, y in zip(axes[row], QUANTITIES):
                 k, mean, sem = _curve(rs, y)
-                ax.errorbar(k, mean, yerr=sem, fmt="o-", ms=3, lw=1, color=f"C{i}", label=f"F={F}, N={spec.N}")
+                ax.errorbar(k, mean, yerr=sem, fmt="o-", ms=3, lw=1, color=f"C{i}", label=f"F={F}, N={net.N}")
                 _guide(ax, k, mean, laws[y], "--", f"C{i}", f"~ {texts[y]}")
         for ax, y in zip(axes[row], QUANTITIES):
             ax.set_yscale("log")
@@ -72,10 +72,11 @@ def draw_ideal(records: Records, path: Path, claims: Sequence[Claim]) -> None:
 def draw_trained(records: Records, path: Path, claim: Claim) -> None:
     plt = pyplot()
     spec = claim.sweep.base
+    task, net = spec.data, spec.net
     rs = records[claim.name]
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6), dpi=110)
     laws = {"D": (lambda k: 2.0 ** (-k), "2^-k"), "G": (lambda k: 2.0 ** k, "2^k"), "R": (lambda k: 4.0 ** (-k), "4^-k")}
-    k_xi = math.log2(spec.xi)
+    k_xi = math.log2(task.xi)
     for ax, y in zip(axes, QUANTITIES):
         for j, (column, label) in enumerate(((f"{y}_init", "initialisation"), (y, "after training"))):
             k, mean, sem = _curve(rs, column)
@@ -84,13 +85,13 @@ def draw_trained(records: Records, path: Path, claim: Claim) -> None:
                 inside = k < k_xi
                 law, text = laws[y]
                 _guide(ax, k[inside], mean[inside], law, "--", "k", f"~ {text}")
-        ax.axvline(k_xi, ls=":", color="grey", lw=1, label=f"receptive field = xi = {spec.xi}")
+        ax.axvline(k_xi, ls=":", color="grey", lw=1, label=f"receptive field = xi = {task.xi}")
         ax.set_yscale("log")
         ax.set_xlabel("layer k")
         ax.set_ylabel(f"{y}_k (channel-averaged)")
         ax.legend(fontsize=6)
-    fig.suptitle(f"1D CNN (filter 2, stride {spec.stride}, width {spec.width}) on scale detection "
-                 f"(d={spec.d}, xi={spec.xi}, P={spec.p_train}): seed means", fontsize=10)
+    fig.suptitle(f"1D CNN (filter 2, stride {net.stride}, width {net.width}) on scale detection "
+                 f"(d={task.d}, xi={task.xi}, P={spec.p_train}): seed means", fontsize=10)
     save(fig, path)
 
 

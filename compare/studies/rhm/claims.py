@@ -5,18 +5,27 @@
 * correlations: the P_c at which the sampling noise of the class-conditional
   input frequencies falls below their signal scales as n_c m^L (measured on
   generated data, no network).
+
+The deep network's claims (P* in m at each depth, in n_c, the sensitivity at
+P*) run on any network: :meth:`RandomHierarchy.on` rebuilds them, and their
+figures, on a user's network (a :class:`TorchNetwork` of their own module, say)
+as a study of its own.
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import ClassVar, Mapping
 
 from ....simulate.data.rhm import RandomHierarchyModel
 from ....simulate.experiments.rhm import RHMCorrelationSpec, RHMLearningSpec, SparseRHMLearningSpec
-from ....simulate.runs.sweep import Sweep, SweepUnion
 from ....simulate.learners.training import TrainConfig
+from ....simulate.networks import HierarchicalCNN, LocallyConnected, Network, ShallowFCN
+from ....simulate.runs.sweep import Sweep, SweepUnion
 
-from ...claim import Claim, Tolerance
+from ....simulate.runs.checks import check_instance
+from ...claim import Claim, Tolerance, check_name
 from ...estimators import CrossingRatio, CrossingScaling
 from ...figures import Figure, pick
 from ...targets import Constant, ScalingExponent
@@ -52,25 +61,24 @@ NARROW_RANGE_TOLERANCE = Tolerance(
 )
 """For claims whose swept parameter spans a factor 2 only; fixed before their runs."""
 
-P_STAR_M = "rhm_p_star_m_L"
 FCN_DEPTH = 3
 """Depth of the shallow-FCN claim (P_max = n_c m^7 at s = 2 stays reachable for m <= 4)."""
 N_C_DEPTH = 3
 """Depth of the deep-CNN claim in n_c."""
 
 
-def p_star_name(L: int) -> str:
+def p_star_name(L: int, prefix: str = "rhm") -> str:
     """Deep CNN, P* against m at depth L."""
-    return f"{P_STAR_M}{L}"
+    return f"{prefix}_p_star_m_L{L}"
 
 
-def p_star_n_c_name(L: int) -> str:
+def p_star_n_c_name(L: int, prefix: str = "rhm") -> str:
     """Deep CNN, P* against n_c at depth L."""
-    return f"rhm_p_star_n_c_L{L}"
+    return f"{prefix}_p_star_n_c_L{L}"
 
 
-def sensitivity_name(L: int) -> str:
-    return f"rhm_sensitivity_at_p_star_L{L}"
+def sensitivity_name(L: int, prefix: str = "rhm") -> str:
+    return f"{prefix}_sensitivity_at_p_star_L{L}"
 
 
 def fcn_name(L: int) -> str:
@@ -115,8 +123,9 @@ class LearningSizes:
 class RHMScale(Scale):
     """Sizes of one scale: the correlation claims (no network) and the learning claims."""
 
-    correlations: CorrelationSizes
     learning: LearningSizes
+    correlations: CorrelationSizes | None = None
+    """None: no correlation claims (a study of another network, :meth:`RandomHierarchy.on`, makes none)."""
 
 
 V, S, N_C, M_FOR_N_C, L_FOR_N_C = 8, 2, 4, 3, 2  # v=8, s=2: m <= 8 and n_c*m <= 64
@@ -185,6 +194,11 @@ SCALES = {
 }
 
 
+def _test_size(s: LearningSizes, n_c: int, m: int, patch: int, L: int) -> int:
+    """The test set of an RHM: ``s.n_test`` members, or a quarter of the dataset where that is smaller."""
+    return min(s.n_test, RandomHierarchyModel(n_c, V, m, patch, L, 0).p_max // 4)
+
+
 def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], s: LearningSizes) -> SweepUnion:
     """One sweep per value of `field` (m or n_c), over the P that its dataset can hold.
 
@@ -193,22 +207,54 @@ def _learning_sweep(base: RHMLearningSpec, field: str, values: tuple[int, ...], 
     sweeps = []
     for value in values:
         p_max = RandomHierarchyModel(**{**{k: getattr(base, k) for k in ("n_c", "v", "m", "s", "L")}, field: value}).p_max
-        n_test = min(s.n_test, p_max // 4)
+        n_test = min(s.n_test, p_max // 4)  # as _test_size
         ps = tuple(p for p in s.ps if p + n_test <= p_max)
         spec = base.replace(**{field: value, "p": ps[0], "n_test": n_test})
         sweeps.append(Sweep.over(spec, seeds=range(s.seeds), p=ps))
     return SweepUnion(tuple(sweeps))
 
 
-def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
+def _deep(s: LearningSizes, net: Network | None) -> tuple[Network, str]:
+    """The deep network of the sample-complexity claims and its words in their statements."""
+    if net is None:
+        return HierarchicalCNN(width=s.width), f"deep CNN (width {s.width}, SGD)"
+    return net, f"{type(net).__name__} ({describe_network(net)})"
+
+
+def describe_network(net: Network) -> str:
+    """A network in a few words for a statement: its kind and the fields it was given."""
+    fields = {f.name for f in dataclasses.fields(net)}
+    given = ", ".join(f"{f}={getattr(net, f)!r}" for f in ("width", "depth", "blocks", "options")
+                      if f in fields and getattr(net, f) not in (None, ()))
+    factory = getattr(net, "factory", None)
+    name = f"{factory.__module__}.{factory.__qualname__}" if factory is not None else net.kind
+    return f"{name}{', ' + given if given else ''}"
+
+
+DEEP_CLAIMS = ("p_star_m", "sensitivity", "p_star_n_c")
+"""The deep network's claims: P* in m at each depth, the sensitivity at P* (deepest depth), P* in n_c."""
+
+
+def deep_network_claims(s: LearningSizes, n_boot: int, net: Network | None = None, train: TrainConfig = TRAIN,
+                        prefix: str = "rhm", which: tuple[str, ...] = DEEP_CLAIMS) -> list[Claim]:
+    """The claims about the deep network (those of :data:`DEEP_CLAIMS` named in `which`).
+
+    `net` (default: the paper's hierarchical CNN at the scale's width) and `train` say what learns;
+    `prefix` starts every claim name.
+    """
+    unknown = sorted(set(which) - set(DEEP_CLAIMS))
+    if unknown or not which:
+        raise ValueError(f"which={which!r}: name one or more of {', '.join(DEEP_CLAIMS)}")
+    net, words = _deep(s, net)
+    short = "deep CNN" if words.startswith("deep CNN") else words
     claims = []
-    for L, patch, ms in s.depths:
-        base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
-                              sensitivity_level=1)
+    for L, patch, ms in (s.depths if "p_star_m" in which else ()):
+        base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], net=net,
+                               n_test=_test_size(s, N_C, ms[0], patch, L), train=train, sensitivity_level=1)
         claims.append(Claim(
-            name=p_star_name(L),
+            name=p_star_name(L, prefix),
             statement=(
-                f"deep CNN (width {s.width}, SGD) on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}): the sample complexity "
+                f"{words} on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}): the sample complexity "
                 f"P* (test error <= 10% of chance) grows as m^L (m = {', '.join(map(str, ms))}; a new grammar per seed)"
             ),
             predicted=ScalingExponent.of("rhm_sample_complexity", "m", L=L),
@@ -216,13 +262,22 @@ def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
             estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="m", y="error_over_chance", n_boot=n_boot),
             tolerance=CROSSING_TOLERANCE,
         ))
+    if "sensitivity" in which:
+        claims.append(_sensitivity_claim(s, n_boot, net, short, train, prefix))
+    if "p_star_n_c" in which:
+        claims.append(_p_star_n_c_claim(s, n_boot, net, words, train, prefix))
+    return claims
+
+
+def _sensitivity_claim(s: LearningSizes, n_boot: int, net: Network, short: str, train: TrainConfig,
+                       prefix: str) -> Claim:
     L, patch, ms = s.depths[-1]
-    base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test,
-                           train=TRAIN, sensitivity_level=1)
-    claims.append(Claim(
-        name=sensitivity_name(L),
+    base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], net=net,
+                           n_test=_test_size(s, N_C, ms[0], patch, L), train=train, sensitivity_level=1)
+    return Claim(
+        name=sensitivity_name(L, prefix),
         statement=(
-            f"deep CNN on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}, m = {', '.join(map(str, ms))}): the synonymic "
+            f"{short} on the RHM (n_c={N_C}, v={V}, s={patch}, L={L}, m = {', '.join(map(str, ms))}): the synonymic "
             "sensitivity of its last hidden layer to the input-level synonyms (S_{L,1}) falls below 1/2 at a P "
             "within a factor 2 of P* (reported: mean over m of log2(P_S / P*))"
         ),
@@ -233,10 +288,34 @@ def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
                                 threshold_b=P_STAR_FRACTION, n_boot=n_boot),
         tolerance=Tolerance(1.0, "'around P*': a factor 2 either way, the resolution of a P grid in powers of 2",
                             max_interval=3.0),
-    ))
+    )
+
+
+def _p_star_n_c_claim(s: LearningSizes, n_boot: int, net: Network, words: str, train: TrainConfig,
+                      prefix: str) -> Claim:
+    L, patch, m = N_C_DEPTH, 2, 4
+    base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], net=net,
+                           n_test=_test_size(s, s.n_cs[0], m, patch, L), train=train, sensitivity_level=1)
+    return Claim(
+        name=p_star_n_c_name(L, prefix),
+        statement=(
+            f"{words} on the RHM (v={V}, m={m}, s={patch}, L={L}): P* (test error <= 10% "
+            f"of chance) grows linearly in n_c (n_c = {', '.join(map(str, s.n_cs))})"
+        ),
+        predicted=ScalingExponent.of("rhm_sample_complexity", "n_c", m=m, L=L),
+        sweep=_learning_sweep(base, "n_c", s.n_cs, s),
+        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="n_c", y="error_over_chance", n_boot=n_boot),
+        tolerance=CROSSING_TOLERANCE,
+    )
+
+
+def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
+    """The paper's learning claims: the deep CNN's (:func:`deep_network_claims`), the shallow FCN's, the sparse RHM's."""
+    deep = deep_network_claims(s, n_boot)
+    claims = deep[:-1]
     L, patch, ms = FCN_DEPTH, 2, s.fcn_ms
-    base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test // 8,
-                           net="fcn", train=TRAIN)
+    base = RHMLearningSpec(n_c=N_C, v=V, m=ms[0], s=patch, L=L, p=s.ps[0], net=ShallowFCN(width=s.width),
+                           n_test=s.n_test // 8, train=TRAIN)
     claims.append(Claim(
         name=fcn_name(L),
         statement=(
@@ -251,7 +330,7 @@ def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
     L, patch, m = 2, 2, s.sparse_m
     ps = tuple(p for p in s.ps if p <= s.sparse_max_p)
     sweeps = tuple(
-        Sweep.over(SparseRHMLearningSpec(n_c=N_C, v=V, m=m, s=patch, L=L, p=ps[0], net="lcn", width=s.width,
+        Sweep.over(SparseRHMLearningSpec(n_c=N_C, v=V, m=m, s=patch, L=L, p=ps[0], net=LocallyConnected(width=s.width),
                                          n_test=s.n_test, train=TRAIN, s0=s0), seeds=range(s.sparse_seeds), p=ps)
         for s0 in s.sparse_s0s
     )
@@ -266,20 +345,7 @@ def sample_complexity_claims(s: LearningSizes, n_boot: int) -> list[Claim]:
         estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="s0_plus_1", y="error_over_chance", n_boot=n_boot),
         tolerance=NARROW_RANGE_TOLERANCE,
     ))
-    L, patch, m = N_C_DEPTH, 2, 4
-    base = RHMLearningSpec(n_c=s.n_cs[0], v=V, m=m, s=patch, L=L, p=s.ps[0], width=s.width, n_test=s.n_test, train=TRAIN,
-                              sensitivity_level=1)
-    claims.append(Claim(
-        name=p_star_n_c_name(L),
-        statement=(
-            f"deep CNN (width {s.width}, SGD) on the RHM (v={V}, m={m}, s={patch}, L={L}): P* (test error <= 10% "
-            f"of chance) grows linearly in n_c (n_c = {', '.join(map(str, s.n_cs))})"
-        ),
-        predicted=ScalingExponent.of("rhm_sample_complexity", "n_c", m=m, L=L),
-        sweep=_learning_sweep(base, "n_c", s.n_cs, s),
-        estimator=CrossingScaling(threshold=P_STAR_FRACTION, group="n_c", y="error_over_chance", n_boot=n_boot),
-        tolerance=CROSSING_TOLERANCE,
-    ))
+    claims.append(deep[-1])
     return claims
 
 
@@ -291,21 +357,57 @@ class RandomHierarchy(Study):
     title = "Random Hierarchy Model: sample complexity of deep networks and input-class correlations"
     papers = ("2307.02129", "2404.10727")
     scales = SCALES
+    network: ClassVar[Network | None] = None
+    """The deep network of the sample-complexity claims; None: the paper's hierarchical CNN (see :meth:`on`)."""
+    train: ClassVar[TrainConfig] = TRAIN
+    """How that network trains."""
+    which: ClassVar[tuple[str, ...]] = DEEP_CLAIMS
+    """Which of the deep network's claims a study of another network makes (:data:`DEEP_CLAIMS`)."""
 
     def build(self, sizes: RHMScale) -> list[Claim]:
-        return (sample_complexity_claims(sizes.learning, sizes.n_boot)
-                + correlation_claims(sizes.correlations, sizes.n_boot))
+        if self.network is not None:  # a study of another network: its deep-network claims only
+            return deep_network_claims(sizes.learning, sizes.n_boot, self.network, self.train, self.name, self.which)
+        correlations = correlation_claims(sizes.correlations, sizes.n_boot) if sizes.correlations is not None else []
+        return sample_complexity_claims(sizes.learning, sizes.n_boot) + correlations
+
+    @classmethod
+    def on(cls, network: Network, name: str, train: TrainConfig = TRAIN, title: str | None = None,
+           scales: Mapping[str, RHMScale] | None = None, which: tuple[str, ...] = DEEP_CLAIMS) -> "RandomHierarchy":
+        """This study's deep-network claims (P* in m at each depth, in n_c, the sensitivity at P*: those of
+        :data:`DEEP_CLAIMS` named in `which`) and their figures, on `network` (shape fields left None: each
+        RHM fills them in), as a study named `name` (claims ``<name>_p_star_m_L<L>``, ...), trained with
+        `train` (the paper's SGD by default; a network with a standard readout may want another rate), at
+        the RHM study's scales or `scales`.
+
+        Register it to run it: ``register_study(RandomHierarchy.on(TorchNetwork(my_factory), "rhm_mine"))``.
+        """
+        import sys
+
+        check_name(name, "study")
+        check_instance(network, "network", Network, "a Network (a TorchNetwork of your module, say)")
+        if not which or set(which) - set(DEEP_CLAIMS):
+            raise ValueError(f"which={which!r}: name one or more of {', '.join(DEEP_CLAIMS)}")
+        attributes = {"name": name, "network": network, "train": train, "order": math.inf, "which": tuple(which),
+                      "papers": ("2307.02129",),
+                      "scales": scales or cls.scales,
+                      "title": title or f"Random Hierarchy Model: sample complexity of {describe_network(network)}",
+                      "__module__": sys._getframe(1).f_globals.get("__name__", cls.__module__)}
+        return type(f"RandomHierarchyOn_{name}", (cls,), attributes)()
 
     def figures(self, claims: Mapping[str, Claim]) -> list[Figure]:
-        """Collapse, sensitivity and P* against n_c m^L over the deep-CNN claims (and the shallow FCN's)."""
-        depths = sorted(int(c.name[len(P_STAR_M):]) for c in claims.values() if c.name.startswith(P_STAR_M))
+        """Collapse, sensitivity and P* against n_c m^L over the deep network's claims (and the shallow FCN's)."""
+        prefix = self.name
+        depths = sorted({spec.L for c in claims.values() for spec, _ in c.runs()[:1]
+                         if isinstance(spec, RHMLearningSpec) and c.name == p_star_name(spec.L, prefix)})
         if not depths:
-            raise ValueError(f"the RHM figures need the claims {P_STAR_M}<L>; built: {', '.join(claims)}")
+            raise ValueError(f"the RHM figures need the claims {p_star_name(0, prefix)[:-1]}<L>; built: "
+                             f"{', '.join(claims)}")
         top = depths[-1]
-        cnn = pick(claims, *(p_star_name(L) for L in depths), p_star_n_c_name(N_C_DEPTH))
-        (sensitivity,) = pick(claims, sensitivity_name(top))
-        fcn = pick(claims, fcn_name(FCN_DEPTH))
-        return rhm_figures.figures(cnn, sensitivity, fcn, P_STAR_FRACTION)
+        n_c = (p_star_n_c_name(N_C_DEPTH, prefix),) if "p_star_n_c" in self.which else ()
+        cnn = pick(claims, *(p_star_name(L, prefix) for L in depths), *n_c)
+        sensitivity = pick(claims, sensitivity_name(top, prefix)) if "sensitivity" in self.which else ()
+        fcn = pick(claims, fcn_name(FCN_DEPTH)) if self.network is None else ()
+        return rhm_figures.figures(cnn, sensitivity, fcn, P_STAR_FRACTION, prefix)
 
 
 STUDY = register(RandomHierarchy())

@@ -118,15 +118,18 @@ def draw_p_star(records: Records, path: Path, cnn_claims: Sequence[str], fcn_cla
     save(fig, path)
 
 
-def figures(cnn: Sequence[Claim], sensitivity: Claim, fcn: Sequence[Claim], threshold: float) -> list[Figure]:
-    """The three RHM figures over the given claims (deep-CNN sample complexities, sensitivity, shallow FCN)."""
-    cnn, fcn = tuple(cnn), tuple(fcn)
+def figures(cnn: Sequence[Claim], sensitivity: Sequence[Claim], fcn: Sequence[Claim], threshold: float,
+            prefix: str = "rhm") -> list[Figure]:
+    """The RHM figures over the given claims (deep-network sample complexities, the sensitivity claim if
+    given, the shallow FCN's), named ``<prefix>_collapse``, ``<prefix>_sensitivity``, ``<prefix>_p_star``."""
+    cnn, fcn, sensitivity = tuple(cnn), tuple(fcn), tuple(sensitivity)
     cnn_names, fcn_names = [c.name for c in cnn], [c.name for c in fcn]
-    return [
-        Figure("rhm_collapse", "test error / chance against P / (n_c m^L), every deep-CNN group", cnn,
-               lambda r, p: draw_collapse(r, p, cnn_names, threshold)),
-        Figure("rhm_sensitivity", "synonymic sensitivity S_{L,1} and test error against P, per m", (sensitivity,),
-               lambda r, p: draw_sensitivity(r, p, sensitivity.name, threshold)),
-        Figure("rhm_p_star", "P* against n_c m^L, deep CNN and shallow FCN, with the predicted slope 1", cnn + fcn,
-               lambda r, p: draw_p_star(r, p, cnn_names, fcn_names, threshold)),
-    ]
+    out = [Figure(f"{prefix}_collapse", "test error / chance against P / (n_c m^L), every deep-CNN group", cnn,
+                  lambda r, p: draw_collapse(r, p, cnn_names, threshold))]
+    for claim in sensitivity:
+        out.append(Figure(f"{prefix}_sensitivity", "synonymic sensitivity S_{L,1} and test error against P, per m",
+                          (claim,), lambda r, p, name=claim.name: draw_sensitivity(r, p, name, threshold)))
+    out.append(Figure(f"{prefix}_p_star", "P* against n_c m^L, deep CNN and shallow FCN, with the predicted slope 1"
+                      if fcn else "P* against n_c m^L, with the predicted slope 1", cnn + fcn,
+                      lambda r, p: draw_p_star(r, p, cnn_names, fcn_names, threshold)))
+    return out

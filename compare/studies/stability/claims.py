@@ -24,7 +24,9 @@ from ....simulate.experiments.stability import (
     DiffeoInvertibilitySpec,
     RelativeStabilitySpec,
 )
+from ....simulate.data.images import Digits
 from ....simulate.learners.training import TrainConfig
+from ....simulate.networks import ImageCNN, ImageFCN
 from ....simulate.runs.sweep import Sweep, SweepUnion
 from ....theory import registry
 from ...claim import Claim, Tolerance
@@ -172,9 +174,13 @@ def generator_claims(s: StabilityScale) -> list[Claim]:
     return claims
 
 
+NETWORKS = {"cnn": ImageCNN, "fcn": ImageFCN}
+"""The networks of the scales' (architecture, width, P) triples: their default depths (3 blocks, 2 layers)."""
+
+
 def _net_sweep(s: StabilityScale, architecture: str, width: int, p: int) -> Sweep:
-    spec = RelativeStabilitySpec(architecture=architecture, width=width, size=s.size, p_train=p, n_test=s.n_test,
-                                 n_probe=s.n_probe, train=s.train)
+    spec = RelativeStabilitySpec(data=Digits(s.size), net=NETWORKS[architecture](width=width), p_train=p,
+                                 n_test=s.n_test, n_probe=s.n_probe, train=s.train)
     return Sweep.over(spec, seeds=range(s.seeds))
 
 
