@@ -1,2 +1,2 @@
 """The pooling study (Tomasini, Petrini, Cagnetta, Wyart, arXiv:2210.01506): sensitivities against depth."""
-from . import claims  # registers the study
+from . import claims  # noqa: F401  (importing it registers the study)
