@@ -74,19 +74,10 @@ import torch
 from ..runs.checks import check_int, check_seed
 from ..runs.device import resolve_device
 from . import rhm_blocks
-# The rooms of the model (see above). Their names stay importable from here: other modules and the tests import them.
-from .rhm_indexing import (  # noqa: F401 - re-exported
-    _ENUMERATE_MAX, _INT64_MAX, _LIMB, _PERMUTE_MAX, _WORD, IndexedHierarchy, _distinct_rows, _distinct_values,
-    _first_distinct, _limb_groups, _p_max, _peel, _split_limb, as_long, check_range, digits_from_indices,
-    indices_from_digits,
-)
-from .rhm_rules import (  # noqa: F401 - re-exported
-    _DIRECT_MAX, MAX_INPUT_DIM, MAX_P_MAX_BITS, LookupTables, RHMRules, _check_rules_memory, _distinct_tuples, _rules,
-    check_rhm_parameters, check_rhm_size, composed_blocks, lookup, lookup_tables,
-)
-from .rhm_seeding import (  # noqa: F401 - re-exported
-    TAG_POSITIONS, TAG_RESAMPLE, TAG_RULES, TAG_SAMPLE, TAG_SPLIT, sample_rngs, seed_rng,
-)
+from .rhm_indexing import _INT64_MAX, IndexedHierarchy, as_long, check_range
+from .rhm_rules import (LookupTables, RHMRules, _rules, check_rhm_parameters, check_rhm_size, composed_blocks, lookup,
+                        lookup_tables)
+from .rhm_seeding import TAG_RESAMPLE, sample_rngs, seed_rng
 
 __all__ = ["RandomHierarchyModel", "RHMRules"]
 

@@ -46,10 +46,6 @@ from .rhm_indexing import IndexedHierarchy, as_long, check_range
 from .rhm_rules import check_rhm_parameters, check_rhm_size, lookup
 from .rhm_seeding import TAG_POSITIONS, positions_rng, seed_rng
 
-# Unused here since the shared code moved to .rhm_indexing; still importable from this module, as before.
-from .rhm_indexing import digits_from_indices, indices_from_digits  # noqa: E402, F401
-from .rhm_seeding import TAG_SAMPLE  # noqa: E402, F401
-
 __all__ = ["SparseRandomHierarchyModel"]
 
 

@@ -8,7 +8,6 @@ a field no record has), "negative" (the measured values are negative).
 """
 import json
 import math
-import os
 import sys
 import threading
 import time

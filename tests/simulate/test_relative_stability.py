@@ -23,7 +23,6 @@ from scalingcheck.simulate.observables.perturbations import matched_noise
 from scalingcheck.simulate.observables.relative_stability import noise_seed, stability_terms
 from scalingcheck.simulate.runs.spec import run
 from scalingcheck.simulate.data.images import Digits
-from scalingcheck.simulate.networks import ImageCNN
 from scalingcheck.simulate.runs.rows import row
 
 torch.set_num_threads(1)

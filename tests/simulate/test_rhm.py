@@ -495,7 +495,7 @@ def test_decode_without_the_direct_table_agrees(monkeypatch):
 def test_split_draws_the_first_distinct_values_of_its_stream():
     """The stream method by a second method: the same draws deduplicated by a Python set, in order of first
     occurrence (p_max just above the permutation method's limit, so that many draws collide)."""
-    from scalingcheck.simulate.data.rhm import TAG_SPLIT, seed_rng
+    from scalingcheck.simulate.data.rhm_seeding import TAG_SPLIT, seed_rng
 
     model = RandomHierarchyModel(n_c=512, v=64, m=4, s=2, L=3)
     assert 2**22 < model.p_max < 2**24
@@ -517,7 +517,7 @@ def test_split_draws_the_first_distinct_values_of_its_stream():
 @given(radices=st.lists(st.integers(2, 2**33), min_size=1, max_size=9), data=st.data())
 def test_mixed_radix_digits_match_python_divmod(radices, data):
     """Digits by limbs and 32-bit words against Python's own divmod, past int64 too, and back."""
-    from scalingcheck.simulate.data.rhm import digits_from_indices, indices_from_digits
+    from scalingcheck.simulate.data.rhm_indexing import digits_from_indices, indices_from_digits
 
     total = 1
     for r in radices:
@@ -540,7 +540,7 @@ def test_mixed_radix_digits_match_python_divmod(radices, data):
 @given(data=st.data())
 def test_distinct_values_keep_first_occurrences_in_order(data):
     """The sort-based dedupe against dict order, with repeats and with values that share their low bits."""
-    from scalingcheck.simulate.data.rhm import _distinct_values
+    from scalingcheck.simulate.data.rhm_indexing import _distinct_values
 
     low = data.draw(st.lists(st.integers(0, 2047), min_size=1, max_size=30))
     high = data.draw(st.lists(st.integers(0, 2**30), min_size=1, max_size=30))

@@ -10,7 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scalingcheck.simulate.data import rhm_blocks
-from scalingcheck.simulate.data.rhm import RandomHierarchyModel, composed_blocks
+from scalingcheck.simulate.data.rhm import RandomHierarchyModel
+from scalingcheck.simulate.data.rhm_rules import composed_blocks
 
 from .test_rhm import ref_tokens
 
