@@ -62,14 +62,15 @@ def raise_interrupted_on(*signums: int) -> None:
 
 def is_interrupt(exc: BaseException) -> bool:
     """Whether `exc` stops the work as an interrupt would: an :class:`Interrupted`, or a plain
-    ``KeyboardInterrupt`` where this process cannot tell one from Ctrl-C (its SIGINT handler is not
-    scalingcheck's). A ``KeyboardInterrupt`` raised by a run's code where it can tell is not one."""
+    ``KeyboardInterrupt`` where this process cannot tell one from Ctrl-C (its SIGINT handler is another
+    program's). A ``KeyboardInterrupt`` raised by code where it can tell (SIGINT handled by scalingcheck,
+    or ignored, as in a background job: then no Ctrl-C can arrive) is not one."""
     if isinstance(exc, Interrupted):
         return True
     if not isinstance(exc, KeyboardInterrupt):
         return False
     try:
-        return signal.getsignal(signal.SIGINT) is not _raise_interrupted
+        return signal.getsignal(signal.SIGINT) not in (_raise_interrupted, signal.SIG_IGN)
     except ValueError:  # pragma: no cover - not the main interpreter
         return True
 

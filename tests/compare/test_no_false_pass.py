@@ -427,3 +427,15 @@ def test_a_suite_with_no_claims_is_bad_input_not_a_pass(tmp_path):
         "    def build(self, sizes):\n        return []\nregister_study(Empty())\n")
     res = scalingcheck("run", folder / "empty.py", "--suite", "toy", "--out", tmp_path / "out", cwd=tmp_path)
     assert res.returncode == 2 and "has no claims to run" in error_line(res)
+
+
+def test_a_runs_keyboard_interrupt_is_its_failure_even_where_sigint_is_ignored(tmp_path):
+    """A background job (``nohup ... &`` in a script, some CI runners) starts with SIGINT ignored: no Ctrl-C can
+    reach it, so a KeyboardInterrupt there is the run's own, a failed run (exit 3), not an interruption (130)."""
+    path = claims_file(tmp_path / "user", "keyboard_in_run")
+    command = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+               "from scalingcheck.compare.cli import main; sys.exit(main(sys.argv[1:]))",
+               "run", str(path), "--suite", "toy", "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"]
+    res = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert res.returncode == 3 and "KeyboardInterrupt: raised by the run itself" in error_line(res)
