@@ -48,7 +48,8 @@ class RunResult:
     figures: the figures that show these claims' studies.
     baseline: the changes against the baseline, when one was given.
     written: the report's files in place, once written.
-    store: the store the outcomes were judged from (figures are drawn from it).
+    store: the store the outcomes were judged from (figures are drawn from it); None once closed (a store
+        that run_claims opened from a path).
     """
 
     claims: list[Claim]
@@ -101,7 +102,9 @@ class RunResult:
         report = folder if isinstance(folder, ReportFolder) else ReportFolder(folder)
         early = self._drawn if self._drawn is not None and self._drawn.report is report else None
         drawn, skipped = [], []
-        if plots and self.store is not None:
+        if plots and self.store is None:  # the store run_claims opened from a path is closed again
+            skipped = [(fig.name, "its store is closed: give run_claims report= to draw it") for fig in self.figures]
+        elif plots:
             selected = {c.name for c in self.claims}
             for fig in self.figures:  # in the suite's order, whichever were drawn during the runs
                 if early is not None and fig.name in early.drawn:
@@ -220,10 +223,12 @@ def run_claims(
         from ..simulate.runs.store import SQLiteStore
 
         with SQLiteStore(store, readonly=not compute) as opened:
-            return run_claims(claims, opened, compute=compute, executor=executor, progress=progress, suite=suite,
-                              claims_source=claims_source, figures=figures, baseline=baseline,
-                              baseline_tolerance=baseline_tolerance, selected=selected, report=report, plots=plots,
-                              on_outcome=on_outcome)
+            result = run_claims(claims, opened, compute=compute, executor=executor, progress=progress, suite=suite,
+                                claims_source=claims_source, figures=figures, baseline=baseline,
+                                baseline_tolerance=baseline_tolerance, selected=selected, report=report, plots=plots,
+                                on_outcome=on_outcome)
+        result.store = None  # closed here: a later write_report cannot draw figures from it, and says so
+        return result
     meanwhile = _DrawMeanwhile(folder, figures, claims, store) if folder is not None and plots else None
 
     def judged(outcome: Outcome) -> None:
