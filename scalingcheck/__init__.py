@@ -14,7 +14,8 @@ Predictions (``scalingcheck.theory``)
 
 Data models (``scalingcheck.simulate.data``); each meets ``Samples``: ``sample(n, seed, ...) -> (x, y)``
     DataModel, Samples, Stripe, Cylinder, DepletedStripe, RandomHierarchyModel, SparseRandomHierarchyModel,
-    ScaleDetection1D, ScaleDetection2D; labelled image sets: Digits; digits, synthetic_images, as_image_batch
+    ScaleDetection1D, ScaleDetection2D; labelled image sets (``ImageSet``): Digits, FashionMNIST, MNIST5k,
+    IDXImages, ImagesNotFound; digits, synthetic_images, as_image_batch
 
 Networks (``scalingcheck.simulate.networks``); ``init(seed)``, ``apply(params, x)``, ``features(params, x)``,
 ``for_data(data)``; a user's ``torch.nn.Module`` through ``TorchNetwork``
@@ -88,6 +89,7 @@ _export("scalingcheck.theory.registry", get_prediction="get", prediction_names="
 _export("scalingcheck.simulate.data", "DataModel", "Samples", "Stripe", "Cylinder", "DepletedStripe",
         "RandomHierarchyModel", "SparseRandomHierarchyModel", "ScaleDetection1D", "ScaleDetection2D")
 _export("scalingcheck.simulate.data.images", "Digits", "digits", "synthetic_images", "as_image_batch")
+_export("scalingcheck.simulate.data.image_sets", "ImageSet", "IDXImages", "FashionMNIST", "MNIST5k", "ImagesNotFound")
 _export("scalingcheck.simulate.networks", "Network", "HierarchicalCNN", "LocallyConnected", "ShallowFCN", "TwoLayerReLU",
         "IdealPoolingNet", "ConvNet1D", "ImageFCN", "ImageCNN", "TorchNetwork", "stack_params", "unstack_params")
 _export("scalingcheck.simulate.learners.kernels", "Kernel", "Laplace", "ExpPower", "ReluNTK")

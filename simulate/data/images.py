@@ -80,7 +80,7 @@ def digits(
 @dataclass(frozen=True)
 class Digits:
     """scikit-learn's handwritten digits upsampled to ``size x size`` (:func:`digits`), as a data model: a
-    labelled image set a run spec holds (``input_shape``, ``n_classes``, ``count``, ``load``).
+    labelled image set a run spec holds (:class:`.image_sets.ImageSet`; one split, ``"all"``).
 
     Parameters
     ----------
@@ -107,9 +107,18 @@ class Digits:
         """The number of images, 1797."""
         return DIGITS_COUNT
 
-    def load(self, device: str | torch.device | None = None, dtype: torch.dtype = torch.float32
+    def split_sizes(self) -> dict[str, int]:
+        """One set, ``{"all": 1797}``, for the experiment to split."""
+        return {"all": DIGITS_COUNT}
+
+    def missing(self) -> str | None:
+        """None: scikit-learn ships the digits."""
+        return None
+
+    def load(self, split: str = "all", device: str | torch.device | None = None, dtype: torch.dtype = torch.float32
              ) -> tuple[torch.Tensor, torch.Tensor]:
         """Every image [count, 1, size, size] and label [count] (:func:`digits`, in scikit-learn's order)."""
+        require(split == "all", f"split={split!r}; the digits have one split, 'all'")
         return digits(self.size, device=device, dtype=dtype)
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from ..data.image_sets import ImageSet
 from ..data.images import Digits, split_indices
 from ..learners.training import TrainConfig, train_one
 from ..networks.base import Network
@@ -134,12 +135,14 @@ class RelativeStabilitySpec(Spec):
 
     Fields
     ------
-    data : the images (default :class:`Digits` at 16 x 16); an image set with ``input_shape``
-        ``(C, n, n)``, ``n_classes``, ``count`` and ``load(device, dtype)``.
+    data : the images (default :class:`Digits` at 16 x 16): an :class:`..data.image_sets.ImageSet`
+        (:class:`FashionMNIST`, :class:`MNIST5k`, any IDX files). A set with its own test split gives
+        the training points from ``"train"`` and the test points from ``"test"``; a set of one split
+        (``"all"``) is split into disjoint training and test sets.
     net : the network (default :class:`ImageCNN` of width 16 and 3 blocks; an :class:`ImageFCN`,
         or any :class:`Network`, a user's :class:`TorchNetwork` included), its shape fields left None
         taken from the images (:meth:`Network.for_data`).
-    p_train, n_test : disjoint training and test sets drawn from the images (p_train + n_test <= count).
+    p_train, n_test : the sizes of the training and test sets drawn from the images.
     n_probe : test images on which D_f, G_f, R_f are measured (the first ones, <= n_test).
     train : :class:`TrainConfig` (cross-entropy; default :data:`STABILITY_TRAIN`).
     T, delta : the temperature, or the typical displacement in pixels (give at most one; default delta = 1).
@@ -177,9 +180,8 @@ class RelativeStabilitySpec(Spec):
     device: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("input_shape", "n_classes", "count", "load"):
-            require(hasattr(self.data, name), f"data={self.data!r} must be an image set with input_shape, n_classes, "
-                                              "count and load(device, dtype) (Digits(size=16), say)")
+        require(isinstance(self.data, ImageSet), f"data={self.data!r} must be an image set with input_shape, "
+                "n_classes, split_sizes() and load(split, device, dtype) (Digits(16), FashionMNIST(), ...)")
         check_instance(self.net, "net", Network, "a Network (ImageCNN(width=16), ImageFCN(width=256), a TorchNetwork)")
         net = self.network()
         require(net.n_out == self.data.n_classes and not net.scalar,
@@ -187,8 +189,13 @@ class RelativeStabilitySpec(Spec):
         check_int(self.p_train, "p_train", 1)
         check_int(self.n_test, "n_test", 2)
         check_int(self.n_probe, "n_probe", 2, self.n_test)
-        require(self.p_train + self.n_test <= self.data.count,
-                f"p_train + n_test = {self.p_train + self.n_test} exceeds the {self.data.count} images of {self.data!r}")
+        sizes = self.data.split_sizes()
+        if "train" in sizes:
+            require(self.p_train <= sizes["train"] and self.n_test <= sizes.get("test", 0),
+                    f"p_train={self.p_train}, n_test={self.n_test}: {self.data!r} has {sizes} images")
+        else:
+            require(self.p_train + self.n_test <= sizes["all"],
+                    f"p_train + n_test = {self.p_train + self.n_test} exceeds the {sizes['all']} images of {self.data!r}")
         check_instance(self.train, "train", TrainConfig, "a TrainConfig")
         require(self.train.loss == "cross_entropy", f"train.loss={self.train.loss!r}: images are learnt on cross_entropy")
         require(self.T is None or self.delta is None, f"give T or delta, not both (T={self.T!r}, delta={self.delta!r})")
@@ -240,6 +247,20 @@ class RelativeStabilitySpec(Spec):
         return {"architecture": self.architecture, "width": getattr(net, "width", None), "depth": depth,
                 "size": self.size, "T": diffeo.T, "delta": diffeo.delta, "label": self.label}
 
+    def _sets(self, seed: int, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x, y, x_test, y_test) of a run: from the set's own splits, or from disjoint parts of its one set."""
+        sizes, split_seed = self.data.split_sizes(), derived_seed(seed, _SPLIT_STREAM)
+        if "train" not in sizes:
+            images, labels = self.data.load("all", device=dev, dtype=torch.float32)
+            train_idx, test_idx = (i.to(dev) for i in split_indices(sizes["all"], self.p_train, self.n_test, split_seed))
+            return images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
+        out = []
+        for split, p, n in (("train", self.p_train, 0), ("test", 0, self.n_test)):
+            images, labels = self.data.load(split, device=dev, dtype=torch.float32)
+            idx = split_indices(sizes[split], p, n, split_seed)[0 if p else 1].to(dev)
+            out += [images[idx], labels[idx]]
+        return out[0], out[1], out[2], out[3]
+
     def cost(self) -> float:
         width = getattr(self.net, "width", 16)
         per_image = width * self.size**2 * (width if self.architecture == "cnn" else 1)
@@ -247,10 +268,7 @@ class RelativeStabilitySpec(Spec):
 
     def _run(self, seed: int) -> dict[str, Any]:
         dev = spec_device(self)
-        images, labels = self.data.load(device=dev, dtype=torch.float32)
-        split = split_indices(self.data.count, self.p_train, self.n_test, derived_seed(seed, _SPLIT_STREAM))
-        train_idx, test_idx = (i.to(dev) for i in split)
-        x, y, x_test, y_test = images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
+        x, y, x_test, y_test = self._sets(seed, dev)
         net = self.network()
         diffeo = self.diffeo()
         probe = x_test[: self.n_probe]
