@@ -36,7 +36,7 @@ Semantics:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 import torch
@@ -44,11 +44,14 @@ import torch.nn.functional as F
 
 from ..networks.base import Network, Params, stack_params, unstack_params
 from ..runs.checks import check_choice, check_float, check_int, check_seed
+from ..runs.spec import KEY_OMITS_DEFAULT
 from .active import ActiveSet
 
-__all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr", "LOSSES"]
+__all__ = ["TrainConfig", "TrainResult", "train_one", "train_ensemble", "evaluate", "effective_lr", "LOSSES",
+           "SCHEDULES"]
 
 LOSSES = ("cross_entropy", "hinge")
+SCHEDULES = ("constant", "cosine")
 _EVAL_ROWS = 1 << 14  # rows per model per forward pass when evaluating the full training / test set
 
 
@@ -68,7 +71,12 @@ class TrainConfig:
     adam_betas, adam_eps : Adam's (beta1, beta2) in [0, 1) and epsilon > 0.
     loss : ``"cross_entropy"`` or ``"hinge"`` (scalar-output networks, labels +-1).
     weight_decay : >= 0, added as ``weight_decay * p`` to the gradient of the decayed parameters.
-    decay_params : name prefixes of the decayed parameters (``("w",)``: the weights, not biases or readout).
+    decay_params : name prefixes of the decayed parameters (``("w",)``: the weights, not biases or readout);
+        a name matches when it starts with a prefix, or contains it after a dot (``".weight"`` matches the
+        weights of a torch module's layers, ``"net.0.weight"``).
+    schedule : ``"constant"`` (default) or ``"cosine"``: the rate of step t = 1..max_steps is
+        ``lr (1 + cos(pi (t - 1) / max_steps)) / 2``, from lr down to 0 over the budget (the protocol of
+        Petrini et al., arXiv:2105.02468: SGD, momentum 0.9, weight decay 5e-4, cosine schedule).
 
     Defaults (SGD, lr 0.3, i.e. 0.3 * H effective, batch 32, momentum 0.9) were chosen on an RHM
     with v = n_c = 8, m = 4, s = 2, L = 3, H = 64 and 256, P = 1024 and 4096: every run reached
@@ -90,6 +98,7 @@ class TrainConfig:
     loss: str = "cross_entropy"
     weight_decay: float = 0.0
     decay_params: tuple[str, ...] = ("w",)
+    schedule: str = field(default="constant", metadata={KEY_OMITS_DEFAULT: True})
 
     def __post_init__(self) -> None:
         check_choice(self.optimizer, "optimizer", ("sgd", "adam"))
@@ -109,6 +118,18 @@ class TrainConfig:
         check_float(self.weight_decay, "weight_decay", 0.0)
         if not (isinstance(self.decay_params, tuple) and all(isinstance(n, str) for n in self.decay_params)):
             raise ValueError(f"decay_params={self.decay_params!r} must be a tuple of parameter-name prefixes")
+        check_choice(self.schedule, "schedule", SCHEDULES)
+
+    def decays(self, name: str) -> bool:
+        """Whether the parameter `name` is decayed (see ``decay_params``)."""
+        return name.startswith(self.decay_params) or any(
+            p.startswith(".") and p in name for p in self.decay_params)
+
+    def rate_factor(self, step: int) -> float:
+        """The factor of the rate at step `step` (1, 2, ...): 1, or the cosine schedule's."""
+        if self.schedule == "constant" or self.max_steps == 0:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * (step - 1) / self.max_steps))
 
     def steps_per_epoch(self, p: int) -> int:
         return math.ceil(p / min(self.batch_size, p))
@@ -214,10 +235,10 @@ class _Optimizer:
     """SGD with momentum or Adam, elementwise on stacked tensors (with optional weight decay)."""
 
     def __init__(self, names: list[str], params: list[torch.Tensor], lr: float, config: TrainConfig):
-        self.lr = lr
+        self.lr = self.base_lr = lr
         self.config = config
         self.t = 0
-        self.decayed = [config.weight_decay > 0 and name.startswith(config.decay_params) for name in names]
+        self.decayed = [config.weight_decay > 0 and config.decays(name) for name in names]
         self.state = [torch.zeros_like(p) for p in params]
         self.state2 = [torch.zeros_like(p) for p in params] if config.optimizer == "adam" else None
 
@@ -231,6 +252,8 @@ class _Optimizer:
     def step(self, params: list[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
         cfg = self.config
         self.t += 1
+        if cfg.schedule != "constant":
+            self.lr = self.base_lr * cfg.rate_factor(self.t)
         if cfg.optimizer == "sgd" and not any(self.decayed):
             # The same operations as the loop below, each over all parameters at once (fewer dispatches per step).
             if self.t > 1:

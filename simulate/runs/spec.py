@@ -50,10 +50,17 @@ CODE_SALT = "scalingcheck-1"
 """Global salt of the cache key; bump to invalidate every stored record."""
 
 
+KEY_OMITS_DEFAULT = "scalingcheck_key_omits_default"
+"""Field metadata: leave the field out of :func:`to_dict` (and so of run keys) while it holds its default. A
+field added to a dataclass that specs hold, whose default keeps the old behaviour, is declared
+``field(default=..., metadata={KEY_OMITS_DEFAULT: True})``: the keys of every stored run stay valid."""
+
+
 def to_dict(obj: Any) -> Any:
     """Serialise a (nested) frozen dataclass to plain JSON-able Python objects.
 
-    numpy scalars count as the Python numbers they hold (``np.int64(64)`` keys as ``64``).
+    numpy scalars count as the Python numbers they hold (``np.int64(64)`` keys as ``64``); a field marked
+    :data:`KEY_OMITS_DEFAULT` is left out while it holds its default.
     A function or class (a network's model factory, say) serialises as
     ``{"callable": "module:qualname", "source": source_hash(obj)}``, so that
     editing its code changes the run key; it must be defined at a module's top
@@ -64,7 +71,10 @@ def to_dict(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {"kind": getattr(obj, "kind", type(obj).__name__)}
         for f in dataclasses.fields(obj):
-            out[f.name] = to_dict(getattr(obj, f.name))
+            value = getattr(obj, f.name)
+            if f.metadata.get(KEY_OMITS_DEFAULT) and value == f.default:
+                continue  # a field added later, at the value that means what the objects before it meant
+            out[f.name] = to_dict(value)
         return out
     if isinstance(obj, (list, tuple)):
         return [to_dict(v) for v in obj]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 import torch
@@ -248,3 +249,33 @@ def test_weight_decay_matches_torch_sgd_on_the_decayed_parameters():
         opt.step()
     for k in ref:
         torch.testing.assert_close(ours[k], ref[k].detach(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_cosine_schedule_by_hand():
+    """SGD without momentum on a constant gradient g: after T steps p = p0 - sum_t lr_t g, with
+    lr_t = lr (1 + cos(pi (t - 1) / T)) / 2 (t = 1..T); the constant schedule moves by T lr g."""
+    from scalingcheck.simulate.learners.training import _Optimizer
+
+    for schedule, steps in (("cosine", 5), ("constant", 5)):
+        config = TrainConfig(lr=0.1, momentum=0.0, max_steps=steps, schedule=schedule)
+        p, g = torch.zeros(3, dtype=torch.float64), torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+        opt = _Optimizer(["w1"], [p], 0.1, config)
+        for _ in range(steps):
+            opt.step([p], [g])
+        rates = [0.1 * (0.5 * (1 + math.cos(math.pi * t / steps)) if schedule == "cosine" else 1.0) for t in range(steps)]
+        assert torch.allclose(p, -sum(rates) * g, rtol=1e-15, atol=0)
+
+
+def test_a_field_added_at_its_default_keeps_every_stored_key():
+    """TrainConfig.schedule came after runs were stored: at its default it is left out of the key."""
+    from scalingcheck.simulate.runs.spec import canonical_json
+
+    assert "schedule" not in canonical_json(TrainConfig()) and '"schedule":"cosine"' in canonical_json(
+        TrainConfig(schedule="cosine"))
+    with pytest.raises(ValueError, match="schedule='step'; allowed: constant, cosine"):
+        TrainConfig(schedule="step")
+
+
+def test_weight_decay_reaches_a_torch_modules_weights_by_a_dotted_name():
+    config = TrainConfig(weight_decay=5e-4, decay_params=(".weight",))
+    assert config.decays("net.0.weight") and not config.decays("net.0.bias") and TrainConfig().decays("w2")
