@@ -329,3 +329,30 @@ def test_curve_seed_mean_is_numpys_nanmean_bit_for_bit():
                 got = seed_mean(mat, columns)
             np.testing.assert_array_equal(got, expected)
             assert got.tobytes() == expected.tobytes()
+
+
+def test_rank_correlation_by_hand_and_against_scipy():
+    """Four groups, two seeds each: group means of x 1, 2, 3, 4 and of y 10, 30, 20, 40 give Spearman's rho
+    1 - 6 * (0 + 1 + 1 + 0) / (4 * 15) = 0.8; against a column whose means reverse x's, rho = -0.8, difference 1.6."""
+    import pandas as pd
+
+    from scalingcheck.compare.estimators import RankCorrelation
+
+    rows = []
+    for g, (x, y) in enumerate([(1, 10), (2, 30), (3, 20), (4, 40)]):
+        for seed, jitter in ((0, -0.1), (1, 0.1)):
+            rows.append({"label": f"net{g}", "seed": seed, "R": x + jitter, "test_error": y + jitter,
+                         "D": 5 - x + jitter})
+    frame = pd.DataFrame(rows)
+    m = RankCorrelation(x="R", y="test_error", group="label", n_boot=200).fit(frame)
+    assert m.value == pytest.approx(0.8) and m.n_points == 4 and m.n_seeds == 2
+    d = RankCorrelation(x="R", y="test_error", group="label", against="D", n_boot=200).fit(frame)
+    assert d.value == pytest.approx(1.6) and "rho(D, test_error) = -0.800" in d.notes
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=9), rng.normal(size=9)
+    from scalingcheck.compare.estimators import rank_correlation
+
+    assert rank_correlation(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-15)
+    assert math.isnan(rank_correlation(np.ones(5), b[:5]))
