@@ -218,7 +218,7 @@ def _check_baseline(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
     """`run_claims` with the options of ``run`` or ``report``; prints the outcome and returns the exit code."""
     from .session import run_claims
-    from .suites import figures_of
+    from .suites import figures_of, skipped_claims
 
     claims = _claims(args)
     _check_baseline(args)
@@ -229,6 +229,12 @@ def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
     if not compute and not store.exists():
         raise UsageError(f"no results store at {store}; run `scalingcheck run --suite {args.suite}` first or pass --store")
     print(f"suite {args.suite!r}: {len(claims)} claims; store {store}", file=sys.stderr)
+    studies = None if loaded is None else list(loaded.studies)
+    skipped = [] if args.claim else [(name, why) for name, why in skipped_claims(args.suite, studies)
+                                    if not args.study or any(name.startswith(s) for s in args.study)]
+    if skipped:
+        print(f"scalingcheck: note: {len(skipped)} claims of suite {args.suite!r} cannot run on this machine and are "
+              f"left out: {skipped[0][1]}", file=sys.stderr)
     with _computing():
         result = run_claims(
             claims, store, compute=compute, executor=executor, progress=False if args.no_progress else None,
@@ -236,7 +242,7 @@ def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
             figures=figures_of(args.suite, claims), baseline=args.baseline,
             baseline_tolerance=args.baseline_tolerance,
             selected={c.name for c in claims} if (args.claim or args.study) else None,
-            report=args.out, plots=not args.no_plots)
+            report=args.out, plots=not args.no_plots, skipped=skipped)
     return _conclude(result, args)
 
 

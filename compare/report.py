@@ -107,6 +107,10 @@ def markdown(
     if not status["complete"]:
         lines += ["**This run is incomplete**: its verdicts rest on the runs that finished.", ""]
         lines += [f"- {problem}" for problem in status["problems"]] + [""]
+    if status.get("skipped"):
+        lines += [f"**Not run on this machine** ({len(status['skipped'])} claims of the suite): their data is not "
+                  "here.", ""]
+        lines += [f"- {s['claim']}: {s['why']}" for s in status["skipped"]] + [""]
     if provenance:
         commit = provenance.get("git_commit")
         lines += [f"scalingcheck {provenance.get('version')}"

@@ -40,10 +40,13 @@ def results_json(outcomes: Sequence[Outcome], provenance: dict[str, Any] | None 
     return json.dumps(body, indent=2, default=float)
 
 
-def run_status(outcomes: Sequence[Outcome], problems: Sequence[str] = ()) -> dict[str, Any]:
+def run_status(outcomes: Sequence[Outcome], problems: Sequence[str] = (),
+               skipped: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     """Whether a run is complete: no `problems` (runs that failed, say) and every claim measured and judged.
 
     A claim none of whose runs is in the store, or whose estimator or target failed, is a problem too.
+    `skipped`: (claim, why) of the suite's claims this machine cannot run (their data is not here); they are
+    listed (``"skipped"``), not problems: the run is complete for what the machine holds.
     """
     found = list(problems)
     unmeasured = [o.claim for o in outcomes if o.extra.get("missing_runs")
@@ -55,7 +58,10 @@ def run_status(outcomes: Sequence[Outcome], problems: Sequence[str] = ()) -> dic
     for o in outcomes:
         if o.extra.get("error"):
             found.append(f"claim {o.claim} could not be judged: {o.extra['error']}")
-    return {"complete": not found, "problems": found}
+    status: dict[str, Any] = {"complete": not found, "problems": found}
+    if skipped:
+        status["skipped"] = [{"claim": name, "why": why} for name, why in skipped]
+    return status
 
 
 @dataclass(frozen=True)

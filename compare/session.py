@@ -59,6 +59,8 @@ class RunResult:
     details: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     baseline: Comparison | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(claim, why) of the suite's claims this machine cannot run (their data is not here)."""
     written: list[Path] = field(default_factory=list)
     skipped_figures: list[tuple[str, str]] = field(default_factory=list)
     """(name, reason) of the figures :meth:`write_report` could not draw."""
@@ -69,7 +71,7 @@ class RunResult:
     def status(self) -> dict[str, Any]:
         """``{"complete": bool, "problems": [...]}``: complete when no run failed and every claim was measured
         and judged (:func:`.results.run_status`)."""
-        return run_status(self.outcomes, self.problems)
+        return run_status(self.outcomes, self.problems, self.skipped)
 
     @property
     def complete(self) -> bool:
@@ -168,6 +170,7 @@ def run_claims(
     report: str | Path | None = None,
     plots: bool = True,
     on_outcome: Callable[[Outcome], None] | None = None,
+    skipped: Sequence[tuple[str, str]] = (),
 ) -> RunResult:
     """Run (with `compute`) what `store` lacks of `claims`, judge them, and return a :class:`RunResult`.
 
@@ -194,6 +197,9 @@ def run_claims(
         `plots` is False).
     on_outcome:
         Called with each outcome as soon as its claim is judged.
+    skipped:
+        (claim, why) of the suite's claims this machine cannot run (:func:`.suites.skipped_claims`): listed in
+        the result and the report.
 
     Raises
     ------
@@ -226,7 +232,7 @@ def run_claims(
             result = run_claims(claims, opened, compute=compute, executor=executor, progress=progress, suite=suite,
                                 claims_source=claims_source, figures=figures, baseline=baseline,
                                 baseline_tolerance=baseline_tolerance, selected=selected, report=report, plots=plots,
-                                on_outcome=on_outcome)
+                                on_outcome=on_outcome, skipped=skipped)
         result.store = None  # closed here: a later write_report cannot draw figures from it, and says so
         return result
     meanwhile = _DrawMeanwhile(folder, figures, claims, store) if folder is not None and plots else None
@@ -253,7 +259,8 @@ def run_claims(
         base_prov, base_outcomes = base
         changes = compare_to_baseline(outcomes, base_outcomes, baseline_tolerance, selected)
         comparison = Comparison(str(baseline), tuple(changes), tuple(baseline_notes(base_prov, prov)))
-    result = RunResult(claims, outcomes, prov, problems, details, figures, comparison, store=store, _drawn=meanwhile)
+    result = RunResult(claims, outcomes, prov, problems, details, figures, comparison, skipped=list(skipped), store=store,
+                       _drawn=meanwhile)
     if folder is not None:
         result.write_report(folder, plots=plots)
     return result

@@ -17,7 +17,8 @@ from .claim import Claim
 from .figures import Figure
 from .studies import Study, studies
 
-__all__ = ["suite_names", "get_suite", "suite_figures", "figures_of", "studies_of", "select_claims", "listing"]
+__all__ = ["suite_names", "get_suite", "suite_figures", "figures_of", "studies_of", "select_claims", "listing",
+           "skipped_claims"]
 
 
 def suite_names() -> tuple[str, ...]:
@@ -67,6 +68,13 @@ def figures_of(name: str, claims: list[Claim]) -> list[Figure]:
     return [f for f in suite_figures(name) if any(c.study in chosen for c in f.claims)]
 
 
+def skipped_claims(name: str, studies_: list[Study] | None = None) -> list[tuple[str, str]]:
+    """(claim name, why) of the claims of suite `name` (or of `studies_` at that scale) that this machine
+    cannot run (their data is not here): left out of the suite, said in the report."""
+    chosen = studies_of(name) if studies_ is None else [s for s in studies_ if name in s.scales]
+    return [pair for study in chosen for pair in study.skipped(name)]
+
+
 def select_claims(suite: str, loaded: Any = None, study: Sequence[str] = (), claim: Sequence[str] = ()) -> list[Claim]:
     """The claims a run of `suite` judges: the built-in studies', or those of `loaded` (a claims file's, see
     :func:`.user_claims.load_claims`), restricted to the studies `study` and the claims `claim` when given.
@@ -88,6 +96,10 @@ def select_claims(suite: str, loaded: Any = None, study: Sequence[str] = (), cla
         if chosen:
             known = {getattr(c, attr) for c in claims}
             unknown = [n for n in chosen if n not in known]
+            skipped = dict(skipped_claims(suite, None if loaded is None else list(loaded.studies)))
+            if attr == "name" and any(n in skipped for n in unknown):
+                name = next(n for n in unknown if n in skipped)
+                raise BadInput(f"claim {name} cannot run on this machine: {skipped[name]}")
             if unknown:
                 raise BadInput(f"unknown {what} {', '.join(unknown)} in suite {suite!r}; "
                                f"known: {', '.join(sorted(known))}")

@@ -58,6 +58,11 @@ class Study:
 
         return [dataclasses.replace(c, study=self.name) for c in self.build(self.sizes(scale))]
 
+    def skipped(self, scale: str) -> list[tuple[str, str]]:
+        """(claim name, why) of the claims of `scale` that this machine cannot run (their data is not here), left
+        out of :meth:`claims`; suites and reports say so. Default: none."""
+        return []
+
     def figures(self, claims: Mapping[str, "Claim"]) -> list["Figure"]:
         """Figures spanning several of this study's `claims` (by name, as built for one scale)."""
         return []

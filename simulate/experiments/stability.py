@@ -159,7 +159,8 @@ class RelativeStabilitySpec(Spec):
     "train_error", "reached_loss_threshold", "diverged", "steps", "R_layers_init", "D_layers", "G_layers",
     "R_layers"}``: D, G, R at the output; the per-layer lists run over the hidden layers then the output.
     Read as rows they also hold the spec's fields and ``architecture`` (``"cnn"``, ``"fcn"``, or the
-    network's kind), ``width``, ``depth``, ``size``, ``T``, ``delta`` and
+    network's kind), ``family`` (``"fully connected"`` or ``"convolutional"``), ``width``, ``depth``, ``size``,
+    ``T``, ``delta`` and
     ``label`` = ``"<architecture> w<width> P<p_train>"``.
     """
 
@@ -232,19 +233,34 @@ class RelativeStabilitySpec(Spec):
 
     @property
     def architecture(self) -> str:
-        """``"cnn"`` or ``"fcn"`` for the package's image networks, else the network's kind."""
+        """``"cnn"`` or ``"fcn"`` for the package's image networks; a user's or a standard torch module by its
+        factory and options (``"vgg(batch_norm=True)"``); else the network's kind."""
+        factory = getattr(self.net, "factory", None)
+        if factory is not None:
+            options = ", ".join(f"{k}={v!r}" for k, v in getattr(self.net, "options", ()))
+            return f"{factory.__name__.lower()}({options})" if options else factory.__name__.lower()
         return _SHORT.get(self.net.kind, self.net.kind)
 
     @property
+    def family(self) -> str:
+        """``"fully connected"`` (:class:`ImageFCN`, the standard ``FCN``, a module named so) or ``"convolutional"``."""
+        factory = getattr(self.net, "factory", None)
+        name = factory.__name__ if factory is not None else self.net.kind
+        return "fully connected" if name.lower() in ("fcn", "image_fcn", "mlp") else "convolutional"
+
+    @property
     def label(self) -> str:
-        return f"{self.architecture} w{getattr(self.net, 'width', '?')} P{self.p_train}"
+        """``"<architecture> w<width> P<p_train>"`` (without the width for a network that has none)."""
+        width = None if getattr(self.net, "factory", None) is not None else getattr(self.net, "width", None)
+        return f"{self.architecture}{f' w{width}' if width is not None else ''} P{self.p_train}"
 
     def derived(self, record: dict[str, Any]) -> dict[str, Any]:
         """The columns that describe the run in the paper's words: architecture, width, depth, size, the
         diffeomorphisms' T and delta, and the label of its group."""
         net, diffeo = self.network(), self.diffeo()
         depth = getattr(net, "blocks", getattr(net, "depth", None))
-        return {"architecture": self.architecture, "width": getattr(net, "width", None), "depth": depth,
+        width = None if getattr(self.net, "factory", None) is not None else getattr(net, "width", None)
+        return {"architecture": self.architecture, "family": self.family, "width": width, "depth": depth,
                 "size": self.size, "T": diffeo.T, "delta": diffeo.delta, "label": self.label}
 
     def _sets(self, seed: int, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

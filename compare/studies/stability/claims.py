@@ -24,13 +24,14 @@ from ....simulate.experiments.stability import (
     DiffeoInvertibilitySpec,
     RelativeStabilitySpec,
 )
+from ....simulate.data.image_sets import FashionMNIST
 from ....simulate.data.images import Digits
 from ....simulate.learners.training import TrainConfig
-from ....simulate.networks import ImageCNN, ImageFCN
+from ....simulate.networks import ImageCNN, ImageFCN, Network, fcn, lenet, pooling_cnn, resnet, vgg
 from ....simulate.runs.sweep import Sweep, SweepUnion
 from ....theory import registry
 from ...claim import Claim, Tolerance
-from ...estimators import MeanDifference, PowerLawFit, SeedMean, ThresholdCrossing
+from ...estimators import MeanDifference, PowerLawFit, RankCorrelation, SeedMean, ThresholdCrossing
 from ...figures import Figure, pick
 from ...targets import ClosedForm, Constant, ScalingExponent
 from .. import register
@@ -81,6 +82,46 @@ SQRT_LAW_TOLERANCE = Tolerance(
 )
 
 
+PAPER_TRAIN = TrainConfig(optimizer="sgd", lr=0.05, momentum=0.9, batch_size=64, weight_decay=5e-4,
+                          decay_params=(".weight",), schedule="cosine", loss_threshold=1e-3, max_steps=640,
+                          eval_every=160)
+"""The authors' protocol (SGD, momentum 0.9, weight decay 5e-4 on the weights, cosine schedule, cross-entropy) at
+a CPU budget: 40 epochs of P = 1024 at batch 64. Chosen before the claims' runs on one seed of four networks
+(fcn, lenet, two pooling CNNs): lr 0.05 brought each to a training loss below 0.1 (0.002 to 0.09) and a test
+error of 16-19%; the paper's 250 epochs at lr 0.1, batch 128, on 60,000 images are the full scale's."""
+
+
+@dataclass(frozen=True)
+class ImageSizes:
+    """The real-image claims of one scale: the images, the networks (short name, network), their training,
+    P, the test and probe sets, seeds. The fall of R_f is compared between the convolutional and the fully
+    connected networks (``RelativeStabilitySpec.family``)."""
+
+    data: FashionMNIST
+    nets: tuple[tuple[str, Network], ...]
+    p_train: int
+    n_test: int
+    n_probe: int
+    seeds: int
+    train: TrainConfig = PAPER_TRAIN
+
+
+IMAGE_ORDER_ONE = Tolerance(
+    absolute=1.0,
+    reason='"of order 1" at initialisation (the paper): log2 R_f within 1 of 0, a factor 2 either way (fixed '
+           "before any run)",
+    max_interval=2.0,
+)
+
+IMAGE_SQRT_LAW = Tolerance(
+    absolute=0.15,
+    reason=("the paper's eps ~ 0.2 sqrt(R_f) was fitted on CIFAR10 over 15 architectures; on Fashion-MNIST only "
+            "the exponent is compared, with 0.15 for the spread of a relation across data sets (fixed before any "
+            "run; the prefactor is reported, not judged)"),
+    max_interval=1.0,
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class StabilityScale(Scale):
     """Sizes of one scale.
@@ -101,21 +142,43 @@ class StabilityScale(Scale):
     n_probe: int
     seeds: int
     train: TrainConfig = STABILITY_TRAIN
+    images: ImageSizes | None = None
+    """The real-image claims (Fashion-MNIST); None: none at this scale."""
 
+
+IMAGE_NETS = (("fcn2", fcn(depth=2)), ("fcn4", fcn(depth=4)), ("lenet", lenet()), ("pool_avg", pooling_cnn("avg")),
+              ("pool_max", pooling_cnn("max")), ("pool_stride", pooling_cnn("stride")), ("resnet", resnet()))
+"""Seven architectures of the quick scale: two fully connected nets, LeNet, the pooling paper's CNN with average
+pooling, max pooling and strided convolutions, a small ResNet (simulate/networks/standard.py)."""
 
 SCALES = {
     "toy": StabilityScale(diffeo_n=16, diffeo_fields=16, diffeo_seeds=3, t_factors=(0.5, 1.0, 4.0), size=12,
                           nets=(("cnn", 4, 128), ("fcn", 16, 128)), n_test=64, n_probe=32, seeds=3, n_boot=300,
-                          train=dataclasses.replace(STABILITY_TRAIN, max_steps=40, eval_every=20)),
+                          train=dataclasses.replace(STABILITY_TRAIN, max_steps=40, eval_every=20),
+                          images=ImageSizes(FashionMNIST(), (("fcn2", fcn(depth=2, width=32)), ("lenet", lenet()),
+                                                             ("pool_avg", pooling_cnn("avg", width=8)),
+                                                             ("pool_max", pooling_cnn("max", width=8))),
+                                            p_train=128, n_test=128, n_probe=64, seeds=3,
+                                            train=dataclasses.replace(PAPER_TRAIN, max_steps=20, eval_every=10))),
     "quick": StabilityScale(diffeo_n=32, diffeo_fields=256, diffeo_seeds=4, t_factors=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
                             size=16, nets=(("cnn", 16, 1024), ("fcn", 256, 1024), ("cnn", 16, 256), ("fcn", 256, 256)),
-                            n_test=400, n_probe=200, seeds=4),
+                            n_test=400, n_probe=200, seeds=4,
+                            images=ImageSizes(FashionMNIST(), IMAGE_NETS, p_train=1024, n_test=1000, n_probe=500,
+                                              seeds=4)),
     "full": StabilityScale(diffeo_n=32, diffeo_fields=1024, diffeo_seeds=8,
                            t_factors=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0), size=32,
                            nets=(("cnn", 32, 1397), ("fcn", 512, 1397), ("cnn", 32, 400), ("fcn", 512, 400),
                                  ("cnn", 64, 1397), ("fcn", 1024, 1397)),
-                           n_test=400, n_probe=400, seeds=8),
+                           n_test=400, n_probe=400, seeds=8,
+                           images=ImageSizes(FashionMNIST(), IMAGE_NETS + (("vgg", vgg()), ("vgg_bn", vgg(batch_norm=True))),
+                                             p_train=60000, n_test=10000, n_probe=500, seeds=4,
+                                             train=dataclasses.replace(PAPER_TRAIN, lr=0.1, batch_size=128,
+                                                                       max_steps=117_188, eval_every=469))),
 }
+"""The full scale's real-image claims train on all 60,000 Fashion-MNIST images for 250 epochs (117,188 steps at
+batch 128), the paper's protocol; at this machine's measured step times (one thread: fcn 4 ms, lenet 6 ms, the
+pooling CNNs 11-30 ms, the resnet 30 ms, the VGGs 75-85 ms at batch 32) that is days of CPU per seed for the
+convolutional nets: a GPU's job."""
 
 CUTOFFS = (3, 5, 15)
 
@@ -184,6 +247,10 @@ def _net_sweep(s: StabilityScale, architecture: str, width: int, p: int) -> Swee
     return Sweep.over(spec, seeds=range(s.seeds))
 
 
+SMALL_DATA = ("a small-data row: 8x8 digits upsampled are too blurry to stand for the paper's images, and there R_f "
+              "rises with training; the Fashion-MNIST claims test the paper")
+
+
 def network_claims(s: StabilityScale) -> list[Claim]:
     claims = []
     first = {}
@@ -193,7 +260,7 @@ def network_claims(s: StabilityScale) -> list[Claim]:
         claims.append(Claim(
             f"stability_r_init_{arch}",
             f"R_f = D_f / G_f of a {arch.upper()} (width {width}) at initialisation is of order 1 "
-            f"(digits upsampled to {s.size}x{s.size})",
+            f"(digits upsampled to {s.size}x{s.size}; {SMALL_DATA})",
             Constant(0.0, "log2 R_f = 0 (R_f ~ 1)", "paper", PAPER), _net_sweep(s, arch, width, p),
             SeedMean("R_init", scale="log2"), ORDER_ONE_TOLERANCE))
     cnn = _net_sweep(s, "cnn", *first["cnn"])
@@ -201,21 +268,81 @@ def network_claims(s: StabilityScale) -> list[Claim]:
     falls = SeedMean("R", baseline="R_init", scale="log2")
     claims.append(Claim(
         "stability_r_falls_cnn",
-        f"training a CNN on digits (P = {first['cnn'][1]}) lowers R_f: log2(R_f trained / R_f init) < 0",
+        f"training a CNN on digits (P = {first['cnn'][1]}) lowers R_f: log2(R_f trained / R_f init) < 0 ({SMALL_DATA})",
         Constant(0.0, "log2 ratio < 0", "paper", PAPER), cnn, falls, SIGN_TOLERANCE, relation="less"))
     claims.append(Claim(
         "stability_r_falls_more_cnn_than_fcn",
         "training lowers R_f more for the CNN than for the fully connected net: "
-        "log2(R_f / R_f init) of the CNN minus the FCN's < 0",
+        f"log2(R_f / R_f init) of the CNN minus the FCN's < 0 ({SMALL_DATA})",
         Constant(0.0, "difference < 0", "paper", PAPER), SweepUnion((cnn, fcn)),
         MeanDifference(falls, "architecture", "cnn", "fcn"), SIGN_TOLERANCE, relation="less"))
     union = SweepUnion(tuple(_net_sweep(s, *net) for net in s.nets))
     claims.append(Claim(
         "stability_error_vs_sqrt_r",
         "test error against R_f across trained networks on digits "
-        f"({', '.join(f'{a} w{w} P{p}' for a, w, p in s.nets)}): eps ~ R_f^(1/2)",
+        f"({', '.join(f'{a} w{w} P{p}' for a, w, p in s.nets)}): eps ~ R_f^(1/2) ({SMALL_DATA})",
         ScalingExponent.of("error_vs_relative_stability", "R_f"), union,
         PowerLawFit(x="R", y="test_error", group="label", exponent="growth", n_boot=s.n_boot), SQRT_LAW_TOLERANCE))
+    return claims
+
+
+def _image_sweep(s: ImageSizes, net: Network) -> Sweep:
+    spec = RelativeStabilitySpec(data=s.data, net=net, p_train=s.p_train, n_test=s.n_test, n_probe=s.n_probe,
+                                 train=s.train)
+    return Sweep.over(spec, seeds=range(s.seeds))
+
+
+def _convolutional(s: ImageSizes) -> list[str]:
+    """The short names of the convolutional networks of `s` (the others are fully connected)."""
+    return [name for name, net in s.nets if _image_sweep(s, net).base.family == "convolutional"]
+
+
+def image_claim_names(s: ImageSizes) -> list[str]:
+    """The names of the real-image claims (known without the images: a machine without them skips these)."""
+    return ([f"stability_fmnist_r_init_{name}" for name, _ in s.nets]
+            + [f"stability_fmnist_r_falls_{name}" for name in _convolutional(s)]
+            + ["stability_fmnist_r_falls_more_conv_than_fc", "stability_fmnist_error_vs_sqrt_r",
+               "stability_fmnist_r_beats_d"])
+
+
+def image_claims(s: ImageSizes, n_boot: int) -> list[Claim]:
+    """R_f of order 1 at initialisation for every network; R_f falling with training for the convolutional ones,
+    more than for the fully connected one; the test error against R_f across the networks (eps ~ R_f^(1/2));
+    R_f following the error more closely than D_f alone (Petrini et al., arXiv:2105.02468, on Fashion-MNIST)."""
+    data = f"{s.data.title}, P={s.p_train}, SGD with momentum and weight decay, cosine schedule, {s.train.max_steps} steps"
+    sweeps = {name: _image_sweep(s, net) for name, net in s.nets}
+    conv_names = _convolutional(s)
+    fc_names = [name for name, _ in s.nets if name not in conv_names]
+    claims = [Claim(
+        f"stability_fmnist_r_init_{name}",
+        f"R_f = D_f / G_f of {name} ({sweeps[name].base.architecture}) at initialisation is of order 1 ({data})",
+        Constant(0.0, "log2 R_f = 0 (R_f ~ 1)", "paper", PAPER), sweeps[name], SeedMean("R_init", scale="log2"),
+        IMAGE_ORDER_ONE) for name, _ in s.nets]
+    falls = SeedMean("R", baseline="R_init", scale="log2")
+    claims += [Claim(
+        f"stability_fmnist_r_falls_{name}",
+        f"training {name} ({sweeps[name].base.architecture}) lowers R_f: log2(R_f trained / R_f init) < 0 ({data})",
+        Constant(0.0, "log2 ratio < 0", "paper", PAPER), sweeps[name], falls, SIGN_TOLERANCE, relation="less")
+        for name in conv_names]
+    claims.append(Claim(
+        "stability_fmnist_r_falls_more_conv_than_fc",
+        f"training lowers R_f more for the convolutional nets ({', '.join(conv_names)}) than for the fully connected "
+        f"ones ({', '.join(fc_names)}): mean log2(R_f / R_f init) of the former minus the latter's < 0 ({data})",
+        Constant(0.0, "difference < 0", "paper", PAPER), SweepUnion(tuple(sweeps.values())),
+        MeanDifference(falls, "family", "convolutional", "fully connected"), SIGN_TOLERANCE, relation="less"))
+    union = SweepUnion(tuple(sweeps.values()))
+    claims.append(Claim(
+        "stability_fmnist_error_vs_sqrt_r",
+        f"test error against R_f across the {len(s.nets)} trained networks ({data}): eps ~ R_f^(1/2)",
+        ScalingExponent.of("error_vs_relative_stability", "R_f"), union,
+        PowerLawFit(x="R", y="test_error", group="label", exponent="growth", n_boot=n_boot), IMAGE_SQRT_LAW))
+    claims.append(Claim(
+        "stability_fmnist_r_beats_d",
+        f"across the {len(s.nets)} trained networks the test error follows R_f more closely than D_f alone: "
+        f"Spearman rho(R_f, error) - rho(D_f, error) > 0 ({data})",
+        Constant(0.0, "difference of rank correlations > 0", "paper", PAPER), union,
+        RankCorrelation(x="R", y="test_error", group="label", against="D", n_boot=n_boot),
+        Tolerance(0.0, "a sign: the whole interval must lie above 0", max_interval=2.0), relation="greater"))
     return claims
 
 
@@ -228,13 +355,27 @@ class RelativeStability(Study):
 
     def build(self, sizes: Scale) -> list[Claim]:
         assert isinstance(sizes, StabilityScale)
-        return generator_claims(sizes) + network_claims(sizes)
+        images = sizes.images if sizes.images is not None and sizes.images.data.missing() is None else None
+        return (generator_claims(sizes) + network_claims(sizes)
+                + (image_claims(images, sizes.n_boot) if images is not None else []))
+
+    def skipped(self, scale: str) -> list[tuple[str, str]]:
+        """The real-image claims, where the images are not on this machine, with the line saying how to get them."""
+        images = self.sizes(scale).images
+        why = images.data.missing() if images is not None else None
+        return [(name, why) for name in image_claim_names(images)] if why else []
 
     def figures(self, claims: Mapping[str, Claim]) -> list[Figure]:
         deltas = pick(claims, *(f"diffeo_delta_at_t_min_c{c}" for c in CUTOFFS))
         (invertible,) = pick(claims, "diffeo_half_invertible_above_t_max_c3")
         (law,) = pick(claims, "stability_error_vs_sqrt_r")
-        return stability_figures.figures(deltas, invertible, law)
+        out = stability_figures.figures(deltas, invertible, law)
+        if "stability_fmnist_error_vs_sqrt_r" in claims:
+            (images,) = pick(claims, "stability_fmnist_error_vs_sqrt_r")
+            out.append(stability_figures.r_f_figure("stability_fmnist_r_f", images,
+                                                    "Fashion-MNIST: R_f at initialisation and after training per "
+                                                    "network, and test error against R_f"))
+        return out
 
 
 STUDY = register(RelativeStability())

@@ -118,6 +118,11 @@ def draw_stability(records: Records, path: Path, claim: Claim) -> None:
     save(fig, path)
 
 
+def r_f_figure(name: str, law: Claim, caption: str) -> Figure:
+    """R_f per network (initialisation and after training) and the test error against R_f, from `law`'s runs."""
+    return Figure(name, caption, (law,), lambda records, path: draw_stability(records, path, law))
+
+
 def figures(deltas: Sequence[Claim], invertible: Claim, law: Claim) -> list[Figure]:
     """The deformation grid (with the displacement claims), invertibility, and R_f / error figures."""
     return [
