@@ -214,7 +214,7 @@ class Ratio:
     """``numerator(params_num) / denominator(params_den)`` of two registry predictions (log_base: its logarithm).
 
     Each side takes the parameters it knows from its own tuple. Provenance is
-    the weaker of the two tags (open < derived < code < paper).
+    the weaker of the two tags (open < derived < code < paper < exact).
     """
 
     numerator: ClosedForm
@@ -253,7 +253,7 @@ class Ratio:
 
     @property
     def provenance(self) -> str:
-        order = ("open", "derived", "code", "paper")
+        order = ("open", "derived", "code", "paper", "exact")
         return min(self.numerator.provenance, self.denominator.provenance, key=order.index)
 
     @property

@@ -32,6 +32,7 @@ class Provenance(str, enum.Enum):
     CODE = "code"  # how the authors' public code does it
     DERIVED = "derived"  # follows from the paper's mechanism by a scaling argument
     OPEN = "open"  # not known: the package does not predict it
+    EXACT = "exact"  # computed exactly from the model's own definition (a finite sum, no approximation)
 
 
 class Relation(str, enum.Enum):

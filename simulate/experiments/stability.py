@@ -33,7 +33,7 @@ from ..observables.relative_stability import derived_seed, stability_terms
 from ..observables.sensitivity import STATISTICS
 from ..runs.checks import check_choice, check_float, check_instance, check_int, require
 from ..runs.device import check_device, spec_device
-from ..runs.spec import Spec
+from ..runs.spec import KEY_OMITS_DEFAULT, Spec
 
 __all__ = ["DiffeoDisplacementSpec", "DiffeoInvertibilitySpec", "RelativeStabilitySpec", "STABILITY_TRAIN"]
 
@@ -53,19 +53,22 @@ _SPLIT_STREAM, _MEASURE_STREAM = 3, 2
 
 @dataclass(frozen=True)
 class _GeneratorSpec(Spec):
-    """Fields of the generator specs: image side `n`, cut-off `c`, temperature `T`, fields per run `n_fields`."""
+    """Fields of the generator specs: image side `n`, cut-off `c`, temperature `T`, fields per run `n_fields`,
+    which modes are kept: `cutoff` (``"paper"``, the default, or ``"authors"``; see :class:`MaxEntropyDiffeo`;
+    left out of run keys at its default)."""
 
     n: int
     c: float
     T: float
     n_fields: int = 64
+    cutoff: str = field(default="paper", metadata={KEY_OMITS_DEFAULT: True})
 
     def __post_init__(self) -> None:
         check_int(self.n_fields, "n_fields", 1)
-        self.diffeo()  # validates n, c, T
+        self.diffeo()  # validates n, c, T, cutoff
 
     def diffeo(self) -> MaxEntropyDiffeo:
-        return MaxEntropyDiffeo(n=self.n, T=self.T, c=self.c, allow_non_diffeo=True)
+        return MaxEntropyDiffeo(n=self.n, T=self.T, c=self.c, allow_non_diffeo=True, cutoff=self.cutoff)
 
     def _common(self) -> dict[str, Any]:
         d = self.diffeo()

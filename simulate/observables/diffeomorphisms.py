@@ -14,11 +14,14 @@ normalised Gaussian kernel of width sigma = 0.4715 pixel, which blurs even
 the identity: :meth:`MaxEntropyDiffeo.reference` gives the clean image under
 the same interpolation, the reference that deformed images are compared with).
 
-**Mode cut-off.** This module keeps the paper's modes ``i^2 + j^2 <= c^2``
-(i, j >= 1). The authors' code keeps ``sqrt(i^2 + j^2) < c + 1/2``, slightly
-more modes (at c = 3 also (1, 3) and (3, 1)), hence a slightly larger rms
-displacement at a given T. With the paper's cut-off a c below sqrt(2) keeps
-no mode at all, so c >= sqrt(2) is required.
+**Mode cut-off** (``cutoff``). By default (``"paper"``) this module keeps the
+paper's modes ``i^2 + j^2 <= c^2`` (i, j >= 1): 4, 15, 162 modes at c = 3, 5,
+15. ``cutoff="authors"`` keeps those of the authors' code,
+``sqrt(i^2 + j^2) < c + 1/2``: slightly more modes (6, 19, 172; at c = 3 also
+(1, 3) and (3, 1)), hence a larger rms displacement at a given T and more
+folded maps at T_max. With the paper's cut-off a c below sqrt(2) keeps no
+mode at all, so c >= sqrt(2) is required; the authors' needs c > sqrt(2) - 1/2
+(and c > 1 for the temperatures, which take ln c).
 
 **Temperatures** [code]: the typical displacement is delta = (n/2) sqrt(pi T ln c)
 pixels (a large-c estimate of the rms displacement over the image), and the
@@ -35,7 +38,8 @@ the square when its determinant is positive everywhere (d vanishes on the
 border, so S maps the square onto itself).
 
 Randomness: the coefficients of a batch of B fields are drawn as one
-``torch.randn([B, 2, K, K])`` (K = floor(c), component 0 = dx, 1 = dy, then
+``torch.randn([B, 2, K, K])`` (K the largest kept mode index, :attr:`MaxEntropyDiffeo.max_mode`:
+floor(c) with the paper's cut-off; component 0 = dx, 1 = dy, then
 mode i of u, mode j of v) on the CPU in float64 from
 ``torch.Generator().manual_seed(seed)``, then moved: a seed gives the same
 fields on every device and dtype, and field b does not depend on B.
@@ -43,7 +47,7 @@ fields on every device and dtype, and field b does not depend on B.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import torch
@@ -51,23 +55,44 @@ import torch
 from ..runs.checks import (check_bool, check_choice, check_dtype, check_float, check_int, check_memory, check_seed,
                            check_size, require, show)
 from ..runs.device import resolve_device
+from ..runs.spec import KEY_OMITS_DEFAULT
 
 __all__ = [
     "MaxEntropyDiffeo", "rms_displacement", "typical_displacement", "temperature_bounds", "temperature_for_displacement",
-    "INTERPOLATIONS", "GAUSSIAN_SIGMA",
+    "INTERPOLATIONS", "GAUSSIAN_SIGMA", "CUTOFFS", "kept_modes",
 ]
 
 INTERPOLATIONS = ("bilinear", "gaussian")
 GAUSSIAN_SIGMA = 0.4715
 """Width (pixels) of the Gaussian interpolation kernel of the authors' code."""
 
+CUTOFFS = ("paper", "authors")
+"""Mode cut-offs: the paper's ``i^2 + j^2 <= c^2`` (default) and the authors' code's ``sqrt(i^2 + j^2) < c + 1/2``."""
+
 _GAUSSIAN_CHUNK = 64  # images per chunk of the Gaussian interpolation (memory ~ chunk * C * n^3)
 
 
-def _check_c(c: float) -> float:
+def _kept(i: int, j: int, c: float, cutoff: str) -> bool:
+    r2 = i * i + j * j
+    if cutoff == "paper":
+        return r2 <= c * c + 1e-9
+    return math.sqrt(r2) < c + 0.5 - 1e-12
+
+
+def kept_modes(c: float, cutoff: str = "paper") -> tuple[tuple[int, int], ...]:
+    """The kept modes (i, j), i, j >= 1, in lexicographic order: ``i^2 + j^2 <= c^2`` (``cutoff="paper"``)
+    or ``sqrt(i^2 + j^2) < c + 1/2`` (``"authors"``)."""
+    cutoff = check_choice(cutoff, "cutoff", CUTOFFS)
+    c = _check_c(c, cutoff)
+    top = int(math.floor(c + 0.5)) + 1
+    return tuple((i, j) for i in range(1, top + 1) for j in range(1, top + 1) if _kept(i, j, c, cutoff))
+
+
+def _check_c(c: float, cutoff: str = "paper") -> float:
     c = check_float(c, "c", 1.0, low_open=True)
-    require(c * c >= 2.0, f"c={c!r} keeps no mode under the cut-off i^2 + j^2 <= c^2 (i, j >= 1): use c >= sqrt(2)")
-    return c
+    if cutoff == "paper":
+        require(c * c >= 2.0, f"c={c!r} keeps no mode under the cut-off i^2 + j^2 <= c^2 (i, j >= 1): use c >= sqrt(2)")
+    return c  # the authors' cut-off keeps (1, 1) for every c > sqrt(2) - 1/2, so for every c > 1
 
 
 def typical_displacement(n: int, T: float, c: float) -> float:
@@ -121,10 +146,12 @@ class MaxEntropyDiffeo:
     ----------
     n : image side in pixels (>= 2).
     T : temperature (> 0); must not exceed T_max = 4 / (pi^3 c^2 ln c) unless `allow_non_diffeo`.
-    c : high-frequency cut-off (>= sqrt(2)); modes i^2 + j^2 <= c^2 are kept (the paper's rule).
+    c : high-frequency cut-off (> 1; >= sqrt(2) with the paper's cut-off).
     interpolation : ``"bilinear"`` (default) or ``"gaussian"`` (sigma = 0.4715 pixel; the clean image
         is interpolated too, :meth:`reference`).
     allow_non_diffeo : allow T > T_max (maps that may fold; needed to measure the bound itself).
+    cutoff : which modes are kept: ``"paper"`` (default, i^2 + j^2 <= c^2) or ``"authors"``
+        (sqrt(i^2 + j^2) < c + 1/2, the authors' code), :data:`CUTOFFS`.
 
     Example
     -------
@@ -138,11 +165,13 @@ class MaxEntropyDiffeo:
     c: float
     interpolation: str = "bilinear"
     allow_non_diffeo: bool = False
+    cutoff: str = field(default="paper", metadata={KEY_OMITS_DEFAULT: True})
 
     def __post_init__(self) -> None:
         check_size(self.n, "n", 2)
         check_float(self.T, "T", 0.0, low_open=True)
-        _check_c(self.c)
+        check_choice(self.cutoff, "cutoff", CUTOFFS)
+        _check_c(self.c, self.cutoff)
         check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
         check_bool(self.allow_non_diffeo, "allow_non_diffeo")
         t_max = self.t_max
@@ -171,14 +200,25 @@ class MaxEntropyDiffeo:
 
     @property
     def max_mode(self) -> int:
-        """K = floor(c): the largest mode index along one axis."""
-        return int(math.floor(self.c + 1e-12))
+        """K, the largest kept mode index along one axis: floor(c) with the paper's cut-off, the largest i
+        with sqrt(i^2 + 1) < c + 1/2 with the authors'."""
+        if self.cutoff == "paper":
+            return int(math.floor(self.c + 1e-12))
+        return max(i for i, _ in kept_modes(self.c, self.cutoff))
+
+    def modes(self) -> tuple[tuple[int, int], ...]:
+        """The kept modes (i, j), i, j >= 1 (:func:`kept_modes`)."""
+        return kept_modes(self.c, self.cutoff)
 
     def mode_weights(self) -> torch.Tensor:
-        """[K, K] float64: 1 / sqrt(i^2 + j^2) for the kept modes (i^2 + j^2 <= c^2), 0 elsewhere; entry [i-1, j-1]."""
+        """[K, K] float64: 1 / sqrt(i^2 + j^2) for the kept modes, 0 elsewhere; entry [i-1, j-1]."""
         k = torch.arange(1, self.max_mode + 1, dtype=torch.float64)
         r2 = k[:, None] ** 2 + k[None, :] ** 2
-        return torch.where(r2 <= self.c**2 + 1e-9, r2.rsqrt(), torch.zeros_like(r2))
+        if self.cutoff == "paper":
+            keep = r2 <= self.c**2 + 1e-9
+        else:
+            keep = r2.sqrt() < self.c + 0.5 - 1e-12
+        return torch.where(keep, r2.rsqrt(), torch.zeros_like(r2))
 
     def coefficients(self, seed: int, batch: int) -> torch.Tensor:
         """Amplitudes in pixels, [batch, 2, K, K] float64 on the CPU: ``n sqrt(T) C_ij`` (0 for dropped modes).

@@ -218,3 +218,53 @@ def test_bad_parameters_and_images_raise_clear_errors():
         d(torch.zeros(2, 16, 16), -1)
     with pytest.raises(ValueError, match=r"fields must have shape \[2, 2, 16, 16\]"):
         d.warp(torch.zeros(2, 16, 16), torch.zeros(3, 2, 16, 16))
+
+
+# -- the cut-off switch ------------------------------------------------------------------------------------------
+
+def _enumerated(c, cutoff):
+    keep = (lambda i, j: i * i + j * j <= c * c) if cutoff == "paper" else (lambda i, j: math.sqrt(i * i + j * j) < c + 0.5)
+    return {(i, j) for i in range(1, 40) for j in range(1, 40) if keep(i, j)}
+
+
+@pytest.mark.parametrize("cutoff,counts", [("paper", (4, 15, 162)), ("authors", (6, 19, 172))])
+def test_cutoffs_keep_4_15_162_and_6_19_172_modes(cutoff, counts):
+    for c, count in zip((3, 5, 15), counts):
+        d = MaxEntropyDiffeo(32, 1e-5, c, cutoff=cutoff)
+        w = d.mode_weights()
+        kept = {(i + 1, j + 1) for i, j in zip(*np.nonzero(w.numpy()))}
+        assert kept == _enumerated(c, cutoff) and len(kept) == count
+        assert set(d.modes()) == kept
+        for i, j in kept:
+            assert float(w[i - 1, j - 1]) == pytest.approx(1 / math.sqrt(i * i + j * j), rel=1e-15)
+
+
+def test_paper_cutoff_is_the_default_and_leaves_keys_and_draws_unchanged():
+    from scalingcheck.simulate.experiments.stability import DiffeoDisplacementSpec, DiffeoInvertibilitySpec
+    from scalingcheck.simulate.runs.spec import to_dict
+
+    d = MaxEntropyDiffeo(16, 1e-3, 3)
+    assert d.cutoff == "paper" and d.max_mode == 3
+    # the fields before the switch: the same draws, the sine series of the paper's modes
+    ref = raw_fields_numpy(16, 1e-3, 3, 5, 2, [0.2, 0.7], [0.4, 0.5])
+    np.testing.assert_allclose(d.displacement_at(5, 2, [0.2, 0.7], [0.4, 0.5]).numpy(), ref, atol=1e-13)
+    for spec in (DiffeoDisplacementSpec(n=16, c=3, T=1e-3), DiffeoInvertibilitySpec(n=16, c=3, T=1e-3)):
+        assert "cutoff" not in to_dict(spec)  # run keys of the default are those of before the switch
+        authors = type(spec)(n=16, c=3, T=1e-3, cutoff="authors")
+        assert to_dict(authors)["cutoff"] == "authors" and authors.key(0) != spec.key(0)
+        assert authors.diffeo().cutoff == "authors"
+
+
+def test_authors_cutoff_adds_modes_1_3_and_3_1_at_c_3():
+    d = MaxEntropyDiffeo(16, 1e-3, 3, cutoff="authors")
+    assert d.max_mode == 3 and {(1, 3), (3, 1)} <= set(d.modes())
+    assert MaxEntropyDiffeo(16, 1e-3, 3.7, cutoff="authors").max_mode == 4  # sqrt(4^2 + 1) = 4.12 < 4.2
+    assert MaxEntropyDiffeo(16, 1e-3, 3.6, cutoff="authors").max_mode == 3  # 4.12 > 4.1
+    assert MaxEntropyDiffeo(16, 1e-3, 1.2, cutoff="authors").modes() == ((1, 1),)  # c < sqrt(2) keeps (1, 1)
+
+
+def test_bad_cutoff_names_the_allowed_values():
+    with pytest.raises(ValueError, match="cutoff='wide'; allowed: paper, authors"):
+        MaxEntropyDiffeo(16, 1e-3, 3, cutoff="wide")
+    with pytest.raises(ValueError, match="keeps no mode"):
+        MaxEntropyDiffeo(16, 1e-3, 1.2)

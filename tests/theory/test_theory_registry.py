@@ -43,6 +43,9 @@ EXPECTED_TAGS = {
     "diffeo_t_min": "code",
     "diffeo_t_max": "code",
     "error_vs_relative_stability": "paper",
+    "diffeo_rms_exact": "exact",
+    "diffeo_rms_exact_authors": "exact",
+    "diffeo_rms_exact_centre": "exact",
     # section 6
     "alpha_star": "paper",
     "init_fluctuations": "paper",
