@@ -5,19 +5,29 @@ Commands
 ``scalingcheck predict``                       list the registry's predictions
 ``scalingcheck predict NAME k=v ...``          evaluate one, print formula and provenance
 ``scalingcheck list``                          list suites and their claims
+``scalingcheck list --suite toy``              one suite's claims, with their estimated time
 ``scalingcheck run --suite quick``             run claims, print the table, write the report
+``scalingcheck run --claim 'svc_*'``           only the claims whose names match (a glob pattern)
+``scalingcheck run --format pdf``              plots and figures as PDF (png, pdf or svg)
 ``scalingcheck report --suite quick``          rebuild the report from the store, computing nothing
+``scalingcheck --version``                     the installed version
 ``scalingcheck run my_claims.py --baseline B`` run a user's claims file, exit 1 on a change against baseline B
 ``scalingcheck baseline accept``               the last run's results.json becomes the baseline
+``scalingcheck reproduce 2307.02129``          run one paper's claims and figures, write OUT/reproduce.md
+``scalingcheck reproduce --list``              list the papers, their titles and claims per scale
 
 Exit codes (one meaning each, for CI):
 
-* 0: every claim was judged, the report was written, and no claim disagrees;
+* 0: every claim was judged, the report was written, and no claim disagrees; for
+  the built-in suite ``toy`` (a check of the machinery at toy sizes, where a
+  verdict means little), every claim was judged and nothing crashed, whatever
+  the verdicts, unless ``--strict`` or ``--baseline`` is given;
 * 1: a claim disagrees (or, with ``--strict``, is inconclusive); with
   ``--baseline``: a claim changed against the baseline (a regression);
 * 2: bad input (an unknown name, a malformed parameter, option, claims file,
-  spec or baseline, an output path that would overwrite the store);
-  nothing was computed;
+  spec or baseline, an output path that would overwrite the store, a
+  ``report`` into a folder holding the report of other claims without
+  ``--force``); nothing was computed;
 * 3: the run could not be completed (the store is unusable or is not a
   scalingcheck store, a disk is full or read-only, runs failed or their
   workers were lost, a claim could not be judged, or the store holds none of
@@ -33,11 +43,18 @@ report is written and the exit code is the run's.
 Every failure prints one line saying what happened and what to do; for code
 3 the full traceback goes to ``OUT/scalingcheck.log`` (``--debug`` prints it
 on the terminal as well).
+
+Progress: on a terminal a progress bar; elsewhere (a CI log) a line on standard
+error at most every 30 s and as each claim is judged (runs done of all, claims
+judged, time elapsed, estimated time left); a summary line at the end either way
+(``--no-progress``: none of them).
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
+import fnmatch
 import os
 import sqlite3
 import sys
@@ -58,6 +75,10 @@ LOG_NAME = "scalingcheck.log"
 
 EXIT_OK, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 """The exit codes (see the module docstring)."""
+MACHINERY_SUITE = "toy"
+"""The built-in suite that checks the machinery: it exits 0 whatever the verdicts (see the module docstring)."""
+FORMATS = ("png", "pdf", "svg")
+"""The plot formats of ``--format`` (:data:`.figures.FORMATS`)."""
 
 
 class UsageError(BadInput):
@@ -186,9 +207,62 @@ def _source(args: argparse.Namespace):
 
 
 def _claims(args: argparse.Namespace):
+    """The claims chosen by --suite, --study and --claim (exact names or glob patterns, e.g. ``'svc_*'``)."""
     from .suites import select_claims
 
-    return select_claims(args.suite, _source(args), args.study or (), args.claim or ())
+    patterns = args.claim or ()
+    if not patterns:
+        return select_claims(args.suite, _source(args), args.study or (), ())
+    return select_claims(args.suite, _source(args), args.study or (), _match_claims(args, patterns))
+
+
+def _is_pattern(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def _close_names(pattern: str, names: Sequence[str], n: int = 3) -> list[str]:
+    """The `n` names closest to `pattern` (its wildcards left out), compared whole and by their beginning."""
+    stem = "".join(c for c in pattern if c not in "*?[]")
+    if not stem:
+        return []
+    scored = []
+    for name in names:
+        whole = difflib.SequenceMatcher(None, stem, name).ratio()
+        start = difflib.SequenceMatcher(None, stem, name[:len(stem)]).ratio()
+        inside = 1.0 if stem in name else 0.0
+        score = max(whole, start, inside)
+        if score >= 0.6:
+            scored.append((-score, name))
+    return [name for _, name in sorted(scored)[:n]]
+
+
+def _match_claims(args: argparse.Namespace, patterns: Sequence[str]) -> list[str]:
+    """The claim names that --claim's `patterns` name (an exact name, or an fnmatch pattern), in the suite's
+    order; :class:`UsageError` naming the close matches for a pattern that names none."""
+    from .suites import select_claims, skipped_claims
+
+    loaded = _source(args)
+    names = [c.name for c in select_claims(args.suite, loaded, args.study or (), ())]
+    skipped = dict(skipped_claims(args.suite, None if loaded is None else list(loaded.studies)))
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for pattern in patterns:
+        found = fnmatch.filter(names, pattern) if _is_pattern(pattern) else [pattern] if pattern in names else []
+        if not found:
+            gone = fnmatch.filter(skipped, pattern) if _is_pattern(pattern) else [pattern] if pattern in skipped else []
+            if gone:
+                raise UsageError(f"claim {gone[0]} cannot run on this machine: {skipped[gone[0]]}")
+            unknown.append(pattern)
+        chosen.update(found)
+    if unknown:
+        close: list[str] = []
+        for pattern in unknown:
+            close += [n for n in _close_names(pattern, names) if n not in close]
+        where = f"suite {args.suite!r}" + (f" of {loaded.source}" if loaded is not None else "")
+        hint = f"; close matches: {', '.join(close[:5])}" if close else ""
+        raise UsageError(f"unknown claim(s) {', '.join(unknown)} in {where}{hint} (--claim takes a name or a "
+                         f"pattern such as 'svc_*'; `scalingcheck list --suite {args.suite}` lists the claims)")
+    return [n for n in names if n in chosen]
 
 
 def _out_folder(args: argparse.Namespace) -> Path:
@@ -228,6 +302,10 @@ def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
     store = Path(args.store) if args.store else out / "store.sqlite"
     if not compute and not store.exists():
         raise UsageError(f"no results store at {store}; run `scalingcheck run --suite {args.suite}` first or pass --store")
+    if not compute and not args.force:
+        from .outputs import check_same_claims
+
+        check_same_claims(out, args.suite, None if loaded is None else loaded.source)
     print(f"suite {args.suite!r}: {len(claims)} claims; store {store}", file=sys.stderr)
     studies = None if loaded is None else list(loaded.studies)
     skipped = [] if args.claim else [(name, why) for name, why in skipped_claims(args.suite, studies)
@@ -242,7 +320,7 @@ def _run(args: argparse.Namespace, compute: bool, executor=None) -> int:
             figures=figures_of(args.suite, claims), baseline=args.baseline,
             baseline_tolerance=args.baseline_tolerance,
             selected={c.name for c in claims} if (args.claim or args.study) else None,
-            report=args.out, plots=not args.no_plots, skipped=skipped)
+            report=args.out, plots=not args.no_plots, skipped=skipped, format=args.format)
     return _conclude(result, args)
 
 
@@ -271,7 +349,7 @@ def _conclude(result, args: argparse.Namespace) -> int:
         from .plots import plottable
 
         names = {p.name for p in result.written}
-        missing = [o.claim for o in result.outcomes if plottable(o) and f"{o.claim}.png" not in names]
+        missing = [o.claim for o in result.outcomes if plottable(o) and f"{o.claim}.{args.format}" not in names]
         if missing:
             print(f"scalingcheck: note: {len(missing)} claim plot(s) could not be drawn ({', '.join(missing[:3])}"
                   f"{', ...' if len(missing) > 3 else ''}); report.md says why", file=sys.stderr)
@@ -281,7 +359,20 @@ def _conclude(result, args: argparse.Namespace) -> int:
         if more:
             first += f" (and {more} more problem{'s' if more > 1 else ''}: see report.md)"
         raise IncompleteError(first, result.details)
-    return result.exit_code(strict=args.strict)
+    machinery = _machinery_check(args)
+    if machinery:
+        bad = sum(o.verdict.value != "agree" for o in result.outcomes)
+        print(f"scalingcheck: note: suite {MACHINERY_SUITE!r} checks the machinery, not the science: exit 0 when every "
+              f"claim is judged, whatever the verdicts ({bad} of {len(result.outcomes)} claims do not agree at toy "
+              "sizes); pass --strict to exit 1 on them", file=sys.stderr)
+    return result.exit_code(strict=args.strict, machinery_check=machinery)
+
+
+def _machinery_check(args: argparse.Namespace) -> bool:
+    """Whether this is a run of the built-in toy suite judged as a check of the machinery (no --strict, no
+    --baseline, no claims file of the user's)."""
+    return (args.suite == MACHINERY_SUITE and _source(args) is None and not args.strict
+            and args.baseline is None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -330,9 +421,36 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from .suites import listing
 
+    if args.suite is not None:
+        for line in suite_listing(args.suite, _source(args)):
+            say(line)
+        return 0
     for line in listing(_source(args)):
         say(line)
     return 0
+
+
+def suite_listing(suite: str, loaded=None) -> list[str]:
+    """The lines of ``scalingcheck list --suite NAME``: the suite's claims (the built-in studies', or those of
+    `loaded`, a claims file's), each with its distinct runs and its estimated time on one CPU thread (the
+    specs' cost model, :func:`.progress.claim_estimates`), and the total (a run that several claims share
+    counted once)."""
+    from .progress import claim_estimates, duration_text
+    from .suites import select_claims, skipped_claims
+
+    claims = select_claims(suite, loaded)
+    rows, distinct, total = claim_estimates(claims)
+    width = max(len(c.name) for c in claims)
+    where = "" if loaded is None else f" (from {loaded.source})"
+    lines = [f"suite {suite}{where}: {len(claims)} claims, {distinct} distinct runs, about {duration_text(total)} "
+             "on one core (estimates from the specs' cost model)"]
+    lines += [f"  {c.name:<{width}} {n:>5} runs  ~{duration_text(sec):>9}  [{c.study}] {c.statement}"
+              for c, n, sec in rows]
+    for name, why in skipped_claims(suite, None if loaded is None else list(loaded.studies)):
+        lines.append(f"  {name:<{width}}   not run on this machine: {why}")
+    lines.append(f"total: {len(claims)} claims, {distinct} distinct runs, about {duration_text(total)} on one core; "
+                 f"divide by --workers for a run in parallel")
+    return lines
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -347,11 +465,45 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """``reproduce ARXIV_ID``: a paper's claims and figures at --scale, and OUT/reproduce.md beside the results the
+    paper states (:func:`.reproduce.reproduce`); with --list or no id, the papers."""
+    from .reproduce import get_paper, paper_claims, paper_listing, reproduce
+
+    if args.list or not args.arxiv_id:
+        for line in paper_listing():
+            say(line)
+        return EXIT_OK
+    if args.workers is not None and not 1 <= args.workers <= _cores():
+        raise UsageError(f"--workers={args.workers} must be between 1 and {_cores()} (the cores available here)")
+    paper = get_paper(args.arxiv_id)
+    claims, _ = paper_claims(paper, args.scale)
+    _use_device(None, compute=not args.dry_run)
+    out = _out_folder(args)
+    print(f"reproducing arXiv:{paper.arxiv} at scale {args.scale!r}: {len(claims)} claims"
+          + ("" if args.dry_run else f"; store {args.store or out / 'store.sqlite'}"), file=sys.stderr)
+    with _computing():
+        done = reproduce(paper.arxiv, args.scale, out, store=args.store, workers=args.workers,
+                         progress=False if args.no_progress else None, plots=not args.no_plots, dry_run=args.dry_run)
+    if done.result is None:
+        say(f"dry run: page written to {done.page} ({len(done.claims)} claims, not run)")
+        return EXIT_OK
+    say(f"reproduction page written to {done.page}")
+    args.suite = args.scale  # the exit code follows the rules of a run of this suite
+    return _conclude(done.result, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .provenance import package_version
+
     parser = argparse.ArgumentParser(
         prog="scalingcheck", description="Check scaling laws of deep-learning theory against simulation.",
-        epilog="exit codes: 0 no claim disagrees; 1 a claim disagrees; 2 bad input; 3 the run could not be "
-               "completed (the traceback goes to OUT/scalingcheck.log); 130 interrupted")
+        epilog="exit codes: 0 no claim disagrees (for the built-in suite 'toy', a check of the machinery: every "
+               "claim judged and nothing crashed, whatever the verdicts, unless --strict or --baseline); 1 a claim "
+               "disagrees; 2 bad input; 3 the run could not be completed (the traceback goes to "
+               "OUT/scalingcheck.log); 130 interrupted")
+    parser.add_argument("--version", action="version", version=f"scalingcheck {package_version()}",
+                        help="print the installed version and exit")
     parser.add_argument("--debug", action="store_true", help="print the full traceback of a failure")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -368,6 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", parents=[common], help="list suites and their claims (or a claims file's)")
     p.add_argument("claims_file", nargs="?", help="a claims file (.py) to list instead of the built-in studies")
     p.add_argument("-m", dest="module", help="a claims module to list")
+    p.add_argument("--suite", default=None, help="list only this suite's claims, each with its estimated time on "
+                   "one core (from the specs' cost model), and the total")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("baseline", parents=[common], help="baseline accept: the last run's results become the baseline")
@@ -378,11 +532,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept a run that did not complete (failed runs, claims not measured or not judged)")
     p.set_defaults(func=cmd_baseline)
 
+    p = sub.add_parser("reproduce", parents=[common], help="run one paper's claims and figures and write "
+                       "OUT/reproduce.md beside the results it states (--list: the papers)")
+    p.add_argument("arxiv_id", nargs="?", help="the paper's arXiv id, e.g. 2307.02129 (omit, or --list, to list them)")
+    p.add_argument("--list", action="store_true", help="list the papers, their titles and their claims per scale")
+    p.add_argument("--scale", default="quick", help="toy, quick or full (the suites' names); default: quick")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    p.add_argument("--store", help="results store file (default: OUT/store.sqlite)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; 1 = in-process)")
+    p.add_argument("--strict", action="store_true", help="exit 1 on inconclusive claims too")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots and figures")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true", help="compute nothing: write the page with every claim 'not run'")
+    p.set_defaults(func=cmd_reproduce, baseline=None, format="png")
+
     for name, func, help_ in (
         ("run", cmd_run, "run a suite's claims (skipping runs already in the store) and write the report"),
         ("report", cmd_report, "rebuild the report from the store without computing"),
     ):
-        p = sub.add_parser(name, parents=[common], help=help_)
+        p = sub.add_parser(name, parents=[common], help=help_, epilog=(
+            "exit codes: 0 no claim disagrees; 1 a claim disagrees (with --strict, or is inconclusive); with "
+            "--baseline, 1 on a regression against it; 2 bad input; 3 the run could not be completed; 130 "
+            "interrupted. The built-in suite 'toy' checks the machinery at toy sizes: it exits 0 when every claim "
+            "was judged and nothing crashed, whatever the verdicts (a note says how many do not agree), unless "
+            "--strict or --baseline is given."))
         p.add_argument("claims_file", nargs="?", help="a claims file (.py) of your own, run instead of the built-in "
                        "studies (see examples/)")
         p.add_argument("-m", dest="module", help="a claims module of your own (as `python -m` names it)")
@@ -392,12 +565,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--baseline-tolerance", type=float, default=0.0,
                        help="a value may leave the baseline's interval by this much (default: 0)")
         p.add_argument("--study", action="append", help="only this study's claims (repeatable)")
-        p.add_argument("--claim", action="append", help="only this claim (repeatable)")
+        p.add_argument("--claim", action="append", help="only this claim: a name or a glob pattern such as 'svc_*' "
+                       "(quote it; repeatable)")
         p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
         p.add_argument("--store", help="results store file (default: OUT/store.sqlite)")
-        p.add_argument("--strict", action="store_true", help="exit 1 on inconclusive claims too")
-        p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        p.add_argument("--strict", action="store_true", help="exit 1 on inconclusive claims too (and, for the "
+                       "suite 'toy', on disagreeing ones)")
+        p.add_argument("--no-plots", action="store_true", help="skip the plots and figures")
+        p.add_argument("--format", choices=FORMATS, default="png",
+                       help="file format of the plots and figures: png (default), pdf or svg")
+        p.add_argument("--no-progress", action="store_true",
+                       help="no progress bar, progress lines (off a terminal) or summary line")
+        if name == "report":
+            p.add_argument("--force", action="store_true", help="replace a report in --out made from other claims "
+                           "(another suite or claims file); without it, that is refused (exit 2)")
         if name == "run":
             p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core; 1 = in-process)")
             p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default: 1)")

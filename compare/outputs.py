@@ -27,8 +27,8 @@ from typing import Iterable, Iterator
 
 from ..simulate.runs.errors import BadInput
 
-__all__ = ["REPORT_FILES", "MANIFEST", "LOG_NAME", "ReportFolder", "check_outputs", "report_names",
-           "write_atomic"]
+__all__ = ["REPORT_FILES", "MANIFEST", "LOG_NAME", "ReportFolder", "check_outputs", "check_same_claims",
+           "report_names", "write_atomic"]
 
 REPORT_FILES = ("report.md", "results.json", "results.csv", "results.tex")
 """The files every report writes (besides its plots and figures)."""
@@ -43,11 +43,12 @@ _STAGING = ".scalingcheck-staging-"
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,120}")
 
 
-def report_names(claims: Iterable[str], figures: Iterable[str], plots: bool = True) -> set[str]:
-    """The names of every file a report of these claims and figures may write into its folder."""
+def report_names(claims: Iterable[str], figures: Iterable[str], plots: bool = True, format: str = "png") -> set[str]:
+    """The names of every file a report of these claims and figures may write into its folder (plots and
+    figures as `format`)."""
     names = set(REPORT_FILES) | {MANIFEST, LOG_NAME}
     if plots:
-        names |= {f"{name}.png" for name in (*claims, *figures)}
+        names |= {f"{name}.{format}" for name in (*claims, *figures)}
     return names
 
 
@@ -78,6 +79,42 @@ def check_outputs(folder: str | os.PathLike[str], names: Iterable[str], store: s
                            f"over; {advice}")
         if _same(path.parent, folder) and path.name.startswith(_STAGING):
             raise BadInput(f"{what}={str(given)!r} is inside the report's staging area; name another file")
+
+
+def _origin(suite: str | None, claims_source: str | None) -> str:
+    return f"suite {suite!r} of " + (f"the claims file {claims_source}" if claims_source else "the built-in studies")
+
+
+def _same_source(a: str | None, b: str | None) -> bool:
+    """Whether two claims sources (a file's path as given, ``-m module``, or None) are the same."""
+    if a == b:
+        return True
+    if a is None or b is None or a.startswith("-m ") or b.startswith("-m "):
+        return False
+    return _same(Path(a), Path(b))
+
+
+def check_same_claims(folder: str | os.PathLike[str], suite: str | None, claims_source: str | None) -> None:
+    """Raise :class:`BadInput` if `folder` holds a report (its ``results.json``) made from another set of
+    claims than `suite` of `claims_source` (``None``: the built-in studies): another suite, another claims
+    file, or the built-in studies instead of a claims file or the other way round. A folder without a
+    report, or with one of the same claims (whichever of them were chosen), passes. ``scalingcheck report``
+    calls it unless ``--force`` is given, so that a report is never replaced by one of other claims."""
+    path = Path(folder) / "results.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"{path} cannot be read ({exc}); pass --force to replace it or choose another --out") from exc
+    prov = data.get("provenance") if isinstance(data, dict) else None
+    if not isinstance(prov, dict) or data.get("format") != "scalingcheck-results":
+        raise BadInput(f"{path} is not a scalingcheck results.json; pass --force to replace it or choose another "
+                       "--out")
+    theirs = (prov.get("suite"), prov.get("claims_source") or None)
+    if theirs[0] != suite or not _same_source(theirs[1], claims_source or None):
+        raise BadInput(f"--out {str(folder)!r} holds the report of {_origin(*theirs)}, not of "
+                       f"{_origin(suite, claims_source)}; pass --force to replace it or choose another --out")
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:

@@ -1,4 +1,4 @@
-"""PNG plots of claims (matplotlib, imported only when a plot is drawn).
+"""Plots of claims, as PNG, PDF or SVG (matplotlib, imported only when a plot is drawn).
 
 Each measurement type is drawn its own way (:func:`draw`, dispatched on the
 type): an :class:`Exponent` as its curve with the fitted and the predicted
@@ -8,6 +8,7 @@ slope, a :class:`Level` as its values with the mean and the prediction, a
 from __future__ import annotations
 
 import math
+import re
 from functools import singledispatch
 from pathlib import Path
 
@@ -15,9 +16,56 @@ import numpy as np
 
 from .claim import RELATION_SYMBOLS, Outcome
 from .estimators.measurement import Crossing, Exponent, Level, Measurement
-from .figures import pyplot, save
+from .figures import check_format, pyplot, save
 
-__all__ = ["claim_plot", "draw", "plottable"]
+__all__ = ["claim_plot", "draw", "plottable", "mathtext", "window_text"]
+
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
+         "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
+         "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
+"""Symbol names that mathtext writes as Greek letters."""
+
+_GREEK_WORD = re.compile(r"(?<![\\A-Za-z0-9])(" + "|".join(GREEK) + r")(?:_([A-Za-z0-9]+))?(?![A-Za-z0-9])")
+_MATHRM_GREEK = re.compile(r"\\mathrm\{(" + "|".join(GREEK) + r")(?:\\?_([A-Za-z0-9]+))?\}")
+
+
+def mathtext(text: str) -> str:
+    """`text` with the Greek-letter symbol names written as Greek letters in matplotlib's mathtext:
+    ``beta`` -> ``$\\beta$``, ``beta_lazy`` -> ``$\\beta_{\\mathrm{lazy}}$``, ``delta_rms`` ->
+    ``$\\delta_{\\mathrm{rms}}$``; in LaTeX already (``$...$``), ``\\mathrm{beta}`` -> ``\\beta``.
+    Other words are left as they are (``test_error``, ``chance``, ``chi0``)."""
+    if "$" in text:
+        return _MATHRM_GREEK.sub(lambda m: "\\" + m.group(1) + (f"_{{\\mathrm{{{m.group(2)}}}}}" if m.group(2) else ""),
+                                 text)
+
+    def greek(m: re.Match) -> str:
+        sub = m.group(2)
+        return f"$\\{m.group(1)}" + (f"_{{\\mathrm{{{sub}}}}}" if sub and not sub.isdigit() else
+                                     f"_{{{sub}}}" if sub else "") + "$"
+
+    return _GREEK_WORD.sub(greek, text)
+
+
+def _g(value: float) -> str:
+    """A number at 3 significant digits, in ``g`` form (``0.00652``, ``64``, ``1.5e+04``, ``inf``)."""
+    return f"{value:.3g}"
+
+
+def window_text(window) -> str:
+    """A fit window compactly: ``all`` for (0, inf), ``[64, 256]``, ``[0.00652, 0.0522]``, ``[64, inf)``."""
+    if not window:
+        return "-"
+    low, high = (float(v) for v in window)
+    if low <= 0 and math.isinf(high):
+        return "all"
+    return f"[{_g(low)}, {_g(high)}{')' if math.isinf(high) else ']'}"
+
+
+def _symbol(outcome: Outcome) -> str:
+    """The predicted quantity's symbol in mathtext, from the prediction's text (``name(...): beta = ...``), or ``""``."""
+    head = outcome.predicted_text.partition(" = ")[0]
+    symbol = head.rpartition(": ")[2].strip()
+    return mathtext(symbol) if symbol and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", symbol) else ""
 
 
 @singledispatch
@@ -63,7 +111,9 @@ def _(m: Exponent, ax, outcome: Outcome) -> None:
             a0 = 0.5 * (axis(xs[0]) + axis(xs[-1]))
             y0 = math.exp(m.intercept + m.slope_of(m.value) * a0)
             pred = y0 * np.exp(m.slope_of(outcome.predicted) * (axis(xs) - a0))
-            ax.plot(xs, pred, "--", color="C3", label=f"predicted exponent {outcome.predicted:.3f} [{outcome.provenance}]")
+            symbol = _symbol(outcome)
+            ax.plot(xs, pred, "--", color="C3", label=f"predicted exponent {symbol + ' = ' if symbol else ''}"
+                    f"{outcome.predicted:.3f} [{outcome.provenance}]")
         ax.axvspan(x[inside].min(), x[inside].max(), color="C0", alpha=0.06, lw=0)
     curve = outcome.extra.get("predicted_curve")
     if curve:
@@ -93,19 +143,24 @@ def plottable(outcome: Outcome) -> bool:
     return outcome.measurement is not None and getattr(outcome.measurement, "curve", None) is not None
 
 
-def claim_plot(outcome: Outcome, path: str | Path) -> Path:
-    """One claim's plot (as its measurement type draws it), titled with the claim and its verdict."""
+def claim_plot(outcome: Outcome, path: str | Path, format: str | None = None) -> Path:
+    """One claim's plot (as its measurement type draws it), titled with the claim and its verdict, written to
+    `path` as `format` (png, pdf or svg; default: the suffix of `path`, else PNG). Log axes are labelled at
+    the decades, the legend kept off the data, Greek symbol names written as Greek letters (:func:`mathtext`)."""
+    fmt = check_format(format or Path(path).suffix or "png")
     plt = pyplot()
     m = outcome.measurement
     if not plottable(outcome):
         raise ValueError(f"claim {outcome.claim!r} has no measured curve to plot")
     fig, ax = plt.subplots(figsize=(5.2, 4.0), dpi=120)
     draw(m, ax, outcome)
-    ax.set_xlabel(m.x_name)
-    ax.set_ylabel(m.y_name)
+    ax.set_xlabel(mathtext(m.x_name))
+    ax.set_ylabel(mathtext(m.y_name))
     claimed = f"measured {RELATION_SYMBOLS.get(outcome.relation, '=')} predicted"
-    ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}", fontsize=9)
+    window = getattr(m, "window", None)
+    where = f", window {window_text(window)}" if window else ""
+    ax.set_title(f"{outcome.claim}\nclaim: {claimed} -> {outcome.verdict.value}{where}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     path = Path(path)
-    save(fig, path)
+    save(fig, path, format=fmt)
     return path

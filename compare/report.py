@@ -1,8 +1,9 @@
 """Reports: the agreement table in terminal, Markdown, LaTeX, CSV and JSON form.
 
 `write_report(outcomes, folder)` writes ``report.md``, ``results.json``
-(:mod:`.results`), ``results.csv``, ``results.tex`` and one PNG plot per
-claim, all put in place together (:class:`.outputs.ReportFolder`: no file
+(:mod:`.results`), ``results.csv`` (:func:`.results.outcomes_frame`: one row per
+claim, every number a float at full precision), ``results.tex`` and one plot
+per claim (PNG, PDF or SVG: `format`), all put in place together (:class:`.outputs.ReportFolder`: no file
 half-written, no file of an earlier report left beside them).
 """
 from __future__ import annotations
@@ -18,7 +19,9 @@ from ..theory.prediction import cite
 from .baseline import Comparison, change_table
 from .claim import RELATION_SYMBOLS, Outcome, Verdict
 from .outputs import REPORT_FILES, ReportFolder
-from .results import results_json, run_status
+from .figures import check_format
+from .plots import window_text
+from .results import outcomes_frame, results_json, run_status
 
 __all__ = ["table", "terminal_table", "markdown", "latex", "summary", "write_report", "exit_code"]
 
@@ -44,7 +47,7 @@ def table(outcomes: Sequence[Outcome]) -> pd.DataFrame:
                 "tol": f"{o.tolerance.absolute:g}",
                 "verdict": o.verdict.value,
                 "tag": o.provenance,
-                "window": f"{window[0]:g}-{window[1]:g}" if window else "-",
+                "window": window_text(window),
                 "seeds": m.n_seeds if m else 0,
                 "reason": o.reason,
             }
@@ -60,7 +63,7 @@ def terminal_table(outcomes: Sequence[Outcome]) -> str:
     return tabulate(df.drop(columns=["reason", "study"]), headers="keys", tablefmt="simple", showindex=False)
 
 
-def _claim_section(o: Outcome, plot: str | None = "") -> list[str]:
+def _claim_section(o: Outcome, plot: str | None = "", format: str = "png") -> list[str]:
     """`plot`: ``None`` when the claim's plot is in the report, a reason when it could not be drawn, ``""``
     when there is none (no plots asked for, or nothing to plot)."""
     lines = [f"### {o.claim}: {o.verdict.value}", "", o.statement, ""]
@@ -80,7 +83,7 @@ def _claim_section(o: Outcome, plot: str | None = "") -> list[str]:
     lines.append(f"- tolerance: {o.tolerance.absolute:g} ({o.tolerance.reason}); inconclusive if the interval is wider than {o.tolerance.max_interval:g}")
     lines.append(f"- verdict: {o.verdict.value}: {o.reason}")
     if plot is None:
-        lines.append(f"- plot: {o.claim}.png")
+        lines.append(f"- plot: {o.claim}.{format}")
     elif plot:
         lines.append(f"- plot: not drawn ({plot})")
     lines.append("")
@@ -95,10 +98,12 @@ def markdown(
     baseline: Comparison | None = None,
     plots: Mapping[str, str | None] | None = None,
     status: dict[str, Any] | None = None,
+    format: str = "png",
 ) -> str:
     """Markdown report: the run's status when incomplete, the table (and the changes against a `baseline`,
     see :func:`write_report`), then per study its claims (statement, method, tolerance) and its figures. `plots`: claim name -> ``None`` for a
-    plot in the report, or why it could not be drawn; a claim not in it gets no plot line."""
+    plot in the report, or why it could not be drawn; a claim not in it gets no plot line; `format`: the
+    plots' file format (their names in the text)."""
     from .studies import studies
 
     df = table(outcomes).drop(columns=["study"])
@@ -133,11 +138,11 @@ def markdown(
             lines += [f"Papers: {', '.join(cite(p) for p in study.papers)}", ""]
         for o in outcomes:
             if o.study == name:
-                lines += _claim_section(o, (plots or {}).get(o.claim, ""))
+                lines += _claim_section(o, (plots or {}).get(o.claim, ""), format)
     if figures or skipped:
         lines += ["## Figures", ""]
         lines += [f"- {Path(path).name}: {caption}" for path, caption in figures]
-        lines += [f"- {name}.png not drawn: {reason}" for name, reason in skipped]
+        lines += [f"- {name}.{format} not drawn: {reason}" for name, reason in skipped]
         lines.append("")
     return "\n".join(lines)
 
@@ -163,8 +168,10 @@ def write_report(
     baseline: Comparison | None = None,
     drawn_plots: Mapping[str, Path] | None = None,
     status: dict[str, Any] | None = None,
+    format: str = "png",
 ) -> list[Path]:
-    """Write report.md, results.json, results.csv, results.tex (and PNG plots) into `folder`, all at once.
+    """Write report.md, results.json, results.csv, results.tex (and the plots, as `format`: png, pdf or svg)
+    into `folder`, all at once.
 
     The files are made in the folder's staging area and put in place together
     (:meth:`.outputs.ReportFolder.commit`): the files of the report before that this one does not
@@ -178,6 +185,7 @@ def write_report(
     outcomes when not given). A plot that cannot be drawn is said so in report.md. Returns the paths
     written.
     """
+    fmt = check_format(format)
     report = folder if isinstance(folder, ReportFolder) else ReportFolder(folder)
     names: list[str] = []
     plot_state: dict[str, str | None] = {}
@@ -189,10 +197,10 @@ def write_report(
         for o in outcomes:
             if not plottable(o):
                 continue
-            target = report.path(f"{o.claim}.png")
+            target = report.path(f"{o.claim}.{fmt}")
             if done.get(o.claim) != target:
                 try:
-                    claim_plot(o, target)
+                    claim_plot(o, target, format=fmt)
                 except Exception as exc:  # a plot that cannot be drawn must not cost the report; say why
                     pyplot().close("all")
                     plot_state[o.claim] = f"{type(exc).__name__}: {exc}"
@@ -204,10 +212,10 @@ def write_report(
         if Path(path) != staged:
             shutil.copyfile(path, staged)
         names.append(staged.name)
-    report.write_text("report.md", markdown(outcomes, figures, skipped, provenance, baseline, plot_state, status))
+    report.write_text("report.md", markdown(outcomes, figures, skipped, provenance, baseline, plot_state, status, fmt))
     report.write_text("results.json", results_json(outcomes, provenance, baseline, status))
     report.write_text("results.tex", latex(outcomes))
-    table(outcomes).to_csv(report.path("results.csv"), index=False)
+    outcomes_frame(outcomes).to_csv(report.path("results.csv"), index=False)
     return report.commit([*REPORT_FILES, *names])
 
 

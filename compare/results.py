@@ -6,7 +6,8 @@ claim was measured and judged), every outcome and, with a baseline, the changes 
 :func:`load_results` reads one back and checks it as data (every value a number, every decided
 claim's interval finite around its value, each claim once), so that a hand-edited or damaged file
 is refused in one line instead of compared; :func:`outcomes_frame` gives outcomes as a DataFrame,
-one row per claim with every number at full precision.
+one row per claim with every number at full precision (``results.csv`` is that frame); :func:`claim_rows`
+gives the claims' stored records as one tidy table, each row with its claim and its spec's fields.
 """
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from ..simulate.runs.errors import BadInput
 from .claim import Outcome, Verdict
 
 __all__ = ["RESULTS_FORMAT", "results_json", "run_status", "Results", "load_results", "read_results",
-           "outcomes_frame"]
+           "outcomes_frame", "OUTCOME_COLUMNS", "claim_rows"]
+
+OUTCOME_COLUMNS = ("study", "claim", "verdict", "relation", "predicted", "value", "low", "high", "confidence",
+                   "n_points", "n_seeds", "tolerance", "max_interval", "window_low", "window_high", "provenance",
+                   "citation", "method", "statement", "reason")
+"""The columns of :func:`outcomes_frame` (and of ``results.csv``), in order."""
 
 RESULTS_FORMAT = {"format": "scalingcheck-results", "version": 1}
 """Header of ``results.json``."""
@@ -161,19 +167,54 @@ def read_results(path: str | Path) -> tuple[dict[str, Any], list[Outcome]]:
 
 
 def outcomes_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
-    """One row per claim: study, claim, verdict, predicted, measured value and interval (full precision),
-    points, seeds, tolerance, relation, provenance tag, citation, reason, and the fit window when there is one."""
+    """Outcomes as a DataFrame, one row per claim (:data:`OUTCOME_COLUMNS`): study, claim, verdict, relation,
+    predicted, the measured value and its interval (value, low, high, confidence), n_points, n_seeds,
+    tolerance (absolute) and max_interval, the fit window (window_low, window_high; NaN without one),
+    provenance tag, citation, method, statement and reason. Every number is a float (n_points and
+    n_seeds integers) at full precision, NaN where nothing was measured; ``results.csv`` is this frame.
+
+    The same as ``pd.json_normalize([o.to_dict() for o in outcomes])`` flattened by hand::
+
+        frame = outcomes_frame(result.outcomes)   # or result.to_frame()
+        frame[frame.verdict == "disagree"][["claim", "value", "low", "high", "predicted"]]
+    """
     rows = []
     for o in outcomes:
         m = o.measurement
         window = getattr(m, "window", None)
+        nan = math.nan
         rows.append({
             "study": o.study, "claim": o.claim, "verdict": o.verdict.value, "relation": o.relation,
-            "predicted": o.predicted, "value": m.value if m else math.nan, "low": m.low if m else math.nan,
-            "high": m.high if m else math.nan, "confidence": m.confidence if m else math.nan,
-            "n_points": m.n_points if m else 0, "n_seeds": m.n_seeds if m else 0,
-            "tolerance": o.tolerance.absolute, "max_interval": o.tolerance.max_interval,
-            "window_low": window[0] if window else math.nan, "window_high": window[1] if window else math.nan,
-            "provenance": o.provenance, "citation": o.citation, "statement": o.statement, "reason": o.reason,
+            "predicted": float(o.predicted), "value": float(m.value) if m else nan, "low": float(m.low) if m else nan,
+            "high": float(m.high) if m else nan, "confidence": float(m.confidence) if m else nan,
+            "n_points": int(m.n_points) if m else 0, "n_seeds": int(m.n_seeds) if m else 0,
+            "tolerance": float(o.tolerance.absolute), "max_interval": float(o.tolerance.max_interval),
+            "window_low": float(window[0]) if window else nan, "window_high": float(window[1]) if window else nan,
+            "provenance": o.provenance, "citation": o.citation, "method": m.method if m else "",
+            "statement": o.statement, "reason": o.reason,
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
+    return frame.astype({"n_points": "int64", "n_seeds": "int64"}) if len(frame) else frame
+
+
+def claim_rows(claims: Sequence[Any], store: Any) -> pd.DataFrame:
+    """The stored records of `claims` as one tidy table: a row per record (per run of a claim's sweep and
+    target), with a ``claim`` column, the record's fields and its spec's fields (``kind``, ``p``, ``d``,
+    ``kernel``, ``sigma``, ...; :func:`scalingcheck.simulate.runs.rows.row`), so the rows of several claims
+    concatenate into one frame. Runs not in the store are left out. `store`: a store, or the path of a
+    SQLite store (opened read-only). Per-layer list fields stay lists (:func:`.records.tidy` expands them)."""
+    from ..simulate.runs.sweep import collect
+
+    if isinstance(store, (str, Path)):
+        from ..simulate.runs.store import SQLiteStore
+
+        with SQLiteStore(store, readonly=True) as opened:
+            return claim_rows(claims, opened)
+    frames = []
+    for claim in claims:
+        found = [r for r in collect(claim.runs(), store) if r is not None]
+        if found:
+            frame = pd.DataFrame(found)
+            frame.insert(0, "claim", claim.name)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame(columns=["claim"])

@@ -57,7 +57,7 @@ A built-in study on your own network (``scalingcheck.compare.studies``)
     RandomHierarchy (``RandomHierarchy.on(network, name)``), RHMScale, RHMLearningSizes
 
 One run, its report and its results (``scalingcheck.compare``)
-    run_claims, RunResult, write_report, read_results, load_results, outcomes_frame,
+    run_claims, RunResult, write_report, read_results, load_results, outcomes_frame, claim_rows,
     compare_to_baseline, load_baseline
 
 Errors (``scalingcheck.simulate.runs.errors``)
@@ -125,7 +125,7 @@ _export("scalingcheck.compare.studies.rhm.claims", "RandomHierarchy", "RHMScale"
 _export("scalingcheck.compare.suites", "get_suite", "suite_names")
 _export("scalingcheck.compare.figures", "Figure")
 _export("scalingcheck.compare.report", "write_report")
-_export("scalingcheck.compare.results", "read_results", "load_results", "outcomes_frame")
+_export("scalingcheck.compare.results", "read_results", "load_results", "outcomes_frame", "claim_rows")
 _export("scalingcheck.compare.session", "run_claims", "RunResult")
 _export("scalingcheck.compare.provenance", "provenance")
 _export("scalingcheck.compare.user_claims", "load_claims")

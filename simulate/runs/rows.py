@@ -7,7 +7,11 @@ e.g. the test error over chance error). Claims, figures and findings read rows, 
 
 Spec fields become columns under their own names; a field holding a dataclass (a network, a data
 model, a training configuration) becomes a column with its ``kind`` and one column per field of it,
-named ``field.subfield`` (``net.width``, ``train.lr``), recursively.
+named ``field.subfield`` (``net.width``, ``train.lr``), recursively. A nested field is also a column
+under its own short name (``d`` beside ``data.d``, ``sigma`` beside ``kernel.sigma``) when that name is
+unambiguous: no field of the spec itself bears it and no other nested field ends with it. So the rows of
+two claims (an SVC learning curve with a Laplace kernel at ``d=2`` and one at ``d=3``, say) concatenate
+into one table with a ``d``, a ``kernel`` and a ``sigma`` column, whichever way each spec nests them.
 """
 from __future__ import annotations
 
@@ -34,6 +38,13 @@ def spec_columns(spec: Any) -> dict[str, Any]:
     """The fields of `spec` as columns (see the module docstring), with ``kind``."""
     out: dict[str, Any] = {"kind": spec.kind}
     _flatten(spec, "", out)
+    leaves: dict[str, list[str]] = {}
+    for name in out:
+        if "." in name:
+            leaves.setdefault(name.rpartition(".")[2], []).append(name)
+    for leaf, names in leaves.items():
+        if len(names) == 1 and leaf not in out:
+            out[leaf] = out[names[0]]
     return out
 
 
