@@ -11,22 +11,29 @@ between independent inputs; R_k = D_k / G_k.
 * a deep 1D CNN trained on the scale-detection task (task 2, xi-blocks):
   after training D_k falls with k like the idealised net's while the
   receptive field F^k is smaller than xi; at initialisation it does not
-  fall like it; after training G_k grows with k.
+  fall like it; after training G_k grows with k;
+* the idealised nets' D_k (and, for stride = F, G_k) against their exact
+  finite-N values (theory.pooling.ideal_pooling_exact, [exact]), beside the
+  asymptotic rates.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from typing import Mapping
+
+import numpy as np
 
 from ....simulate.experiments.pooling import IdealPoolingSpec, TrainedPoolingSpec, default_pooling_train_config
 from ....simulate.data.scale_detection import ScaleDetection1D
 from ....simulate.learners.training import TrainConfig
 from ....simulate.networks import ConvNet1D, IdealPoolingNet
 from ....simulate.runs.sweep import Sweep
+from ....theory.pooling import ideal_pooling_exact
 from ...claim import Claim, Tolerance
-from ...estimators import PowerLawFit, RateFit
+from ...estimators import PowerLawFit, RateFit, SeedMean
 from ...figures import Figure, pick
 from ...targets import Constant, Rate, ScalingExponent
 from .. import register
@@ -179,6 +186,93 @@ def ideal_stride1_claims(s: PoolingScale) -> list[Claim]:
     return claims
 
 
+EXACT_D_TOLERANCE = Tolerance(
+    absolute=1e-9,
+    reason=("D_k of the idealised net (bias 0) on one-pixel probes is deterministic and its exact finite-N value "
+            "is a finite sum (theory.pooling.ideal_pooling_exact): only float64 rounding (~1e-15 per layer) may "
+            "separate them (fixed before any run)"),
+    max_interval=1e-6,
+)
+
+EXACT_G_TOLERANCE = Tolerance(
+    absolute=0.002,
+    reason=("the exact G_k takes the matched noise Gaussian with sigma^2 = 2/N; for every unit without the probe "
+            "this is exact (the net is homogeneous there), for the one unit with it the sphere differs by O(1/N) "
+            "relative on a 1/n_k share of num_G, below 1e-3 at N >= 256; the noise's Monte Carlo error is in the "
+            "interval (fixed before any run)"),
+    max_interval=0.1,
+)
+
+
+@dataclass(frozen=True)
+class LogRatioToExact:
+    """Per seed, the mean over layers k of ln(y_k / exact_k); mean over seeds with a Student-t interval
+    (:class:`SeedMean`'s rule). The largest |ln(y_k / exact_k)| over layers and seeds is given in the notes."""
+
+    y: str
+    net: IdealPoolingNet
+    confidence: float = 0.95
+
+    @property
+    def exact(self) -> tuple[float, ...]:
+        """The exact finite-N values of `y` at layers 1..L (computed when first needed, then cached)."""
+        return _exact_pooling(self.net.N, self.net.F, self.net.stride, self.net.L)[self.y]
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.y,)
+
+    def describe(self) -> str:
+        return (f"mean over layers 1-{self.net.L} of ln({self.y}_k / exact {self.y}_k) per seed, "
+                f"{self.confidence:.0%} Student-t interval over seeds")
+
+    def fit(self, rows):
+        rows = rows[rows["layer"] <= self.net.L]
+        exact = np.asarray(self.exact)[rows["layer"].to_numpy(dtype=int) - 1]
+        rows = rows.assign(log_ratio=np.log(rows[self.y].to_numpy(dtype=float) / exact))
+        per_seed = rows.groupby("seed")["log_ratio"].mean().reset_index()
+        level = SeedMean("log_ratio", confidence=self.confidence).fit(per_seed)
+        worst = float(np.nanmax(np.abs(rows["log_ratio"]))) if len(rows) else math.nan
+        return dataclasses.replace(level, method=self.describe(),
+                                   notes=level.notes + (f"max |ln({self.y}_k / exact)| over layers and seeds: "
+                                                        f"{worst:.3g}",))
+
+
+@functools.lru_cache(maxsize=16)
+def _exact_pooling(N: int, F: int, stride: int, L: int) -> dict[str, tuple[float, ...] | None]:
+    ex = ideal_pooling_exact(N, F, stride, L)
+    return {k: (tuple(v) if v is not None else None) for k, v in ex.items()}
+
+
+def ideal_exact_claims(s: PoolingScale) -> list[Claim]:
+    """The idealised nets' D_k (every net of the scale) and G_k (stride = F) against their exact finite-N values.
+
+    The stride-F values cost milliseconds and are shown in the statements; the stride-1 ones (dense propagation of
+    the N probes through L layers: 1 s at N = 1024, L = 64) are computed when the claim is judged."""
+    nets = [IdealPoolingNet(N=N, F=F, stride=F, L=L) for F, (N, L) in s.strided.items()]
+    nets += [IdealPoolingNet(N=s.stride1_n, F=F, stride=1, L=s.stride1_depth) for F in s.stride1_filters]
+    claims = []
+    for net in nets:
+        sweep = Sweep.over(IdealPoolingSpec(net), seeds=range(s.noise_seeds))
+        for what in ("D", "G") if net.stride == net.F else ("D",):
+            if net.stride == net.F:
+                values = _exact_pooling(net.N, net.F, net.stride, net.L)[what]
+                shown = ", ".join(f"{v:.4g}" for v in values[:4]) + (", ..." if len(values) > 4 else "")
+            else:
+                shown = "computed when judged"
+            claims.append(Claim(
+                name=f"pooling_ideal_{what}_exact_stride{net.stride}_F{net.F}",
+                statement=(f"idealised average-pooling ReLU net, filter {net.F}, stride {net.stride}, N = {net.N}: "
+                           f"the measured {what}_k equals its exact finite-N value at every layer k = 1-{net.L} "
+                           f"({shown})"),
+                predicted=Constant(0.0, f"ln({what}_k / exact {what}_k) = 0; exact {what}_k = {shown} "
+                                        "(theory.pooling.ideal_pooling_exact)", "exact", "2210.01506"),
+                sweep=sweep,
+                estimator=LogRatioToExact(what, net),
+                tolerance=EXACT_D_TOLERANCE if what == "D" else EXACT_G_TOLERANCE,
+            ))
+    return claims
+
+
 def _trained_sweep(s: PoolingScale, stride: int) -> Sweep:
     if stride == 2:  # task 2; every layer halves the input (log2 d layers)
         spec = TrainedPoolingSpec(data=ScaleDetection1D(s.trained_d, s.trained_xi),
@@ -235,7 +329,7 @@ class Pooling(Study):
         claims = ideal_strided_claims(sizes) + ideal_stride1_claims(sizes) + trained_claims(sizes, 2)
         if sizes.trained_stride1:
             claims += trained_claims(sizes, 1)
-        return claims
+        return claims + ideal_exact_claims(sizes)
 
     def figures(self, claims: Mapping[str, Claim]) -> list[Figure]:
         """The idealised nets' D_k, G_k, R_k against k with the predicted lines; the trained CNN before and after."""
