@@ -151,7 +151,16 @@ class RelativeStabilitySpec(Spec):
     T, delta : the temperature, or the typical displacement in pixels (give at most one; default delta = 1).
     c : cut-off of the diffeomorphisms (default 3).
     interpolation : ``"bilinear"`` or ``"gaussian"``.
+    cutoff : the modes kept, ``"paper"`` (i^2 + j^2 <= c^2, default) or ``"authors"`` (sqrt(i^2 + j^2) < c + 1/2,
+        their code's); at the same T the authors' keeps more modes and deforms more (:class:`MaxEntropyDiffeo`).
     statistic : ``"mean"`` or ``"median"`` over the probe images.
+    trace_at : optimiser steps at which D_f, G_f, R_f of the output are also measured during training (on
+        the same probes and deformations; default none); a run that stopped earlier is measured with its
+        final parameters there (it no longer changes).
+    converged_error : what "converged" means for this protocol: a run converged when it did not diverge
+        and its final training error is at most this fraction (the paper's nets fit their training sets);
+        the record then holds ``converged``, and a claim leaves a run that did not converge out of its fit
+        and counts it. None (default): no such check (the record has no ``converged``).
     device : None: CUDA when present.
 
     One run (seed s): the split from a seed derived from s, the network initialised with s and
@@ -159,16 +168,19 @@ class RelativeStabilitySpec(Spec):
     derived seed (the same ones at initialisation and after training). Float32.
 
     Records ``{"D_init", "G_init", "R_init", "D", "G", "R", "test_error", "test_loss", "train_loss",
-    "train_error", "reached_loss_threshold", "diverged", "steps", "R_layers_init", "D_layers", "G_layers",
-    "R_layers"}``: D, G, R at the output; the per-layer lists run over the hidden layers then the output.
+    "train_error", "reached_loss_threshold", "diverged", "steps", "D_layers_init", "G_layers_init",
+    "R_layers_init", "D_layers", "G_layers", "R_layers"}``, with ``converged`` when `converged_error` is set
+    and ``trace_steps``, ``trace_D``, ``trace_G``, ``trace_R`` (lists over `trace_at`) when it is given: D, G,
+    R at the output; the per-layer lists run over the hidden layers then the output.
     Read as rows they also hold the spec's fields and ``architecture`` (``"cnn"``, ``"fcn"``, or the
     network's kind), ``family`` (``"fully connected"`` or ``"convolutional"``), ``width``, ``depth``, ``size``,
     ``T``, ``delta`` and
-    ``label`` = ``"<architecture> w<width> P<p_train>"``.
+    ``label`` = ``"<architecture> w<width> P<p_train>"``, and per layer ``D_layers_ratio`` and ``G_layers_ratio``
+    (after training over at initialisation).
     """
 
     kind: ClassVar[str] = "relative_stability"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3  # 3: per-layer D and G at initialisation, trace_at, converged_error
 
     data: Digits = field(default_factory=Digits)
     net: Network = field(default_factory=lambda: ImageCNN(width=16, blocks=3))
@@ -180,7 +192,10 @@ class RelativeStabilitySpec(Spec):
     delta: float | None = None
     c: float = 3.0
     interpolation: str = "bilinear"
+    cutoff: str = "paper"
     statistic: str = "mean"
+    trace_at: tuple[int, ...] = ()
+    converged_error: float | None = None
     device: str | None = None
 
     def __post_init__(self) -> None:
@@ -212,6 +227,13 @@ class RelativeStabilitySpec(Spec):
                                                 f"and c={self.c!r}: it must be finite and > 0")
         check_choice(self.interpolation, "interpolation", INTERPOLATIONS)
         check_choice(self.statistic, "statistic", STATISTICS)
+        require(isinstance(self.trace_at, tuple), f"trace_at={self.trace_at!r} must be a tuple of steps")
+        for i, t in enumerate(self.trace_at):
+            check_int(t, f"trace_at[{i}]", 0, self.train.max_steps)
+        require(list(self.trace_at) == sorted(set(self.trace_at)),
+                f"trace_at={self.trace_at!r} must be increasing, without repeats")
+        if self.converged_error is not None:
+            check_float(self.converged_error, "converged_error", 0.0, 1.0)
         check_device(self.device)
         self.diffeo()
 
@@ -228,7 +250,8 @@ class RelativeStabilitySpec(Spec):
         return temperature_for_displacement(1.0 if self.delta is None else self.delta, self.size, self.c)
 
     def diffeo(self) -> MaxEntropyDiffeo:
-        return MaxEntropyDiffeo(n=self.size, T=self.temperature, c=self.c, interpolation=self.interpolation)
+        return MaxEntropyDiffeo(n=self.size, T=self.temperature, c=self.c, interpolation=self.interpolation,
+                                cutoff=self.cutoff)
 
     def network(self) -> Network:
         """The network fitted to the images (channels, side, classes)."""
@@ -263,8 +286,11 @@ class RelativeStabilitySpec(Spec):
         net, diffeo = self.network(), self.diffeo()
         depth = getattr(net, "blocks", getattr(net, "depth", None))
         width = None if getattr(self.net, "factory", None) is not None else getattr(net, "width", None)
+        ratios = {f"{q}_layers_ratio": [a / b if b else math.nan for a, b in
+                                         zip(record.get(f"{q}_layers", ()), record.get(f"{q}_layers_init", ()))]
+                  for q in "DG"}
         return {"architecture": self.architecture, "family": self.family, "width": width, "depth": depth,
-                "size": self.size, "T": diffeo.T, "delta": diffeo.delta, "label": self.label}
+                "size": self.size, "T": diffeo.T, "delta": diffeo.delta, "label": self.label, **ratios}
 
     def _sets(self, seed: int, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(x, y, x_test, y_test) of a run: from the set's own splits, or from disjoint parts of its one set."""
@@ -298,16 +324,27 @@ class RelativeStabilitySpec(Spec):
 
         init = net.init(seed, device=dev, dtype=torch.float32)
         before = measure(init)
-        params, result = train_one(net, init, x, y, seed=seed, config=self.train, x_test=x_test, y_test=y_test)
+        traced = {}
+        params, result = train_one(net, init, x, y, seed=seed, config=self.train, x_test=x_test, y_test=y_test,
+                                   observe=lambda t, p: traced.__setitem__(t, measure(p)), observe_at=self.trace_at)
         after = measure(params)
         # The protocol is a fixed training budget (as in the paper: a fixed number of epochs), stopped early
         # only once the loss is below the threshold; a run that used the whole budget is not a failed run.
+        # Whether it converged is the spec's own criterion (converged_error), when it has one.
         trained = result.as_record()
         trained["reached_loss_threshold"] = trained.pop("converged")
+        if self.converged_error is not None:
+            trained["converged"] = not result.diverged and result.train_error <= self.converged_error
+        trace = {}
+        if self.trace_at:
+            points = [traced.get(t, after) for t in self.trace_at]  # a run that stopped before t: its final net
+            trace = {"trace_steps": list(self.trace_at), **{f"trace_{q}": [getattr(m, q) for m in points] for q in "DGR"}}
         return {
             "D_init": before.D, "G_init": before.G, "R_init": before.R,
             "D": after.D, "G": after.G, "R": after.R,
             **trained,
+            "D_layers_init": list(before.D_layers), "G_layers_init": list(before.G_layers),
             "R_layers_init": list(before.R_layers),
             "D_layers": list(after.D_layers), "G_layers": list(after.G_layers), "R_layers": list(after.R_layers),
+            **trace,
         }

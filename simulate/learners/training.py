@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -313,6 +313,14 @@ def evaluate(net: Network, params: Params, x: torch.Tensor, y: torch.Tensor,
 # --------------------------------------------------------------------------- the loop
 
 
+def _check_observe(observe: Any, observe_at: Sequence[int]) -> frozenset[int]:
+    """The steps of `observe_at` as a set (steps >= 0, `observe` callable when any is given)."""
+    steps = [check_int(t, f"observe_at[{i}]", 0) for i, t in enumerate(observe_at)]
+    if steps and not callable(observe):
+        raise ValueError(f"observe_at={tuple(observe_at)!r} needs an observe(t, ...) function, got {observe!r}")
+    return frozenset(steps)
+
+
 def train_ensemble(
     net: Network,
     params: Params,
@@ -324,6 +332,8 @@ def train_ensemble(
     x_test: torch.Tensor | None = None,
     y_test: torch.Tensor | None = None,
     sizes: Sequence[int] | None = None,
+    observe: Callable[[int, list[int], Params], None] | None = None,
+    observe_at: Sequence[int] = (),
 ) -> tuple[Params, list[TrainResult]]:
     """Train E models at once; each as it would be trained alone (:func:`train_one`).
 
@@ -338,6 +348,10 @@ def train_ensemble(
     sizes : optional training-set size of each model (1..P; default P for all): model e trains on the
         first ``sizes[e]`` rows of ``xs[e]``, ``ys[e]`` (the rest is padding, never read), with its own
         epochs and checks, so that models of different P train as one batch, each as it would alone.
+    observe, observe_at : ``observe(t, ids, params)`` is called before optimiser step t (t = 0: the
+        initial parameters) for each t in `observe_at`, with the models still training (their original
+        indices `ids`) and a copy of their stacked parameters. A model that stopped
+        before t is not observed there: its parameters at t are its final ones.
 
     Returns the final stacked parameters and one :class:`TrainResult` per model. Each
     model stops on its own: once it has converged or diverged its parameters are
@@ -365,6 +379,7 @@ def train_ensemble(
             x_test, y_test = _check_data(net, config, x_test, y_test, (e,), "_test", ref)
 
     sizes = _check_sizes(sizes, e, xs.shape[1])
+    observe_at = _check_observe(observe, observe_at)
     intervals = [config.check_interval(p) for p in sizes]
     final = {k: v.detach().clone() for k, v in params.items()}  # a stopped model's parameters land here
     steps = [0] * e
@@ -380,6 +395,9 @@ def train_ensemble(
     xl, yl = xs, ys
     t = 0
     while True:
+        if t in observe_at:
+            with torch.no_grad():
+                observe(t, list(live.ids), {k: v.detach().clone() for k, v in params.items()})
         due = [j for j, i in enumerate(live.ids) if t % intervals[i] == 0 or t == config.max_steps]
         if due:
             loss = _evaluate_sized(net, params, xl, yl, [sizes[i] for i in live.ids], due, config.loss)[0]
@@ -480,6 +498,8 @@ def train_one(
     config: TrainConfig | None = None,
     x_test: torch.Tensor | None = None,
     y_test: torch.Tensor | None = None,
+    observe: Callable[[int, Params], None] | None = None,
+    observe_at: Sequence[int] = (),
 ) -> tuple[Params, TrainResult]:
     """Train one model (an ensemble of one); return its final parameters and a :class:`TrainResult`.
 
@@ -491,6 +511,8 @@ def train_one(
     seed : seeds the generator of the mini-batch order.
     config : hyperparameters (:class:`TrainConfig`; default ``TrainConfig()``).
     x_test, y_test : optional held-out set [n, ...], [n] for the test loss and error.
+    observe, observe_at : ``observe(t, params)`` before optimiser step t for each t in `observe_at` while
+        the model trains (t = 0: `params`); see :func:`train_ensemble`.
     """
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
@@ -505,6 +527,7 @@ def train_one(
     if x_test is not None:
         x_test, y_test = _check_data(net, config, x_test, y_test, (), "_test", ref)
     test = {} if x_test is None else {"x_test": x_test.unsqueeze(0), "y_test": y_test.unsqueeze(0)}
+    one = None if observe is None else (lambda t, ids, stacked: observe(t, unstack_params(stacked)[0]))
     final, results = train_ensemble(net, stack_params([params]), x.unsqueeze(0), y.unsqueeze(0), seeds=[seed],
-                                    config=config, **test)
+                                    config=config, observe=one, observe_at=observe_at, **test)
     return unstack_params(final)[0], results[0]

@@ -193,3 +193,33 @@ def test_relative_stability_spec_runs_and_checks():
     with pytest.raises(ValueError, match="give T or delta, not both"):
         RelativeStabilitySpec(T=1e-3, delta=1.0)
 
+
+
+def test_the_trace_and_the_convergence_criterion_of_a_run():
+    """trace_at measures the output's D, G, R during training on the same probes and deformations: at step 0
+    they are the initial ones, at the last step the final ones (no early stop here); per-layer D and G at
+    initialisation sit beside the trained ones, their ratio in the rows; converged follows converged_error."""
+    config = TrainConfig(optimizer="adam", lr=1e-2, batch_size=32, max_steps=6, loss_threshold=1e-9)
+    base = dict(data=Digits(16), net=ImageCNN(width=4, blocks=2), p_train=64, n_test=32, n_probe=16, train=config,
+                device="cpu")
+    spec = RelativeStabilitySpec(**base, trace_at=(0, 3, 6), converged_error=1.0)
+    r = run(spec, 0)
+    assert r["trace_steps"] == [0, 3, 6] and r["steps"] == 6
+    for q in "DGR":
+        assert r[f"trace_{q}"][0] == r[f"{q}_init"] and r[f"trace_{q}"][-1] == r[q]
+    assert r["trace_R"][1] not in (r["R_init"], r["R"])
+    assert r["converged"] is True  # any training error is at most 1
+    joined = row(spec, r)
+    assert len(r["D_layers_init"]) == len(r["D_layers"]) == 3  # two blocks, then the output
+    assert joined["D_layers_ratio"] == [a / b for a, b in zip(r["D_layers"], r["D_layers_init"])]
+    plain = run(RelativeStabilitySpec(**base), 0)
+    assert "converged" not in plain and "trace_R" not in plain
+    assert plain["R"] == r["R"]  # observing does not change the training
+    authors = RelativeStabilitySpec(**base, cutoff="authors")
+    assert authors.diffeo().cutoff == "authors" and authors.key(0) != RelativeStabilitySpec(**base).key(0)
+    assert run(RelativeStabilitySpec(**base, converged_error=0.0), 0)["converged"] is (r["train_error"] == 0)
+    for bad, match in [(dict(trace_at=(3, 1)), "must be increasing"), (dict(trace_at=(7,)), r"trace_at\[0\]=7"),
+                       (dict(trace_at=[1]), "must be a tuple"), (dict(converged_error=2.0), "converged_error=2.0"),
+                       (dict(cutoff="wide"), "cutoff='wide'; allowed: paper, authors")]:
+        with pytest.raises(ValueError, match=match):
+            RelativeStabilitySpec(**base, **bad)

@@ -279,3 +279,26 @@ def test_a_field_added_at_its_default_keeps_every_stored_key():
 def test_weight_decay_reaches_a_torch_modules_weights_by_a_dotted_name():
     config = TrainConfig(weight_decay=5e-4, decay_params=(".weight",))
     assert config.decays("net.0.weight") and not config.decays("net.0.bias") and TrainConfig().decays("w2")
+
+
+def test_observed_parameters_are_those_of_a_run_stopped_at_that_step():
+    """observe(t, params) sees, before step t, the parameters a run of max_steps = t ends with (constant lr,
+    no early stop), and t = 0 sees the initial parameters; a model that stopped is not observed."""
+    x, y = task(32, 8, 8, 4, 0)
+    config = TrainConfig(lr=0.2, batch_size=8, max_steps=12, loss_threshold=1e-12, eval_every=5)
+    seen = {}
+    train_one(CNN, CNN.init(0), x, y, seed=3, config=config, observe=lambda t, p: seen.setdefault(t, p),
+              observe_at=(0, 5, 7, 50))
+    assert sorted(seen) == [0, 5, 7]  # 50 is past the budget
+    for t in (0, 5, 7):
+        alone, _ = train_one(CNN, CNN.init(0), x, y, seed=3, config=dataclasses.replace(config, max_steps=t))
+        for k in alone:
+            assert torch.equal(seen[t][k], alone[k]), (t, k)
+
+
+def test_observe_at_needs_an_observer_and_steps_from_zero():
+    x, y = task(8, 8, 8, 4, 0)
+    with pytest.raises(ValueError, match=r"observe_at=\(3,\) needs an observe"):
+        train_one(CNN, CNN.init(0), x, y, seed=0, observe_at=(3,))
+    with pytest.raises(ValueError, match=r"observe_at\[1\]"):
+        train_one(CNN, CNN.init(0), x, y, seed=0, observe=print, observe_at=(3, -1))

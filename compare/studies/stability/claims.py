@@ -31,7 +31,7 @@ from ....simulate.networks import ImageCNN, ImageFCN, Network, fcn, lenet, pooli
 from ....simulate.runs.sweep import Sweep, SweepUnion
 from ....theory import registry
 from ...claim import Claim, Tolerance
-from ...estimators import MeanDifference, PowerLawFit, RankCorrelation, SeedMean, ThresholdCrossing
+from ...estimators import MeanDifference, PowerLawFit, RankCorrelation, RateFit, SeedMean, ThresholdCrossing
 from ...figures import Figure, pick
 from ...targets import ClosedForm, Constant, ScalingExponent
 from .. import register
@@ -39,6 +39,7 @@ from ..base import Scale, Study
 from . import figures as stability_figures
 
 PAPER = "2105.02468"
+POOLING_PAPER = "2210.01506"
 
 SQRT_T_TOLERANCE = Tolerance(
     absolute=0.01,
@@ -95,7 +96,9 @@ error of 16-19%; the paper's 250 epochs at lr 0.1, batch 128, on 60,000 images a
 class ImageSizes:
     """The real-image claims of one scale: the images, the networks (short name, network), their training,
     P, the test and probe sets, seeds. The fall of R_f is compared between the convolutional and the fully
-    connected networks (``RelativeStabilitySpec.family``)."""
+    connected networks (``RelativeStabilitySpec.family``); `pooling` names the networks whose hidden layers
+    are judged one by one (D_k, G_k against depth k, Tomasini et al.); `trace_at` the steps at which R_f is
+    also measured during training; `converged_error` what "converged" means (see :data:`CONVERGED_ERROR`)."""
 
     data: FashionMNIST
     nets: tuple[tuple[str, Network], ...]
@@ -104,6 +107,16 @@ class ImageSizes:
     n_probe: int
     seeds: int
     train: TrainConfig = PAPER_TRAIN
+    pooling: tuple[str, ...] = ()
+    trace_at: tuple[int, ...] = ()
+    converged_error: float | None = None
+
+
+CONVERGED_ERROR = 0.01
+"""A trained network of the real-image claims has converged when it did not diverge and misclassifies at most
+1% of its training images (the paper trains to convergence, its networks fitting their training sets; 1%
+leaves room for a few ambiguous images). Fixed before the claims' runs; a run that did not converge is left
+out of every fit of its claims and counted (more than 10% left out: inconclusive)."""
 
 
 IMAGE_ORDER_ONE = Tolerance(
@@ -146,34 +159,44 @@ class StabilityScale(Scale):
     """The real-image claims (Fashion-MNIST); None: none at this scale."""
 
 
-IMAGE_NETS = (("fcn2", fcn(depth=2)), ("fcn4", fcn(depth=4)), ("lenet", lenet()), ("pool_avg", pooling_cnn("avg")),
-              ("pool_max", pooling_cnn("max")), ("pool_stride", pooling_cnn("stride")), ("resnet", resnet()))
+IMAGE_NETS = (("fcn2", fcn(depth=2)), ("fcn4", fcn(depth=4)), ("lenet", lenet()),
+              ("pool_avg", pooling_cnn("avg", depth=3)), ("pool_max", pooling_cnn("max", depth=3)),
+              ("pool_stride", pooling_cnn("stride", depth=3)), ("resnet", resnet()))
 """Seven architectures of the quick scale: two fully connected nets, LeNet, the pooling paper's CNN with average
-pooling, max pooling and strided convolutions, a small ResNet (simulate/networks/standard.py)."""
+pooling, max pooling and strided convolutions (three blocks, so that three hidden layers are judged one by one),
+a small ResNet (simulate/networks/standard.py). The images are resized to 32 x 32 (LeNet's and CIFAR-10's side)
+so that three poolings halve them exactly."""
+
+POOLING_NETS = ("pool_avg", "pool_max", "pool_stride")
+IMAGES_32 = FashionMNIST(size=32)
 
 SCALES = {
     "toy": StabilityScale(diffeo_n=16, diffeo_fields=16, diffeo_seeds=3, t_factors=(0.5, 1.0, 4.0), size=12,
                           nets=(("cnn", 4, 128), ("fcn", 16, 128)), n_test=64, n_probe=32, seeds=3, n_boot=300,
                           train=dataclasses.replace(STABILITY_TRAIN, max_steps=40, eval_every=20),
-                          images=ImageSizes(FashionMNIST(), (("fcn2", fcn(depth=2, width=32)), ("lenet", lenet()),
-                                                             ("pool_avg", pooling_cnn("avg", width=8)),
-                                                             ("pool_max", pooling_cnn("max", width=8))),
+                          images=ImageSizes(IMAGES_32, (("fcn2", fcn(depth=2, width=32)), ("lenet", lenet()),
+                                                        ("pool_avg", pooling_cnn("avg", width=8, depth=3)),
+                                                        ("pool_max", pooling_cnn("max", width=8, depth=3))),
                                             p_train=128, n_test=128, n_probe=64, seeds=3,
-                                            train=dataclasses.replace(PAPER_TRAIN, max_steps=20, eval_every=10))),
+                                            train=dataclasses.replace(PAPER_TRAIN, max_steps=20, eval_every=10),
+                                            pooling=("pool_avg", "pool_max"), trace_at=(5, 10))),
     "quick": StabilityScale(diffeo_n=32, diffeo_fields=256, diffeo_seeds=4, t_factors=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
                             size=16, nets=(("cnn", 16, 1024), ("fcn", 256, 1024), ("cnn", 16, 256), ("fcn", 256, 256)),
                             n_test=400, n_probe=200, seeds=4,
-                            images=ImageSizes(FashionMNIST(), IMAGE_NETS, p_train=1024, n_test=1000, n_probe=500,
-                                              seeds=4)),
+                            images=ImageSizes(IMAGES_32, IMAGE_NETS, p_train=1024, n_test=1000, n_probe=500,
+                                              seeds=4, pooling=POOLING_NETS, trace_at=(10, 40, 160, 320),
+                                              converged_error=CONVERGED_ERROR)),
     "full": StabilityScale(diffeo_n=32, diffeo_fields=1024, diffeo_seeds=8,
                            t_factors=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0), size=32,
                            nets=(("cnn", 32, 1397), ("fcn", 512, 1397), ("cnn", 32, 400), ("fcn", 512, 400),
                                  ("cnn", 64, 1397), ("fcn", 1024, 1397)),
                            n_test=400, n_probe=400, seeds=8,
-                           images=ImageSizes(FashionMNIST(), IMAGE_NETS + (("vgg", vgg()), ("vgg_bn", vgg(batch_norm=True))),
+                           images=ImageSizes(IMAGES_32, IMAGE_NETS + (("vgg", vgg()), ("vgg_bn", vgg(batch_norm=True))),
                                              p_train=60000, n_test=10000, n_probe=500, seeds=4,
                                              train=dataclasses.replace(PAPER_TRAIN, lr=0.1, batch_size=128,
-                                                                       max_steps=117_188, eval_every=469))),
+                                                                       max_steps=117_188, eval_every=469),
+                                             pooling=POOLING_NETS, trace_at=(469, 4690, 23_438, 58_594),
+                                             converged_error=CONVERGED_ERROR)),
 }
 """The full scale's real-image claims train on all 60,000 Fashion-MNIST images for 250 epochs (117,188 steps at
 batch 128), the paper's protocol; at this machine's measured step times (one thread: fcn 4 ms, lenet 6 ms, the
@@ -404,7 +427,7 @@ def network_claims(s: StabilityScale) -> list[Claim]:
 
 def _image_sweep(s: ImageSizes, net: Network) -> Sweep:
     spec = RelativeStabilitySpec(data=s.data, net=net, p_train=s.p_train, n_test=s.n_test, n_probe=s.n_probe,
-                                 train=s.train)
+                                 train=s.train, trace_at=s.trace_at, converged_error=s.converged_error)
     return Sweep.over(spec, seeds=range(s.seeds))
 
 
@@ -418,7 +441,8 @@ def image_claim_names(s: ImageSizes) -> list[str]:
     return ([f"stability_fmnist_r_init_{name}" for name, _ in s.nets]
             + [f"stability_fmnist_r_falls_{name}" for name in _convolutional(s)]
             + ["stability_fmnist_r_falls_more_conv_than_fc", "stability_fmnist_error_vs_sqrt_r",
-               "stability_fmnist_r_beats_d"])
+               "stability_fmnist_r_beats_d"]
+            + [f"stability_fmnist_{what}_{name}" for name in s.pooling for what in LAYER_CLAIMS])
 
 
 def image_claims(s: ImageSizes, n_boot: int) -> list[Claim]:
@@ -459,6 +483,39 @@ def image_claims(s: ImageSizes, n_boot: int) -> list[Claim]:
         Constant(0.0, "difference of rank correlations > 0", "paper", PAPER), union,
         RankCorrelation(x="R", y="test_error", group="label", against="D", n_boot=n_boot),
         Tolerance(0.0, "a sign: the whole interval must lie above 0", max_interval=2.0), relation="greater"))
+    return claims + layer_claims(s, sweeps, n_boot)
+
+
+LAYER_CLAIMS = ("d_falls_with_depth", "d_falls_with_depth_by_training", "g_grows_with_depth")
+"""The per-layer claims of each pooling network (:func:`layer_claims`)."""
+
+
+def layer_claims(s: ImageSizes, sweeps: Mapping[str, Sweep], n_boot: int) -> list[Claim]:
+    """Per hidden layer k of the pooling networks, after training: D_k falls with k, more than at
+    initialisation, and G_k grows with k (Tomasini et al., arXiv:2210.01506: stability to deformations is
+    built layer by layer through pooling, and only by training). Rates d ln y / dk over the hidden layers,
+    fitted on the seed means."""
+    claims = []
+    for name in s.pooling:
+        sweep = sweeps[name]
+        layers = (1.0, float(len(sweep.base.network().layers)))  # the hidden layers; the output comes after them
+        where = f"{name} ({sweep.base.architecture}), hidden layers {layers[0]:g}-{layers[1]:g}, {s.data.title}, P={s.p_train}"
+        fit = dict(x="layer", window=layers, exponent="growth", n_boot=n_boot)
+        claims += [
+            Claim(f"stability_fmnist_d_falls_with_depth_{name}",
+                  f"after training, D_k falls with depth k: rate d ln D_k / dk < 0 ({where})",
+                  Constant(0.0, "rate < 0", "paper", POOLING_PAPER), sweep, RateFit(y="D_layers", **fit),
+                  SIGN_TOLERANCE, relation="less"),
+            Claim(f"stability_fmnist_d_falls_with_depth_by_training_{name}",
+                  f"training lowers D_k more in deeper layers: rate d ln(D_k trained / D_k init) / dk < 0, "
+                  f"so the fall of D_k with depth is learnt, not built in ({where})",
+                  Constant(0.0, "rate < 0", "paper", POOLING_PAPER), sweep, RateFit(y="D_layers_ratio", **fit),
+                  SIGN_TOLERANCE, relation="less"),
+            Claim(f"stability_fmnist_g_grows_with_depth_{name}",
+                  f"after training, G_k grows with depth k: rate d ln G_k / dk > 0 ({where})",
+                  Constant(0.0, "rate > 0", "paper", POOLING_PAPER), sweep, RateFit(y="G_layers", **fit),
+                  SIGN_TOLERANCE, relation="greater"),
+        ]
     return claims
 
 
@@ -488,9 +545,9 @@ class RelativeStability(Study):
         out = stability_figures.figures(deltas, invertible, law)
         if "stability_fmnist_error_vs_sqrt_r" in claims:
             (images,) = pick(claims, "stability_fmnist_error_vs_sqrt_r")
-            out.append(stability_figures.r_f_figure("stability_fmnist_r_f", images,
-                                                    "Fashion-MNIST: R_f at initialisation and after training per "
-                                                    "network, and test error against R_f"))
+            layers = [c for name, c in claims.items() if name.startswith("stability_fmnist_d_falls_with_depth_")
+                      and "_by_training_" not in name]
+            out += stability_figures.image_figures(images, layers)
         return out
 
 

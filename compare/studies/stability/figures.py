@@ -118,6 +118,57 @@ def draw_stability(records: Records, path: Path, claim: Claim) -> None:
     save(fig, path)
 
 
+def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error over seeds (axis 0) of `values` [seeds, points]."""
+    n = values.shape[0]
+    return values.mean(axis=0), (values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros(values.shape[1]))
+
+
+def draw_trace(records: Records, path: Path, claim: Claim) -> None:
+    """R_f of the output against the training step per network (seed means): at initialisation (step 0),
+    at the traced steps, and at the end (the steps each run took)."""
+    plt = pyplot()
+    rows = records[claim.name]
+    fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=110)
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["label"], []).append(r)
+    for i, (label, group) in enumerate(sorted(groups.items())):
+        steps = [0] + list(group[0].get("trace_steps", [])) + [max(r["steps"] for r in group)]
+        values = np.array([[r["R_init"], *r.get("trace_R", []), r["R"]] for r in group], float)
+        mean, sem = _mean_sem(values)
+        ax.errorbar(steps, mean, yerr=sem, fmt="o-", ms=3, capsize=2, color=f"C{i % 10}", label=label)
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step (0: initialisation)")
+    ax.set_ylabel("R_f = D_f / G_f (output)")
+    ax.set_title("relative stability along training (seed means)", fontsize=9)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    save(fig, path)
+
+
+def draw_layers(records: Records, path: Path, claims: Sequence[Claim]) -> None:
+    """D_k and G_k against the hidden layer k, at initialisation (dashed) and after training (solid), one
+    panel per network (seed means)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(claims), figsize=(3.6 * len(claims), 3.6), dpi=110, squeeze=False)
+    for ax, claim in zip(axes[0], claims):
+        rows = records[claim.name]
+        k = int(claim.estimator.window[1])  # the hidden layers; the output follows them in the lists
+        layers = np.arange(1, k + 1)
+        for column, color, name in (("D_layers", "C0", "D_k"), ("G_layers", "C3", "G_k")):
+            for suffix, style, when in (("_init", "s--", "init"), ("", "o-", "trained")):
+                mean, sem = _mean_sem(np.array([r[column + suffix][:k] for r in rows], float))
+                ax.errorbar(layers, mean, yerr=sem, fmt=style, ms=3, capsize=2, color=color, label=f"{name} {when}")
+        ax.set_yscale("log")
+        ax.set_xticks(layers)
+        ax.set_xlabel("hidden layer k")
+        ax.set_title(claim.name.rsplit("_depth_", 1)[-1], fontsize=9)  # the network's short name
+    axes[0][0].set_ylabel("sensitivity (seed means)")
+    axes[0][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    save(fig, path)
+
+
 def r_f_figure(name: str, law: Claim, caption: str) -> Figure:
     """R_f per network (initialisation and after training) and the test error against R_f, from `law`'s runs."""
     return Figure(name, caption, (law,), lambda records, path: draw_stability(records, path, law))
@@ -133,3 +184,17 @@ def figures(deltas: Sequence[Claim], invertible: Claim, law: Claim) -> list[Figu
         Figure("stability_r_f", "R_f per network against P, and test error against R_f", (law,),
                lambda records, path: draw_stability(records, path, law)),
     ]
+
+
+def image_figures(law: Claim, layers: Sequence[Claim]) -> list[Figure]:
+    """The real-image figures: R_f per network and the error against R_f (the paper's Fig. of 15 CIFAR-10
+    nets), R_f along training, and D_k, G_k against depth per pooling network (the pooling paper)."""
+    out = [r_f_figure("stability_fmnist_r_f", law, "Fashion-MNIST: R_f at initialisation and after training per "
+                      "network, and test error against R_f"),
+           Figure("stability_fmnist_trace", "Fashion-MNIST: R_f along training per network", (law,),
+                  lambda records, path: draw_trace(records, path, law))]
+    if layers:
+        out.append(Figure("stability_fmnist_layers", "Fashion-MNIST: D_k and G_k against depth per pooling network, "
+                          "at initialisation and after training", tuple(layers),
+                          lambda records, path: draw_layers(records, path, layers)))
+    return out
