@@ -484,7 +484,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
           + ("" if args.dry_run else f"; store {args.store or out / 'store.sqlite'}"), file=sys.stderr)
     with _computing():
         done = reproduce(paper.arxiv, args.scale, out, store=args.store, workers=args.workers,
-                         progress=False if args.no_progress else None, plots=not args.no_plots, dry_run=args.dry_run)
+                         progress=False if args.no_progress else None, plots=not args.no_plots, format=args.format,
+                         dry_run=args.dry_run)
     if done.result is None:
         say(f"dry run: page written to {done.page} ({len(done.claims)} claims, not run)")
         return EXIT_OK
@@ -543,8 +544,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on inconclusive claims too")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots and figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--format", choices=FORMATS, default="png",
+                   help="file format of the plots and figures: png (default), pdf or svg")
     p.add_argument("--dry-run", action="store_true", help="compute nothing: write the page with every claim 'not run'")
-    p.set_defaults(func=cmd_reproduce, baseline=None, format="png")
+    p.set_defaults(func=cmd_reproduce, baseline=None)
 
     for name, func, help_ in (
         ("run", cmd_run, "run a suite's claims (skipping runs already in the store) and write the report"),

@@ -204,16 +204,13 @@ def paper_claims(paper: Paper, scale: str) -> tuple[list["Claim"], list[tuple[st
 
 def paper_listing() -> list[str]:
     """The lines of ``scalingcheck reproduce --list``: each paper, its title, its studies and its claims per scale."""
-    from .suites import suite_names
+    from .suites import get_suite, suite_names
 
+    suites = {scale: get_suite(scale) for scale in suite_names()}  # each built once (what paper_claims selects from)
     lines = []
     for paper in papers():
-        counts = []
-        for scale in suite_names():
-            try:
-                counts.append(f"{scale} {len(paper_claims(paper, scale)[0])}")
-            except BadInput:
-                counts.append(f"{scale} 0")
+        counts = [f"{scale} {sum(c.study in paper.studies and paper.cites(c) for c in claims)}"
+                  for scale, claims in suites.items()]
         lines.append(f"{paper.arxiv}  {paper.title} ({paper.short_authors}, {paper.venue} {paper.year})")
         lines.append(f"            studies {', '.join(paper.studies)}; claims: {', '.join(counts)}")
     return lines
@@ -265,6 +262,7 @@ def reproduce(
     executor: Any = None,
     progress: bool | None = None,
     plots: bool = True,
+    format: str = "png",
     dry_run: bool = False,
 ) -> Reproduction:
     """Run the claims and figures of paper `arxiv_id` at `scale` and write ``reproduce.md`` into `out`.
@@ -281,8 +279,8 @@ def reproduce(
     workers, executor, progress:
         Where the runs go (`workers`: 1 runs them in this process; `executor` overrides it) and whether a
         progress bar shows.
-    plots:
-        Draw the claims' plots and the figures.
+    plots, format:
+        Draw the claims' plots and the figures, as png, pdf or svg.
     dry_run:
         Compute nothing and open no store: write the page with every claim "not run" (the claims, the stated
         results and the figures that a run would give).
@@ -310,7 +308,7 @@ def reproduce(
         chosen = executor if executor is not None else _executor(workers)
         result = run_claims(claims, out / "store.sqlite" if store is None else store, executor=chosen,
                             progress=progress, suite=scale, figures=figures, report=out, plots=plots,
-                            skipped=skipped)
+                            skipped=skipped, format=format)
     out.mkdir(parents=True, exist_ok=True)
     page = out / PAGE_NAME
     write_atomic(page, reproduce_page(paper, scale, claims, result, figures, skipped))
@@ -337,6 +335,11 @@ def _quote(stated: Stated) -> list[str]:
             f"> — as summarised in {THEORY_SOURCE} {stated.section}; location in the paper: {where}", ""]
 
 
+def _image(name: str, file: str) -> str:
+    """Markdown showing the image `file` (png, svg), or linking it (pdf)."""
+    return f"[{name}]({file})" if file.endswith(".pdf") else f"![{name}]({file})"
+
+
 def _measured(o: "Outcome") -> str:
     from .claim import RELATION_SYMBOLS
 
@@ -361,7 +364,7 @@ def reproduce_page(
     from .studies import studies
 
     outcomes = {} if result is None else {o.claim: o for o in result.outcomes}
-    written = set() if result is None else {Path(p).name for p in result.written}
+    written = {} if result is None else {Path(p).stem: Path(p).name for p in result.written if Path(p).suffix != ".md"}
     not_drawn = {} if result is None else dict(result.skipped_figures)
     titles = {s.name: s.title for s in studies()}
     lines = [f"# Reproducing {cite(paper.arxiv)}: {paper.title}", "",
@@ -409,12 +412,12 @@ def reproduce_page(
                 lines.append("- result: not run" + (" (dry run)" if result is None else ""))
             else:
                 lines += [f"- result: {_measured(o)}", f"- verdict: **{o.verdict.value}**: {o.reason}"]
-            if f"{c.name}.png" in written:
-                lines.append(f"- plot: ![{c.name}]({c.name}.png)")
+            if c.name in written:
+                lines.append(f"- plot: {_image(c.name, written[c.name])}")
             for fig in (f for f in figures if any(x.name == c.name for x in f.claims)):
-                if f"{fig.name}.png" in written and fig.name not in shown:
-                    lines.append(f"- figure {fig.name}: {fig.caption}\n\n  ![{fig.name}]({fig.name}.png)")
-                elif f"{fig.name}.png" in written:
+                if fig.name in written and fig.name not in shown:
+                    lines.append(f"- figure {fig.name}: {fig.caption}\n\n  {_image(fig.name, written[fig.name])}")
+                elif fig.name in written:
                     lines.append(f"- figure {fig.name} (shown above): {fig.caption}")
                 else:
                     why = "dry run" if result is None else not_drawn.get(fig.name, "not drawn")
