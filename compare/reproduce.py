@@ -194,11 +194,12 @@ def paper_claims(paper: Paper, scale: str) -> tuple[list["Claim"], list[tuple[st
                                     if paper.cites(c)]
     if not claims:
         raise BadInput(f"paper {paper.arxiv} has no claims at scale {scale!r} (its studies: {', '.join(paper.studies)})")
-    # a claim that cannot run here is not built, so its citation is unknown: kept when its study checks only
-    # this paper, or when the paper states a result for it
+    # a claim that cannot run here is not built, so its citation is unknown: kept when the paper states a result
+    # for it, or when its study lists only this paper and no other paper states a result for it
     only = {s.name for s in chosen if set(s.papers) == {paper.arxiv}}
+    others = [p for p in papers() if p.arxiv != paper.arxiv]
     skipped = [(name, why) for s in chosen for name, why in skipped_claims(scale, [s])
-               if s.name in only or paper.stated_for(name)]
+               if paper.stated_for(name) or (s.name in only and not any(p.stated_for(name) for p in others))]
     return claims, skipped
 
 

@@ -182,3 +182,19 @@ def test_ids_are_read_as_arxiv_writes_them_and_records_are_checked():
     with pytest.raises(ValueError, match="quote"):
         Stated("", "§1")
     assert math.isfinite(len(papers()))
+
+
+def test_claims_that_cannot_run_here_go_to_the_paper_that_states_them(tmp_path, monkeypatch):
+    """A claim whose data is not here is not built (its citation is unknown): the paper stating a result for it
+    lists it, else the paper its study checks alone; the page says it was not run on this machine."""
+    from scalingcheck.compare.studies import get_study
+
+    study = get_study("stability")
+    missing = [("stability_fmnist_d_falls_with_depth_pool_avg", "no images here"),
+               ("stability_fmnist_r_init_lenet", "no images here")]
+    monkeypatch.setattr(type(study), "skipped", lambda self, scale: list(missing))
+    assert paper_claims(get_paper("2210.01506"), "toy")[1] == missing[:1]
+    assert paper_claims(get_paper("2105.02468"), "toy")[1] == missing[1:]
+    page = reproduce("2105.02468", "toy", tmp_path, dry_run=True).page.read_text()
+    assert "| stability_fmnist_r_init_lenet | stated | - | not run on this machine |" in page
+    assert "- stability_fmnist_r_init_lenet: cannot run on this machine: no images here" in page

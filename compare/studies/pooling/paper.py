@@ -1,4 +1,5 @@
-"""The paper the pooling study reproduces, and the results it states (``scalingcheck reproduce 2210.01506``).
+"""The paper the pooling study reproduces, with the stability study's per-layer claims on Fashion-MNIST, and the
+results it states (``scalingcheck reproduce 2210.01506``).
 
 Each stated result is quoted verbatim from THEORY.md (the package's brief), as it summarises the paper,
 with its section there. THEORY.md states the paper's result qualitatively; the depth laws the claims test
@@ -19,11 +20,14 @@ POOLING = register_paper(Paper(
     authors=("Umberto M. Tomasini", "Leonardo Petrini", "Francesco Cagnetta", "Matthieu Wyart"),
     year=2023,
     venue="Mach. Learn.: Sci. Technol.",
-    studies=("pooling",),
+    studies=("pooling", "stability"),
     stated={
         "pooling_ideal_D_*": (_LAWS,),
         "pooling_ideal_G_*": (_LAWS, _NOISE),
         "pooling_trained_D_*": (_AFTER_TRAINING,),
         "pooling_trained_G_*": (_NOISE,),
+        # the per-layer claims of the stability study's Fashion-MNIST nets (D_k and G_k against depth)
+        "stability_fmnist_d_falls_with_depth_*": (_AFTER_TRAINING,),
+        "stability_fmnist_g_grows_with_depth_*": (_NOISE,),
     },
 ))
