@@ -3,11 +3,12 @@
 * ``mkdocs build --strict`` (warnings are errors: a broken link, a missing page in the navigation, an API
   object mkdocstrings cannot find, a docstring it cannot parse).
 * Every page's ``python`` and ``console`` blocks run in page order, in a fresh folder holding a copy of
-  ``examples/`` (as a checkout does): the Python blocks of one page in one namespace, as one script
-  (``if __name__ == "__main__":`` blocks spawn worker processes as a user's script would); each
-  ``$ scalingcheck ...`` line of a console block runs as a command, must exit 0 (2 when the lines shown
-  under it are an error; 0 or 1 for ``scalingcheck run``, whose 1 is a finding), and every line shown under
-  it must appear in its output.
+  ``examples/`` (as a checkout does), in one process per page (torch is imported once): the Python blocks
+  in one namespace, as a script (``if __name__ == "__main__":`` blocks spawn worker processes as a user's
+  script would); each ``$ scalingcheck ...`` line of a console block runs as the command line's
+  ``main(argv)``, must return 0 (2 when the lines shown under it are an error; 0 or 1 for
+  ``scalingcheck run``, whose 1 is a finding), and every line shown under it must appear in its output.
+  (tests/test_readme.py and tests/compare/test_cli.py run the console script itself.)
 * A block preceded by ``<!-- slow -->`` (more than about 20 s) runs only under ``-m slow``; a block preceded by
   ``<!-- not run: REASON -->`` never runs (it needs what a test machine lacks: a GPU, a cluster), and the
   reason must be given.
@@ -57,65 +58,79 @@ def console_commands(code: str) -> list[tuple[str, list[str]]]:
 
 
 def run_page(page: Path, folder: Path, slow: bool) -> None:
+    """The page's blocks in order, in one process (one namespace, torch imported once): Python blocks as a
+    script's code, each ``$ scalingcheck ...`` line as the command line's ``main(argv)``, its output captured."""
     shutil.copytree(ROOT / "examples", folder / "examples")
-    # The page in order: its Python blocks in one persistent process (one namespace), its console commands in
-    # between, each in a process of its own, as a user types them.
-    python = subprocess.Popen([sys.executable, "-u", "-c", _RUNNER, str(page)], cwd=folder, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    runner = subprocess.Popen([sys.executable, "-u", "-c", _RUNNER, str(page.relative_to(DOCS))], cwd=folder,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def send(kind: str, payload: str, where: str) -> tuple[str, str]:
+        runner.stdin.write(f"{kind} {len(payload)}\n{payload}")
+        runner.stdin.flush()
+        lines = []
+        while True:
+            line = runner.stdout.readline()
+            if not line:
+                pytest.fail(f"{where}: the runner stopped\n" + "".join(lines))
+            if line.startswith("@@"):
+                return line[2:].strip(), "".join(lines)
+            lines.append(line)
+
     try:
         for i, (lang, code) in enumerate(page_blocks(page, slow)):
             where = f"{page.relative_to(DOCS)} block {i} ({lang})"
             if lang == "python":
-                python.stdin.write(f"{len(code)}\n{code}")
-                python.stdin.flush()
-                lines = []
-                while True:
-                    line = python.stdout.readline()
-                    if not line:
-                        pytest.fail(f"{where} failed:\n" + "".join(lines))
-                    if line.startswith("@@block-ok"):
-                        break
-                    if line.startswith("@@block-failed"):
-                        pytest.fail(f"{where} failed:\n" + "".join(lines))
-                    lines.append(line)
-            else:
-                for command, shown in console_commands(code):
-                    argv = shlex.split(command)
-                    assert argv[0] == "scalingcheck", f"{where}: {command}"
-                    res = subprocess.run([sys.executable, "-m", "scalingcheck.compare.cli", *argv[1:]], cwd=folder,
-                                         capture_output=True, text=True, timeout=600)
-                    output = res.stdout + res.stderr
-                    is_error = any(line.startswith("scalingcheck: error:") for line in shown)
-                    ok = res.returncode == (2 if is_error else 0) or (argv[1] == "run" and res.returncode in (0, 1))
-                    assert ok, f"{where}: {command} exited {res.returncode}\n{output}"
-                    for line in shown:
-                        assert line in output, f"{where}: {command} did not print {line!r}\n{output}"
+                status, output = send("python", code, where)
+                assert status == "ok", f"{where} failed:\n{output}"
+                continue
+            for command, shown in console_commands(code):
+                argv = shlex.split(command)
+                assert argv[0] == "scalingcheck", f"{where}: {command}"
+                status, output = send("console", shlex.join(argv[1:]), where)
+                code_ = int(status.split()[1])
+                is_error = any(line.startswith("scalingcheck: error:") for line in shown)
+                ok = code_ == (2 if is_error else 0) or (argv[1] == "run" and code_ in (0, 1))
+                assert ok, f"{where}: {command} exited {code_}\n{output}"
+                for line in shown:
+                    assert line in output, f"{where}: {command} did not print {line!r}\n{output}"
     finally:
-        python.stdin.close()
-        python.wait(timeout=600)
+        runner.stdin.close()
+        runner.wait(timeout=600)
 
 
-# The runner: reads "<length>\n<code>" blocks from stdin and executes them in one namespace, under
-# `__name__ == "__main__"` (a user's script), printing a marker line after each.
+# The runner: reads "<kind> <length>\n<payload>" messages from stdin, kind "python" (a block, executed in the
+# page's namespace under `__name__ == "__main__"`, as a user's script) or "console" (a command line, run by
+# `scalingcheck.compare.cli.main`); answers "@@ok" / "@@failed" or "@@rc CODE" after the output.
 _RUNNER = textwrap.dedent("""
-    import sys, traceback
+    import contextlib, io, shlex, sys, traceback
     if __name__ == "__main__":
         namespace = {"__name__": "__main__"}
-        page = sys.argv[1]
-        i = 0
+        page, i = sys.argv[1], 0
         while True:
             header = sys.stdin.readline()
             if not header:
                 break
-            code = sys.stdin.read(int(header))
-            try:
-                exec(compile(code, f"{page} python block {i}", "exec"), namespace)
-            except BaseException:
-                traceback.print_exc(file=sys.stdout)
-                print("@@block-failed", flush=True)
-                break
-            print("@@block-ok", flush=True)
-            i += 1
+            kind, n = header.split()
+            payload = sys.stdin.read(int(n))
+            if kind == "python":
+                try:
+                    exec(compile(payload, f"{page} python block {i}", "exec"), namespace)
+                except BaseException:
+                    traceback.print_exc(file=sys.stdout)
+                    print("@@failed", flush=True)
+                    break
+                print("@@ok", flush=True)
+                i += 1
+            else:
+                from scalingcheck.compare.cli import main
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                    try:
+                        code = main(shlex.split(payload))
+                    except SystemExit as exc:  # argparse's own errors
+                        code = exc.code if isinstance(exc.code, int) else 2
+                sys.stdout.write(out.getvalue())
+                print(f"@@rc {code}", flush=True)
 """)
 
 
