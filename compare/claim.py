@@ -298,9 +298,16 @@ class Claim:
         columns = tuple(self.estimator.columns())
         points, records = needed[: len(self.sweep)], found[: len(self.sweep)]
         # A run that reports converged=False (training never reached its stopping loss) is a
-        # failed experiment, not a data point: it is left out of the fit and counted.
-        failed = [r for r in records if r.get("converged") is False]
-        kept = [(p, r) for p, r in zip(points, records) if r.get("converged") is not False]
+        # failed experiment, not a data point: it is left out of the fit and counted, unless the claim
+        # reads none of the fields that its training sets (a spec's ``trained_fields``: say, a network at
+        # initialisation does not depend on how its training went).
+        def failed_run(spec: Spec, record: dict) -> bool:
+            trained = getattr(spec, "trained_fields", None)
+            reads_training = trained is None or any(c in trained for c in columns)
+            return record.get("converged") is False and reads_training
+
+        failed = [r for p, r in zip(points, records) if failed_run(p[0], r)]
+        kept = [(p, r) for p, r in zip(points, records) if not failed_run(p[0], r)]
         problems = [(p, record_problem(r, columns)) for p, r in kept]
         unusable = [(p, why) for p, why in problems if why is not None]
         if unusable and len(unusable) == len(kept):

@@ -181,6 +181,11 @@ class RelativeStabilitySpec(Spec):
 
     kind: ClassVar[str] = "relative_stability"
     version: ClassVar[int] = 3  # 3: per-layer D and G at initialisation, trace_at, converged_error
+    trained_fields: ClassVar[frozenset[str]] = frozenset({
+        "D", "G", "R", "test_error", "test_loss", "train_loss", "train_error", "D_layers", "G_layers", "R_layers",
+        "trace_steps", "trace_D", "trace_G", "trace_R", "D_layers_ratio", "G_layers_ratio"})
+    """The columns that depend on the training: a run that did not converge is left out only of the claims
+    that read one of them (the ``*_init`` ones describe the network before any training)."""
 
     data: Digits = field(default_factory=Digits)
     net: Network = field(default_factory=lambda: ImageCNN(width=16, blocks=3))

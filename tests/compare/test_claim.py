@@ -142,6 +142,30 @@ def test_non_converged_runs_are_left_out_and_counted(bad, verdict):
     assert f"{bad} of 16 runs did not converge" in out.reason
 
 
+@dataclass(frozen=True)
+class FlakyKnowsItsTraining(Flaky):
+    """A Flaky toy that says which of its fields its training sets: here only the test error."""
+
+    kind = "toy_flaky_trained"
+    trained_fields = frozenset({"test_error"})
+
+    def _run(self, seed):
+        out = super()._run(seed)
+        out["width"] = 10.0 + self.p / 64  # a field set before any training, with a known exponent 0 fit below
+        return out
+
+
+def test_a_claim_reading_only_untrained_fields_keeps_runs_that_did_not_converge():
+    """The runs that did not converge are left out of a claim that reads the training's fields, and kept by
+    one that reads only what the spec says its training does not set."""
+    sweep = Sweep.over(FlakyKnowsItsTraining(beta=0.5, noise=0.05, bad_seeds=3), seeds=range(4), p=[64, 128, 256, 512])
+    trained = Claim("trained", "toy", Fixed(0.5), sweep, PowerLawFit(n_boot=200), TOL)
+    before = Claim("before", "toy", Fixed(0.5), sweep, PowerLawFit(y="width", n_boot=200), TOL)
+    out_trained, out_before = evaluate_all([trained, before], MemoryStore(), executor=SerialExecutor(), progress=False)
+    assert out_trained.extra["failed_runs"] == 3 and out_trained.verdict is Verdict.INCONCLUSIVE
+    assert "failed_runs" not in out_before.extra and out_before.measurement.n_seeds == 4
+
+
 def test_outcome_round_trips_through_results_json(tmp_path):
     """results.json carries provenance and outcomes; read back, every outcome equals the one written."""
     import json
