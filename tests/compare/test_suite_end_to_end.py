@@ -16,7 +16,7 @@ def toy_run(tmp_path_factory):
 
 def test_toy_suite_writes_every_report_file(toy_run):
     out, code = toy_run
-    assert code in (0, 1)  # 1 only if a toy-scale claim disagrees: a result, not a crash
+    assert code == 0  # the toy suite checks the machinery: a complete run exits 0 whatever the verdicts
     for name in ("report.md", "results.json", "results.csv", "results.tex", "store.sqlite"):
         assert (out / name).stat().st_size > 0
     data = json.loads((out / "results.json").read_text())
@@ -38,7 +38,7 @@ def test_toy_suite_writes_every_report_file(toy_run):
     assert len(drawn) >= 6 and all(f"- {f.name}.png" in report for f in suite_figures("toy"))
     sb = [r for r in results if r["claim"].startswith("sb_vs_krr")]
     assert sb and all(len(r["extra"]["predicted_curve"]["y"]) == 3 for r in sb)
-    assert code == int(any(r["verdict"] == "disagree" for r in results))
+    assert code == 0  # even if a toy-scale claim disagrees (exit 1 on that only with --strict or --baseline)
 
 
 def test_report_rebuilds_the_same_numbers_without_computing(toy_run, tmp_path, capsys):
