@@ -13,6 +13,7 @@ offer a subset, or names of its own.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Mapping
 
@@ -64,8 +65,22 @@ class Study:
         return []
 
     def figures(self, claims: Mapping[str, "Claim"]) -> list["Figure"]:
-        """Figures spanning several of this study's `claims` (by name, as built for one scale)."""
+        """Figures spanning several of this study's `claims` (by name, as built for one scale; a list of
+        claims is keyed by their names)."""
         return []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """A subclass's ``figures`` receives its claims by name even when called with a list of claims."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("figures")
+        if own is not None:
+            @functools.wraps(own)
+            def figures(self, claims):
+                from ..figures import _by_name  # the one normalisation (compare.figures imports the studies' base)
+
+                return own(self, _by_name(claims))
+
+            cls.figures = figures
 
     def __repr__(self) -> str:
         return f"<study {self.name}: {self.title}>"

@@ -61,3 +61,15 @@ def test_every_suite_figure_holds_claims_of_its_own_study(scale):
     for fig in figures:
         assert all(by_name[c.name] is c for c in fig.claims), fig.name
         assert len({c.study for c in fig.claims}) == 1
+
+
+def test_every_study_builds_its_figures_from_a_list_of_claims_as_from_a_mapping():
+    from scalingcheck.compare.studies import studies
+    from scalingcheck.compare.suites import get_suite
+
+    claims = get_suite("toy")
+    for study in studies():
+        own = [c for c in claims if c.study == study.name]
+        by_list = [(f.name, [c.name for c in f.claims]) for f in study.figures(own)]
+        by_name = [(f.name, [c.name for c in f.claims]) for f in study.figures({c.name: c for c in own})]
+        assert by_list == by_name, study.name

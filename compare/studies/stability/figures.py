@@ -53,13 +53,16 @@ def draw_deformations(path: Path) -> None:
     save(fig, path)
 
 
-def draw_invertibility(records: Records, path: Path, claim: Claim) -> None:
+def draw_invertibility(records: Records, path: Path, claims: Sequence[Claim]) -> None:
+    """The fraction of invertible maps against T / T_max, one curve per claim (cut-off)."""
     plt = pyplot()
-    spec = claim.sweep.base
-    t_max = MaxEntropyDiffeo(n=spec.n, T=1e-9, c=spec.c).t_max
-    curve = seed_curve(tidy(records[claim.name]), "T", "fraction_invertible")
     fig, ax = plt.subplots(figsize=(5.0, 3.8), dpi=120)
-    ax.errorbar(np.asarray(curve.x) / t_max, curve.mean, yerr=np.nan_to_num(curve.sem), fmt="o-", ms=4, capsize=2)
+    for i, claim in enumerate(claims):
+        spec = claim.sweep.base
+        t_max = MaxEntropyDiffeo(n=spec.n, T=1e-9, c=spec.c).t_max
+        curve = seed_curve(tidy(records[claim.name]), "T", "fraction_invertible")
+        ax.errorbar(np.asarray(curve.x) / t_max, curve.mean, yerr=np.nan_to_num(curve.sem), fmt="o-", ms=4,
+                    capsize=2, color=f"C{i}", label="the paper's cut-off" if spec.cutoff == "paper" else "the authors' cut-off")
     ax.axvline(1.0, ls="--", color="k", lw=1, label="T_max = 4 / (pi^3 c^2 ln c)")
     ax.axhline(0.5, ls=":", color="grey", lw=1)
     ax.set_xscale("log")
@@ -124,20 +127,30 @@ def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values.mean(axis=0), (values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros(values.shape[1]))
 
 
+def _converged(rows: Sequence[dict]) -> tuple[list[dict], str]:
+    """The runs that converged (as the claims count them: a record without ``converged`` counts) and a
+    note ``" (k of n converged)"`` when some did not."""
+    kept = [r for r in rows if r.get("converged") is not False]
+    return kept, (f" ({len(kept)} of {len(rows)} converged)" if len(kept) < len(rows) else "")
+
+
 def draw_trace(records: Records, path: Path, claim: Claim) -> None:
-    """R_f of the output against the training step per network (seed means): at initialisation (step 0),
-    at the traced steps, and at the end (the steps each run took)."""
+    """R_f of the output against the training step per network (seed means over the runs that converged):
+    at initialisation (step 0), at the traced steps, and at the end (the steps each run took)."""
     plt = pyplot()
     rows = records[claim.name]
     fig, ax = plt.subplots(figsize=(9.0, 4.2), dpi=110)
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(r["label"], []).append(r)
-    for i, (label, group) in enumerate(sorted(groups.items())):
+    for i, (label, every) in enumerate(sorted(groups.items())):
+        group, note = _converged(every)
+        if not group:
+            continue
         steps = [0] + list(group[0].get("trace_steps", [])) + [max(r["steps"] for r in group)]
         values = np.array([[r["R_init"], *r.get("trace_R", []), r["R"]] for r in group], float)
         mean, sem = _mean_sem(values)
-        ax.errorbar(steps, mean, yerr=sem, fmt="o-", ms=3, capsize=2, color=f"C{i % 10}", label=label)
+        ax.errorbar(steps, mean, yerr=sem, fmt="o-", ms=3, capsize=2, color=f"C{i % 10}", label=label + note)
     ax.set_xscale("symlog", linthresh=10)
     ax.set_yscale("log")
     ax.set_xlabel("training step (0: initialisation)")
@@ -149,21 +162,24 @@ def draw_trace(records: Records, path: Path, claim: Claim) -> None:
 
 def draw_layers(records: Records, path: Path, claims: Sequence[Claim]) -> None:
     """D_k and G_k against the hidden layer k, at initialisation (dashed) and after training (solid), one
-    panel per network (seed means)."""
+    panel per network (seed means over the runs that converged)."""
     plt = pyplot()
     fig, axes = plt.subplots(1, len(claims), figsize=(3.6 * len(claims), 3.6), dpi=110, squeeze=False)
     for ax, claim in zip(axes[0], claims):
-        rows = records[claim.name]
+        rows, note = _converged(records[claim.name])
         k = int(claim.estimator.window[1])  # the hidden layers; the output follows them in the lists
         layers = np.arange(1, k + 1)
+        ax.set_title(claim.name.rsplit("_depth_", 1)[-1] + note, fontsize=9)  # the network's short name
+        ax.set_xlabel("hidden layer k")
+        if not rows:
+            ax.text(0.5, 0.5, "no run converged", ha="center", va="center", transform=ax.transAxes)
+            continue
         for column, color, name in (("D_layers", "C0", "D_k"), ("G_layers", "C3", "G_k")):
             for suffix, style, when in (("_init", "s--", "init"), ("", "o-", "trained")):
                 mean, sem = _mean_sem(np.array([r[column + suffix][:k] for r in rows], float))
                 ax.errorbar(layers, mean, yerr=sem, fmt=style, ms=3, capsize=2, color=color, label=f"{name} {when}")
         ax.set_yscale("log")
         ax.set_xticks(layers)
-        ax.set_xlabel("hidden layer k")
-        ax.set_title(claim.name.rsplit("_depth_", 1)[-1], fontsize=9)  # the network's short name
     axes[0][0].set_ylabel("sensitivity (seed means)")
     axes[0][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     save(fig, path)
@@ -174,12 +190,13 @@ def r_f_figure(name: str, law: Claim, caption: str) -> Figure:
     return Figure(name, caption, (law,), lambda records, path: draw_stability(records, path, law))
 
 
-def figures(deltas: Sequence[Claim], invertible: Claim, law: Claim) -> list[Figure]:
+def figures(deltas: Sequence[Claim], invertible: Sequence[Claim], law: Claim) -> list[Figure]:
     """The deformation grid (with the displacement claims), invertibility, and R_f / error figures."""
     return [
         Figure("stability_deformations", "a digit deformed at several T (in units of T_max) and cut-offs c",
                tuple(deltas), lambda records, path: draw_deformations(path)),
-        Figure("stability_invertibility", "fraction of invertible maps against T / T_max", (invertible,),
+        Figure("stability_invertibility", "fraction of invertible maps against T / T_max, both cut-offs",
+               tuple(invertible),
                lambda records, path: draw_invertibility(records, path, invertible)),
         Figure("stability_r_f", "R_f per network against P, and test error against R_f", (law,),
                lambda records, path: draw_stability(records, path, law)),
