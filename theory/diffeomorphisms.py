@@ -116,6 +116,10 @@ def _choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+MAX_CUTOFF = 256
+"""The largest cut-off c of the exact mode sums (about 51,000 modes, a fraction of a second)."""
+
+
 def kept_modes(c: float, cutoff: str = "paper") -> tuple[tuple[int, int], ...]:
     """The modes (i, j), i, j >= 1, that the cut-off keeps, in lexicographic order.
 
@@ -125,6 +129,9 @@ def kept_modes(c: float, cutoff: str = "paper") -> tuple[tuple[int, int], ...]:
     _choice(cutoff, "cutoff", CUTOFFS)
     if isinstance(c, bool) or not isinstance(c, (int, float, Fraction)) or not math.isfinite(c) or not c > 0:
         raise ValueError(f"c={c!r} must be a finite number > 0")
+    if c > MAX_CUTOFF:
+        raise ValueError(f"c={c!r}: the exact sums enumerate about pi c^2 / 4 modes; use c <= {MAX_CUTOFF} (the "
+                         "large-c formula delta is within about 7% of the exact value there)")
     cf = Fraction(c)
     top = int(math.floor(c + 0.5)) + 1
     modes = []

@@ -55,6 +55,13 @@ CASES = [
     ("diffeo_t_max", dict(c=math.e), 4 / (math.pi**3 * math.e**2)),  # 4/(pi^3 e^2 * 1)
     ("diffeo_t_max", dict(c=10), 4 / (math.pi**3 * 100 * math.log(10))),  # 4/(pi^3 * 10^2 * ln 10)
     ("error_vs_relative_stability", dict(R_f=0.25), 0.1),  # 0.2 * sqrt(0.25)
+    # exact rms displacements, c = 3: the paper's modes (1,1) (1,2) (2,1) (2,2), S = 1/2 + 2/5 + 1/8 = 41/40;
+    # the authors' add (1,3) (3,1), S = 49/40; n - 1 = 4 divides no kept index: (n - 1) sqrt(T S / 2) = 4
+    ("diffeo_rms_exact", dict(n=5, c=3, T=80 / 41), 4.0),
+    ("diffeo_rms_exact_authors", dict(n=5, c=3, T=80 / 49), 4.0),
+    ("diffeo_rms_exact", dict(n=3, c=3, T=4), 2.0),  # n - 1 = 2 drops (1,2) (2,1) (2,2): S = 1/2, 2 sqrt(4 / 4)
+    # at the centre only odd (i, j) count: (1,1), S_odd = 1/2: n sqrt(2 T S_odd) = 16 sqrt(1/4) = 8
+    ("diffeo_rms_exact_centre", dict(n=16, c=3, T=1 / 4), 8.0),
     # --- section 6: supporting
     ("alpha_star", dict(h=100), 0.1),  # 100^(-1/2)
     ("init_fluctuations", dict(h=400), 0.05),  # 400^(-1/2)
