@@ -17,6 +17,7 @@ network spec refuses it (its deformations must be diffeomorphisms).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -49,6 +50,21 @@ lr 0.05 did not leave chance level in 500), the FCN (width 256, depth 2) 1.25% i
 (Adam lr 0.001: 3.5%). At 24 x 24 a CNN step costs about twice as much as at 16 x 16."""
 
 _SPLIT_STREAM, _MEASURE_STREAM = 3, 2
+
+
+@functools.lru_cache(maxsize=64)
+def _forward_flops(net: Network) -> float:
+    """FLOPs of one image through `net` (its own initial parameters), as torch counts them; a network the
+    counter cannot run is costed as 10^6 FLOPs per image."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    try:
+        params = net.init(0)
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            net.apply(params, torch.zeros(1, *net.input_shape))
+        return float(max(counter.get_total_flops(), 1))
+    except Exception:  # a cost estimate never fails a run
+        return 1e6
 
 
 @dataclass(frozen=True)
@@ -312,9 +328,19 @@ class RelativeStabilitySpec(Spec):
         return out[0], out[1], out[2], out[3]
 
     def cost(self) -> float:
-        width = getattr(self.net, "width", 16)
-        per_image = width * self.size**2 * (width if self.architecture == "cnn" else 1)
-        return 2e-9 * per_image * self.train.max_steps * self.train.batch_size  # seconds, see Spec.cost
+        """Seconds of one run on one thread (see :meth:`Spec.cost`): a per-step overhead plus the network's
+        forward FLOPs (counted once per network by torch's ``FlopCounterMode``) over the training steps
+        (forward and backward, 3x) and the measurements (about 3 forwards per probe image at initialisation,
+        at each traced step and after training). Fitted to the quick suite's Fashion-MNIST runs (2026-12-06,
+        one thread, seven networks): 16 ms per step and 1.8e-11 s per FLOP, within a factor 2 of every one."""
+        steps = self.train.max_steps
+        net = self.network()
+        try:
+            flops = _forward_flops(net)
+        except TypeError:  # a network that cannot be hashed is counted each time
+            flops = _forward_flops.__wrapped__(net)
+        work = 3 * flops * steps * self.train.batch_size + 3 * flops * self.n_probe * (2 + len(self.trace_at))
+        return 0.016 * steps + 1.8e-11 * work
 
     def _run(self, seed: int) -> dict[str, Any]:
         dev = spec_device(self)

@@ -2,6 +2,7 @@
 with its bootstrap intervals, and the run specs of the stability study."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -223,3 +224,18 @@ def test_the_trace_and_the_convergence_criterion_of_a_run():
                        (dict(cutoff="wide"), "cutoff='wide'; allowed: paper, authors")]:
         with pytest.raises(ValueError, match=match):
             RelativeStabilitySpec(**base, **bad)
+
+
+def test_the_cost_model_counts_each_networks_flops():
+    """The estimate grows with the network's FLOPs and the training budget (the quick suite's ResNet took
+    about 6x the seconds of its 2-layer FCN: the estimate orders them the same way)."""
+    from scalingcheck.compare.studies.stability.claims import IMAGES_32, PAPER_TRAIN
+    from scalingcheck.simulate.networks import fcn, resnet
+
+    def spec(net, steps=640):
+        return RelativeStabilitySpec(data=IMAGES_32, net=net, p_train=1024, n_test=1000, n_probe=500,
+                                     train=dataclasses.replace(PAPER_TRAIN, max_steps=steps))
+
+    small, big = spec(fcn(depth=2)).cost(), spec(resnet()).cost()
+    assert 5 < small < 30 and 3 * small < big < 200
+    assert spec(fcn(depth=2), steps=1280).cost() > 1.9 * small
