@@ -63,3 +63,24 @@ def test_rerun_computes_nothing(toy_run, capsys):
         points = [p for c in get_suite("toy") for p in c.runs()]
         res = execute(points, store, progress=False)
     assert res.computed == 0 and res.cached == len({s.key(seed) for s, seed in points})
+
+
+def test_every_seed_paper_is_reproduced_at_the_toy_scale_from_the_runs_of_the_suite(toy_run, tmp_path):
+    """`reproduce` of each seed paper at the toy scale, reading the toy suite's store: nothing is computed again,
+    the page has one row per claim with its verdict, and the exit code is that of its claims' run (the library
+    applies the verdict rule; the command line's toy suite is a machinery check)."""
+    from scalingcheck.compare.reproduce import papers, reproduce
+
+    out, _ = toy_run
+    verdicts = {r["claim"]: r["verdict"] for r in json.loads((out / "results.json").read_text())["outcomes"]}
+    assert {p.arxiv for p in papers()} >= {"2307.02129", "2404.10727", "2210.01506", "2202.03348", "2007.11471",
+                                           "2105.02468"}
+    for paper in papers():
+        done = reproduce(paper.arxiv, scale="toy", out=tmp_path / paper.arxiv, store=out / "store.sqlite",
+                         workers=1, progress=False, plots=False)
+        assert done.result is not None and done.result.complete
+        assert done.exit_code() == int(any(o.verdict.value == "disagree" for o in done.result.outcomes))
+        assert all(o.verdict.value == verdicts[o.claim] for o in done.result.outcomes), paper.arxiv
+        page = done.page.read_text()
+        assert page.startswith(f"# Reproducing arXiv:{paper.arxiv}")
+        assert all(f"| {c.name} |" in page for c in done.claims), paper.arxiv
