@@ -28,7 +28,8 @@ CHEAPEST = "2202.03348"
 
 
 def _theory() -> str | None:
-    """THEORY.md, the brief every stated result is quoted from (beside the repository, or $SCALINGCHECK_THEORY)."""
+    """THEORY.md, the brief every stated result is quoted from (its copy at the repository's root, shipped so
+    that the quotes are checked wherever the tests run; or $SCALINGCHECK_THEORY)."""
     here = Path(__file__).resolve().parents[2]
     for path in (os.environ.get("SCALINGCHECK_THEORY"), here / "THEORY.md", here.parent / "shared" / "THEORY.md"):
         if path and Path(path).is_file():
