@@ -306,8 +306,9 @@ class Claim:
             reads_training = trained is None or any(c in trained for c in columns)
             return record.get("converged") is False and reads_training
 
-        failed = [r for p, r in zip(points, records) if failed_run(p[0], r)]
-        kept = [(p, r) for p, r in zip(points, records) if not failed_run(p[0], r)]
+        failing = [failed_run(p[0], r) for p, r in zip(points, records)]
+        failed = [r for r, bad in zip(records, failing) if bad]
+        kept = [(p, r) for p, r, bad in zip(points, records, failing) if not bad]
         problems = [(p, record_problem(r, columns)) for p, r in kept]
         unusable = [(p, why) for p, why in problems if why is not None]
         if unusable and len(unusable) == len(kept):

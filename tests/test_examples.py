@@ -24,16 +24,20 @@ def stored(db):
         return sorted(con.execute("SELECT key, created FROM runs").fetchall())
 
 
-@pytest.fixture(scope="module")
-def accepted(tmp_path_factory):
-    """The example run once at toy scale and its results accepted as the baseline."""
-    work = tmp_path_factory.mktemp("example")
-    shutil.copytree(EXAMPLE, work / "example")
+def run_and_accept(work, example, n_claims):
+    """`example` copied into `work`, run once at toy scale and its results accepted as the baseline."""
+    shutil.copytree(example, work / "example")
     first = cli("run", "example/claims.py", *FAST, "--out", "out", cwd=work)
     assert first.returncode == 0, first.stdout + first.stderr
     accept = cli("baseline", "accept", "--out", "out", "--to", "example/baseline-toy.json", cwd=work)
-    assert accept.returncode == 0 and "accepted: 2 claims of suite 'toy'" in accept.stdout
+    assert accept.returncode == 0 and f"accepted: {n_claims} claims of suite 'toy'" in accept.stdout
     return work
+
+
+@pytest.fixture(scope="module")
+def accepted(tmp_path_factory):
+    """The example run once at toy scale and its results accepted as the baseline."""
+    return run_and_accept(tmp_path_factory.mktemp("example"), EXAMPLE, 2)
 
 
 def test_an_unchanged_model_passes_and_computes_nothing(accepted):
@@ -142,13 +146,7 @@ MIXER = ROOT / "examples" / "rhm_mixer"
 @pytest.fixture(scope="module")
 def mixer_accepted(tmp_path_factory):
     """examples/rhm_mixer at toy scale (48 runs of the user's torch model), accepted as the baseline."""
-    work = tmp_path_factory.mktemp("mixer")
-    shutil.copytree(MIXER, work / "example")
-    first = cli("run", "example/claims.py", *FAST, "--out", "out", cwd=work)
-    assert first.returncode == 0, first.stdout + first.stderr
-    accept = cli("baseline", "accept", "--out", "out", "--to", "example/baseline-toy.json", cwd=work)
-    assert accept.returncode == 0 and "accepted: 1 claims of suite 'toy'" in accept.stdout
-    return work
+    return run_and_accept(tmp_path_factory.mktemp("mixer"), MIXER, 1)
 
 
 def test_the_mixer_runs_the_studys_own_claim_on_the_users_model(mixer_accepted):

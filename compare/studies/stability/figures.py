@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from ....simulate.data.images import digits
 from ....simulate.observables.diffeomorphisms import MaxEntropyDiffeo
@@ -121,12 +122,6 @@ def draw_stability(records: Records, path: Path, claim: Claim) -> None:
     save(fig, path)
 
 
-def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error over seeds (axis 0) of `values` [seeds, points]."""
-    n = values.shape[0]
-    return values.mean(axis=0), (values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros(values.shape[1]))
-
-
 def _converged(rows: Sequence[dict]) -> tuple[list[dict], str]:
     """The runs that converged (as the claims count them: a record without ``converged`` counts) and a
     note ``" (k of n converged)"`` when some did not."""
@@ -148,9 +143,11 @@ def draw_trace(records: Records, path: Path, claim: Claim) -> None:
         if not group:
             continue
         steps = [0] + list(group[0].get("trace_steps", [])) + [max(r["steps"] for r in group)]
-        values = np.array([[r["R_init"], *r.get("trace_R", []), r["R"]] for r in group], float)
-        mean, sem = _mean_sem(values)
-        ax.errorbar(steps, mean, yerr=sem, fmt="o-", ms=3, capsize=2, color=f"C{i % 10}", label=label + note)
+        points = pd.DataFrame([{"point": j, "seed": r["seed"], "R": value} for r in group
+                               for j, value in enumerate([r["R_init"], *r.get("trace_R", []), r["R"]])])
+        curve = seed_curve(points, "point", "R")  # by the point's index: a run may stop at a traced step
+        ax.errorbar([steps[int(j)] for j in curve.x], curve.mean, yerr=np.nan_to_num(curve.sem), fmt="o-", ms=3,
+                    capsize=2, color=f"C{i % 10}", label=label + note)
     ax.set_xscale("symlog", linthresh=10)
     ax.set_yscale("log")
     ax.set_xlabel("training step (0: initialisation)")
@@ -176,7 +173,8 @@ def draw_layers(records: Records, path: Path, claims: Sequence[Claim]) -> None:
             continue
         for column, color, name in (("D_layers", "C0", "D_k"), ("G_layers", "C3", "G_k")):
             for suffix, style, when in (("_init", "s--", "init"), ("", "o-", "trained")):
-                mean, sem = _mean_sem(np.array([r[column + suffix][:k] for r in rows], float))
+                curve = seed_curve(tidy(rows, (column + suffix,)), "layer", column + suffix)
+                mean, sem = np.asarray(curve.mean)[:k], np.nan_to_num(np.asarray(curve.sem))[:k]
                 ax.errorbar(layers, mean, yerr=sem, fmt=style, ms=3, capsize=2, color=color, label=f"{name} {when}")
         ax.set_yscale("log")
         ax.set_xticks(layers)
