@@ -378,6 +378,8 @@ def _machinery_check(args: argparse.Namespace) -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..simulate.runs.sweep import ProcessExecutor, SerialExecutor
 
+    if args.dry_run:
+        return _dry_run(args)
     cores = _cores()
     if args.workers is not None and not 1 <= args.workers <= cores:
         raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
@@ -394,6 +396,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         set_threads(args.threads)
         keep_freed_memory()
     return _run(args, compute=True, executor=executor)
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    """``run --dry-run``: the device plan of the chosen claims (:mod:`.device_plan`); computes and writes nothing.
+    With ``--device cuda`` the plan is that of a machine with CUDA, present here or not; --workers may then
+    name the cores of that machine."""
+    import torch
+
+    from .device_plan import device_plan, plan_lines
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers={args.workers} must be >= 1")
+    if args.gpu_workers < 1:
+        raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
+    claims = _claims(args)
+    _use_device(args.device, compute=False)
+    from ..simulate.runs.device import device_mode
+
+    mode = device_mode()
+    cuda = mode == "cuda" or (mode == "auto" and torch.cuda.is_available())
+    workers = args.workers or _cores()
+    points = [pt for claim in claims for pt in claim.runs()]
+    where = "a machine with CUDA" if cuda else "the CPU only"
+    say(f"device plan of suite {args.suite!r} ({len(claims)} claims) with --device {mode}, for {where}, "
+        f"{workers} worker(s){f' ({min(args.gpu_workers, workers)} on the GPU)' if cuda else ''}; nothing is run:")
+    for line in plan_lines(device_plan(points, cuda), workers, args.gpu_workers):
+        say(line)
+    return EXIT_OK
 
 
 def _use_device(device: str | None, compute: bool = True) -> None:
@@ -590,6 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "one core), cpu, or cuda (default: $SCALINGCHECK_DEVICE, else auto)")
             p.add_argument("--gpu-workers", type=int, default=4,
                            help="worker processes that share the GPU (default: 4)")
+            p.add_argument("--dry-run", action="store_true",
+                           help="compute nothing: print the device plan (where each kind runs, in which batches, "
+                           "its estimated time) and exit; with --device cuda, the plan of a machine with CUDA")
         p.set_defaults(func=func)
     return parser
 

@@ -69,9 +69,11 @@ class AlphaTrainingSpec(Spec):
     batch, and so do those of the specs that differ only in alpha (``batch_group``): the lazy and feature
     flows of one p (12 seeds each) share their long tails, when a few networks are left; the records do not
     depend on the batch (tests/simulate/test_feature_lazy.py, tests/simulate/test_batched_runs.py)."""
-    gpu_gain: ClassVar[bool] = False
-    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): the flow's small float64 steps, one host
-    synchronisation each, run over 10x slower there than on one CPU core, so 'auto' keeps them on the CPU."""
+    gpu_batch_limit: ClassVar[int | None] = 256
+    """Networks per batch on a GPU: every seed and alpha of one p (the full suite's largest group: 136
+    networks) as one model. In 'auto' mode the measured speed-up at the batch size decides where it runs
+    (`simulate.runs.device_rates`: 6 networks, one host synchronisation per step, ran 0.79x one CPU core on
+    an H100)."""
 
     data: DataModel
     p: int
@@ -148,7 +150,7 @@ class AlphaTrainingSpec(Spec):
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "alpha")
 
     def _run_points(self, points: list[tuple[Spec, int]]) -> list[dict[str, Any]]:
-        dev = spec_device(self)
+        dev = spec_device(self, len(points))
         dt = torch.float64
         net = self.network()
         seeds = [seed for _, seed in points]

@@ -147,6 +147,8 @@ class TrainedPoolingSpec(Spec):
     kind: ClassVar[str] = "trained_pooling"
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 8
+    gpu_batch_limit: ClassVar[int | None] = 64
+    """Networks per batch on a GPU (every seed of the full suite's specs)."""
 
     data: ScaleDetection1D = field(default_factory=lambda: ScaleDetection1D(64, 16))
     net: ConvNet1D = field(default_factory=ConvNet1D)
@@ -222,7 +224,7 @@ class TrainedPoolingSpec(Spec):
         return self._run_batch([seed])[0]
 
     def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
-        dev = spec_device(self)
+        dev = spec_device(self, len(seeds))
         task, net = self.scale_detection(), self.network()
         data = [task.split(self.p_train, self.n_test, seed, device=dev, dtype=torch.float32) for seed in seeds]
         params0 = net.init_ensemble(seeds, device=dev, dtype=torch.float32)

@@ -92,9 +92,10 @@ class RHMLearningSpec(RHMSpec):
     """Networks per batch. Measured on the quick suite's learning curves (one thread, 2026-11-24), the P of
     a curve batched 16 at a time against each spec's 4 seeds as a batch: 1.5x for the CNN, 1.3x for the
     FCN, 1.5x to 1.9x for the sparse RHM's LCN; every record the same."""
-    gpu_gain: ClassVar[bool] = False
-    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): 4 seeds at P = 4096, width 64, took 13.6 s
-    there against 7.0 s on one CPU core, so 'auto' keeps these runs on the CPU."""
+    gpu_batch_limit: ClassVar[int | None] = 512
+    """Networks per batch on a GPU: a whole learning curve of the full suite (up to 384 networks: 12 P x 32
+    seeds) as one model. In 'auto' mode the measured speed-up at the batch size decides where it runs
+    (`simulate.runs.device_rates`: 4 networks of width 64 at P = 4096 ran 0.51x one CPU core on an H100)."""
 
     net: Network = field(default_factory=HierarchicalCNN)
     n_test: int = 2048
@@ -155,7 +156,7 @@ class RHMLearningSpec(RHMSpec):
         return tuple(getattr(self, f.name) for f in fields(self) if f.name != "p")
 
     def _run_points(self, points: list[tuple[Spec, int]]) -> list[dict[str, Any]]:
-        dev = spec_device(self)
+        dev = spec_device(self, len(points))
         data = [spec._data(seed, dev) for spec, seed in points]
         sizes = [spec.p for spec, _ in points]
         top = max(sizes)
@@ -193,9 +194,6 @@ class SparseRHMLearningSpec(RHMLearningSpec):
 
     kind: ClassVar[str] = "sparse_rhm_learning"
     version: ClassVar[int] = 1
-    gpu_gain: ClassVar[bool] = True
-    """Measured on an H100 (benchmarks/device_kinds.py, 2026-11-24): 1.2x faster than one CPU core."""
-
     s0: int = 1
 
     def __post_init__(self) -> None:

@@ -428,15 +428,15 @@ def train_ensemble(
         lengths = {len(c) for c in chunks}
         if len(lengths) == 1:  # one mini-batch size (always, when the models share P)
             rows = torch.arange(len(live), device=xs.device)[:, None]
-            idx = torch.stack(chunks).to(xs.device)  # [E_live, B]
+            idx = _to_device(torch.stack(chunks), xs.device)  # [E_live, B]
             batch_loss = _losses(net.apply(params, xl[rows, idx]), yl[rows, idx], config.loss).mean(dim=-1).sum()
         else:  # some model is at the short last chunk of its epoch: one pass per chunk size, the same sum
             batch_loss = 0
             for n in sorted(lengths):
                 group = [j for j, c in enumerate(chunks) if len(c) == n]
-                sel = torch.tensor(group, device=xs.device)
+                sel = _to_device(torch.tensor(group), xs.device)
                 rows = torch.arange(len(group), device=xs.device)[:, None]
-                idx = torch.stack([chunks[j] for j in group]).to(xs.device)
+                idx = _to_device(torch.stack([chunks[j] for j in group]), xs.device)
                 sub = {k: v[sel] for k, v in params.items()}
                 batch_loss = batch_loss + _losses(net.apply(sub, xl[sel][rows, idx]), yl[sel][rows, idx],
                                                   config.loss).mean(dim=-1).sum()
@@ -455,6 +455,14 @@ def train_ensemble(
         for i in range(e)
     ]
     return final, results
+
+
+def _to_device(index: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A CPU index tensor on `device`; to CUDA through pinned memory without waiting (a copy from pageable
+    memory would make the host wait for the GPU at every step, and the step's kernels could not queue up)."""
+    if device.type != "cuda":
+        return index.to(device)
+    return index.pin_memory().to(device, non_blocking=True)
 
 
 def _check_sizes(sizes: Sequence[int] | None, e: int, p: int) -> list[int]:

@@ -9,9 +9,11 @@ The environment variable ``SCALINGCHECK_DEVICE`` (``scalingcheck run
 --device``; spawned workers inherit it) chooses where the specs with
 ``device=None`` run:
 
-* ``auto`` (the default): CUDA when present, except for the kinds whose
-  runs are slower on a GPU than on one CPU core (``Spec.gpu_gain = False``,
-  from ``benchmarks/device_kinds.py``): those stay on the CPU;
+* ``auto`` (the default): CUDA when present, except for the tasks whose kind
+  was measured slower on a GPU than on one CPU core at the batch size the
+  sweep forms (:mod:`.device_rates`, from ``benchmarks/device_kinds.py``;
+  a kind never measured goes to the GPU, and a spec class may decide for
+  itself with ``gpu_gain = True`` or ``False``): those stay on the CPU;
 * ``cpu``: every run on the CPU, GPU or not;
 * ``cuda``: every run on the GPU (an error where there is none).
 
@@ -25,7 +27,7 @@ from typing import Any
 import torch
 
 __all__ = ["default_device", "resolve_device", "check_device", "set_threads", "device_mode", "spec_device",
-           "DEVICE_MODES", "DEVICE_ENV"]
+           "device_type", "gains_on_gpu", "DEVICE_MODES", "DEVICE_ENV"]
 
 DEVICE_ENV = "SCALINGCHECK_DEVICE"
 """The environment variable that chooses where specs with ``device=None`` run (see the module's text)."""
@@ -51,15 +53,50 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def spec_device(spec: Any) -> torch.device:
-    """Where a spec's runs execute: its ``device`` when set; else :func:`default_device`, except that in
-    'auto' mode a kind slower on a GPU than on one core (``gpu_gain = False``) runs on the CPU."""
+def spec_device(spec: Any, batch: int = 1, *, cuda: bool | None = None) -> torch.device:
+    """Where a task of `batch` runs of `spec` (computed together) executes: the spec's ``device`` when set;
+    else :func:`default_device`, except that in 'auto' mode a task that does not gain from the GPU at that
+    batch size (:func:`gains_on_gpu`) runs on the CPU.
+
+    `cuda` says whether CUDA is present (None: ask torch); a plan for another machine passes it, and then
+    nothing is checked against this one.
+    """
     device = getattr(spec, "device", None)
     if device is not None:
-        return resolve_device(device)
-    if device_mode() == "auto" and not getattr(spec, "gpu_gain", True):
+        return resolve_device(device) if cuda is None else torch.device(device)
+    mode = device_mode()
+    if cuda is None:
+        if mode == "cpu":
+            return torch.device("cpu")
+        present = default_device().type == "cuda"  # the error of 'cuda' mode without CUDA
+    else:
+        present = cuda and mode != "cpu"
+    if not present:
         return torch.device("cpu")
-    return default_device()
+    if mode == "auto" and not gains_on_gpu(spec, batch):
+        return torch.device("cpu")
+    return torch.device("cuda")
+
+
+def device_type(spec: Any, batch: int = 1, *, cuda: bool | None = None) -> str:
+    """``"cuda"`` or ``"cpu"``: where a task of `batch` runs of `spec` executes (:func:`spec_device`); a spec
+    without a ``device`` field (numpy or counting kinds) always runs on the CPU."""
+    if not hasattr(spec, "device"):
+        return "cpu"
+    return spec_device(spec, batch, cuda=cuda).type
+
+
+def gains_on_gpu(spec: Any, batch: int = 1) -> bool:
+    """Whether a task of `batch` runs of `spec` is faster on the GPU than on one CPU core: the spec class's
+    ``gpu_gain`` when it sets one (True or False); else the measured speed-up of its kind at that batch size
+    (:func:`.device_rates.gpu_speedup`) above 1; a kind never measured counts as gaining."""
+    forced = getattr(spec, "gpu_gain", None)
+    if forced is not None:
+        return bool(forced)
+    from .device_rates import gpu_speedup
+
+    speedup = gpu_speedup(getattr(spec, "kind", type(spec).__name__), batch)
+    return speedup is None or speedup > 1.0
 
 
 def check_device(device: Any, name: str = "device") -> str | None:

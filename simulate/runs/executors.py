@@ -22,7 +22,6 @@ from typing import Any, Callable, Iterator, Sequence
 
 from .allocator import keep_freed_memory
 from .errors import raise_interrupted_on
-from .spec import Spec
 
 __all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "WorkerLost", "GPU_WORKERS", "WORKER_EXIT_GRACE"]
 
@@ -133,14 +132,12 @@ GPU_WORKERS = 4
 """Default number of worker processes that share one GPU (see :class:`ProcessExecutor`)."""
 
 
-def _on_gpu(spec: Spec) -> bool:
-    """Whether `spec`'s runs execute on a GPU (``simulate.runs.device.spec_device``)."""
-    if not hasattr(spec, "device"):
-        return False
-    from .device import spec_device
+def _on_gpu(task: Task) -> bool:
+    """Whether `task`'s runs execute on a GPU (``simulate.runs.device.device_type`` at its batch size)."""
+    from .device import device_type
 
     try:
-        return spec_device(spec).type == "cuda"
+        return device_type(task.spec, len(task.points)) == "cuda"
     except ValueError:  # the run itself reports it
         return False
 
@@ -198,7 +195,7 @@ class ProcessExecutor:
                workers: int) -> Iterator[Any]:
         """Run `indices` in a fresh pool, yielding results; returns (done, lost): lost is None unless a
         worker died, then the indices whose markers were left behind."""
-        gpu = [i for i in indices if _on_gpu(items[i].spec)]
+        gpu = [i for i in indices if _on_gpu(items[i])]
         on_gpu = set(gpu)
         cpu = [i for i in indices if i not in on_gpu]
         n_gpu = min(self.gpu_workers, workers, len(gpu))

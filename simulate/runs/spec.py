@@ -199,9 +199,13 @@ class Spec:
     version: ClassVar[int] = 1
     batch_limit: ClassVar[int] = 1
     """Most seeds one call of ``_run_batch`` takes (1: the spec runs one seed at a time)."""
-    gpu_gain: ClassVar[bool] = True
-    """Whether runs of this kind with ``device=None`` go to a GPU in 'auto' mode (see
-    `simulate.runs.device`); a kind measured slower on a GPU than on one CPU core sets it False."""
+    gpu_batch_limit: ClassVar[int | None] = None
+    """Most runs of one batch on a GPU (None: ``batch_limit``): a GPU gains from many networks per kernel,
+    so the batched kinds set it to a whole claim's curve; the records do not depend on the batch."""
+    gpu_gain: ClassVar[bool | None] = None
+    """Whether runs of this kind with ``device=None`` go to a GPU in 'auto' mode: None (default) decides by the
+    kind's measured speed-up at the task's batch size (`simulate.runs.device_rates`); True or False decides
+    for the kind whatever was measured (see `simulate.runs.device`)."""
 
     def _run(self, seed: int) -> dict[str, Any]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -248,6 +252,13 @@ class Spec:
         return dataclasses.replace(self, **changes)
 
 
+def batch_limit(spec: Spec, device_type: str = "cpu") -> int:
+    """Most runs of `spec`'s kind computed as one batch on a device of type `device_type` ("cpu" or "cuda"):
+    ``gpu_batch_limit`` on CUDA where the kind sets one, else ``batch_limit``."""
+    limit = spec.gpu_batch_limit if device_type == "cuda" and spec.gpu_batch_limit else spec.batch_limit
+    return max(1, int(limit))
+
+
 def run_key(spec: Spec, seed: int) -> str:
     payload = json.dumps(
         {"spec": to_dict(spec), "seed": int(seed), "salt": CODE_SALT, "version": spec.version},
@@ -264,7 +275,7 @@ def _provenance(spec: Spec, seed: int, seconds: float, batch: int) -> dict[str, 
     if hasattr(spec, "device"):
         from .device import spec_device
 
-        out["device"] = str(spec_device(spec))
+        out["device"] = str(spec_device(spec, batch))
     return out
 
 
@@ -304,7 +315,7 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
 
     The seeds of one spec go through its ``_run_batch``; runs of several specs
     must share a kind and a ``batch_group`` and go through the first spec's
-    ``_run_points``. At most ``batch_limit`` runs. ``seconds`` is the batch's wall
+    ``_run_points``. At most ``batch_limit`` runs (``gpu_batch_limit`` where the batch runs on CUDA). ``seconds`` is the batch's wall
     time shared equally, and ``batch`` the number of runs computed together
     (when more than one).
     """
@@ -319,9 +330,13 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
                            or len({spec.batch_group() for spec in specs}) > 1):
         raise ValueError("the runs of one batch must share a spec kind and a batch_group() "
                          f"(got {len(specs)} specs: {sorted({type(s).__name__ for s in specs})})")
-    if len(points) > max(1, first.batch_limit):
+    from .device import device_type
+
+    where = device_type(first, len(points))
+    if len(points) > batch_limit(first, where):
         noun = "seeds" if len(specs) == 1 else "runs"
-        raise ValueError(f"{len(points)} {noun} exceed the batch limit {first.batch_limit} of {type(first).__name__}")
+        raise ValueError(f"{len(points)} {noun} exceed the batch limit {batch_limit(first, where)} of "
+                         f"{type(first).__name__}" + (" on CUDA" if where == "cuda" else ""))
     seeds = [seed for _, seed in points]
     start = time.perf_counter()
     if len(specs) > 1:

@@ -30,7 +30,8 @@ from .errors import RunFailure, handle_interrupts, is_interrupt
 from .executors import GPU_WORKERS, WORKER_EXIT_GRACE, DaskExecutor, ProcessExecutor, SerialExecutor, WorkerLost
 from .progress import progress_bar
 from .rows import row
-from .spec import Spec, check_spec, run_points, runs_only_here
+from .device import device_type
+from .spec import Spec, batch_limit, check_spec, run_points, runs_only_here
 from .store import Store, StoreError, lease_owner
 
 __all__ = ["Sweep", "SweepUnion", "Task", "plan", "execute", "collect", "SweepError", "SweepResult", "RunFailed",
@@ -184,30 +185,52 @@ class SweepResult:
     shared: int = 0
 
 
-def plan(points: Sequence[Point], batch: bool = True) -> list[Task]:
+def plan(points: Sequence[Point], batch: bool = True, *, cuda: bool | None = None) -> list[Task]:
     """Group (spec, seed) points into tasks, the most expensive first.
 
     With `batch`, the points of specs of one kind and ``batch_group`` (the seeds of
     one spec, by default) are ordered by cost and cut into batches of at most
-    their ``batch_limit`` runs, as equal as possible; every other point runs alone.
+    their ``batch_limit`` runs, as equal as possible: ``gpu_batch_limit`` runs where a batch of that size
+    goes to CUDA (:func:`.device.device_type`), so that a GPU trains a whole learning curve as one model;
+    every other point runs alone. `cuda` says whether CUDA is present (None: ask torch; a plan for another
+    machine, ``scalingcheck run --dry-run``, passes it).
     """
     groups: dict[Any, list[Point]] = {}
     for spec, seed in points:
-        key = (type(spec), spec.batch_group()) if batch and spec.batch_limit > 1 else (spec, seed)
+        key = (type(spec), spec.batch_group()) if batch and _batched(spec) else (spec, seed)
         groups.setdefault(key, []).append((spec, seed))
     tasks: list[Task] = []
     for group in groups.values():
         group.sort(key=lambda point: point[0].cost())  # runs of like cost together (a learning curve's P, say)
-        limit = max(1, group[0][0].batch_limit) if batch else 1
-        chunks = math.ceil(len(group) / limit)
-        size, extra = divmod(len(group), chunks)
-        start = 0
-        for i in range(chunks):
-            stop = start + size + (i < extra)
-            tasks.append(Task(tuple(group[start:stop])))
-            start = stop
+        spec = group[0][0]
+        if not batch:
+            tasks += [Task((point,)) for point in group]
+            continue
+        on_cpu = batch_limit(spec, "cpu")
+        on_gpu = batch_limit(spec, "cuda")
+        for chunk in _even(group, on_gpu):
+            if on_gpu == on_cpu or device_type(spec, len(chunk), cuda=cuda) == "cuda":
+                tasks.append(Task(tuple(chunk)))
+            else:  # a batch of that size runs on the CPU: cut it to the CPU's limit
+                tasks += [Task(tuple(part)) for part in _even(chunk, on_cpu)]
     tasks.sort(key=lambda task: -task.cost())  # longest first: fewer idle workers at the end
     return tasks
+
+
+def _batched(spec: Spec) -> bool:
+    return max(batch_limit(spec, "cpu"), batch_limit(spec, "cuda")) > 1
+
+
+def _even(points: list[Point], limit: int) -> list[list[Point]]:
+    """`points` cut, in order, into the fewest chunks of at most `limit`, their sizes as equal as possible."""
+    chunks = math.ceil(len(points) / limit)
+    size, extra = divmod(len(points), chunks)
+    out, start = [], 0
+    for i in range(chunks):
+        stop = start + size + (i < extra)
+        out.append(points[start:stop])
+        start = stop
+    return out
 
 
 def execute(

@@ -168,3 +168,22 @@ def test_flows_of_several_alphas_as_one_batch_equal_lone_runs():
         alone = run(s, seed)
         assert record["key"] == s.key(seed)
         assert same(alone, record), {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}
+
+
+@pytest.mark.parametrize("kind", ["rhm-cnn", "flows"])
+def test_a_gpu_sized_batch_gives_each_network_its_lone_record(kind):
+    """The batches a GPU forms (a whole learning curve, every seed and alpha of one p: beyond the CPU's batch
+    limit) give each network, bit for bit, the record it has alone: the batched model of 48 networks is
+    called directly here, on the CPU (one thread), and a sample of its networks is run alone."""
+    if kind == "rhm-cnn":
+        base = RHMLearningSpec(4, 8, 3, 2, 3, p=128, net=HierarchicalCNN(width=8), n_test=64,
+                               train=TrainConfig(lr=0.1, max_steps=300))
+        points = [(base.replace(p=p), seed) for p in (16, 32, 64, 128) for seed in range(12)]
+    else:
+        base = SPECS[4]
+        points = [(base.replace(alpha=alpha), seed) for alpha in (1e-2, 1.0, 1e3) for seed in range(16)]
+    assert len(points) == 48 > base.batch_limit and len({s.batch_group() for s, _ in points}) == 1
+    batched = base._run_points(points)
+    for (spec, seed), record in list(zip(points, batched))[::7]:
+        alone = spec._run(seed)
+        assert alone == record, {k: (alone[k], record.get(k)) for k in alone if alone[k] != record.get(k)}

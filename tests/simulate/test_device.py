@@ -72,7 +72,7 @@ def test_gpu_tasks_go_to_the_gpu_workers_only(monkeypatch):
     the two remaining ones."""
     from scalingcheck.simulate.runs import executors, sweep
 
-    monkeypatch.setattr(executors, "_on_gpu", lambda spec: spec.p % 2 == 0)
+    monkeypatch.setattr(executors, "_on_gpu", lambda task: task.spec.p % 2 == 0)
     items = [sweep.Task(((PidToy(p=p, sleep=0.05), 0),)) for p in range(12)]
     records = [recs[0] for _, recs in sweep.ProcessExecutor(workers=3, gpu_workers=1).map_unordered(sweep._execute, items)]
     gpu = {r["pid"] for r in records if r["p"] % 2 == 0}
