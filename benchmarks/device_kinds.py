@@ -1,27 +1,41 @@
-"""Each run kind of a suite on the CPU and on CUDA, in the same process: which kinds gain from a GPU.
+"""Each run kind of a suite on the CPU and on CUDA at the batch sizes each forms there, in one process.
 
-For every kind whose specs have a ``device`` field, the script takes one task of the suite (the
-largest whose estimated cost stays under ``--budget`` seconds), runs it with ``device='cpu'`` on
-``--threads`` threads (what one worker of ``scalingcheck run`` uses) and with ``device='cuda'``
-(after a warm-up run that pays CUDA's start-up), and prints the wall times, their ratio and the
-largest difference between the two records' numbers. The suite's workers use one thread each, so
-the CPU column is the time one core takes; a GPU gains only where it beats that by more than the
-cores it displaces.
+For every kind whose specs have a ``device`` field, the script takes the task a sweep of the suite forms
+on a GPU (``plan`` with CUDA: a batched kind's whole group, up to its ``gpu_batch_limit``), the largest
+whose estimated cost on one CPU thread (the specs' cost model) stays under ``--budget`` seconds, and cut
+from the cheapest runs of the kind's largest group when none does (a kind whose cheapest run is over the
+budget is skipped, with a line saying so). It then times:
 
-    python benchmarks/device_kinds.py --suite quick --budget 20
+* the CPU as a suite's worker runs those runs: batches of the kind's CPU ``batch_limit`` on ``--threads``
+  threads (1, as a worker). To keep it short, one CPU-sized batch is timed, drawn evenly from the task's
+  runs (ordered by cost), as many as ``--cpu-budget`` estimated seconds allow (one at least);
+* CUDA on the whole task, after a warm-up batch that pays CUDA's start-up.
+
+Runs differ in cost (a learning curve's P), so the two times are compared per second of estimated cost:
+``speedup = (cpu seconds / cpu batch cost) / (cuda seconds / task cost)``, the GPU's gain over one CPU
+core on the runs the sweep gives it. It prints the times, the speed-up and the largest relative
+difference between the records of the runs measured on both devices (float32 training: rounding,
+amplified by training; float64: near 0), and with ``--write rates.json`` writes the rows that the
+'auto' device rule reads (``SCALINGCHECK_DEVICE_RATES=rates.json``; paste them into
+``simulate/runs/device_rates.py`` to ship them).
+
+    python benchmarks/device_kinds.py --suite full --budget 300 --write rates.json
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import math
+import os
 import time
 
 import torch
 
 from scalingcheck.compare.suites import get_suite
-from scalingcheck.simulate.runs.device import set_threads
-from scalingcheck.simulate.runs.spec import run_batch
-from scalingcheck.simulate.runs.sweep import plan
+from scalingcheck.simulate.runs.device import DEVICE_ENV, set_threads
+from scalingcheck.simulate.runs.device_rates import DeviceRate, write_rates
+from scalingcheck.simulate.runs.spec import batch_limit, run_points
+from scalingcheck.simulate.runs.sweep import Task, plan
 
 
 def _largest_difference(a: dict, b: dict) -> tuple[str, float]:
@@ -29,7 +43,7 @@ def _largest_difference(a: dict, b: dict) -> tuple[str, float]:
     worst, name = 0.0, "-"
     for key, x in a.items():
         y = b.get(key)
-        if key in ("seconds", "device", "key") or isinstance(x, bool) or not isinstance(x, (int, float)):
+        if key in ("seconds", "device", "key", "batch") or isinstance(x, bool) or not isinstance(x, (int, float)):
             continue
         if not isinstance(y, (int, float)) or not (math.isfinite(x) and math.isfinite(y)):
             continue
@@ -39,41 +53,100 @@ def _largest_difference(a: dict, b: dict) -> tuple[str, float]:
     return name, worst
 
 
+def gpu_tasks(suite: str, budget: float, kinds: list[str] | None) -> dict[str, Task | None]:
+    """Per kind, the task to measure (see the module's text); None where the kind's cheapest run is over the
+    budget. Plans as ``SCALINGCHECK_DEVICE`` says (``main`` sets it to 'cuda')."""
+    points = {}
+    for claim in get_suite(suite):
+        for spec, seed in claim.runs():
+            points.setdefault(spec.key(seed), (spec, seed))
+    chosen: dict[str, Task] = {}
+    largest: dict[str, Task] = {}
+    for task in plan(list(points.values()), cuda=True):  # most expensive first
+        kind = task.spec.kind
+        if not hasattr(task.spec, "device") or (kinds and kind not in kinds):
+            continue
+        if kind not in largest or len(task.points) > len(largest[kind].points):
+            largest[kind] = task
+        best = chosen.get(kind)
+        if task.cost() <= budget and (best is None or len(task.points) > len(best.points)):
+            chosen[kind] = task
+    for kind, task in largest.items():
+        if kind not in chosen:  # the cheapest runs of the largest batch, as many as the budget allows
+            cheap = sorted(task.points, key=lambda point: point[0].cost())
+            total, cut = 0.0, []
+            for point in cheap:
+                if cut and total + point[0].cost() > budget:
+                    break
+                cut.append(point)
+                total += point[0].cost()
+            chosen[kind] = Task(tuple(cut)) if total <= budget else None
+    return chosen
+
+
+def cpu_sample(points: list, limit: int, budget: float) -> list[int]:
+    """Indices of at most `limit` of `points`, drawn evenly, of total estimated cost at most `budget` (one at
+    least): the CPU's batch."""
+    for n in range(min(limit, len(points)), 0, -1):
+        picked = [int(i * len(points) / n) for i in range(n)]
+        if n == 1 or sum(points[i][0].cost() for i in picked) <= budget:
+            return picked
+    return [0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", default="quick")
-    parser.add_argument("--budget", type=float, default=20.0, help="largest estimated CPU seconds of one task")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="largest estimated cost (seconds on one CPU thread) of the task measured per kind")
+    parser.add_argument("--cpu-budget", type=float, default=30.0,
+                        help="largest estimated cost (seconds on one CPU thread) of the CPU batch measured per kind")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (default 1, as a suite worker)")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
+    parser.add_argument("--write", help="write the measured rates to this JSON file (SCALINGCHECK_DEVICE_RATES)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("device_kinds: CUDA is not available here; this benchmark compares CPU and CUDA")
+    os.environ[DEVICE_ENV] = "cuda"  # plan the batches a GPU forms, whatever the measured rates say
     set_threads(args.threads)
-    points = [pt for claim in get_suite(args.suite) for pt in claim.runs()]
-    chosen: dict[str, tuple] = {}
-    for spec, seeds in plan(points):  # most expensive first
-        if not hasattr(spec, "device") or spec.kind in chosen:
-            continue
-        if args.kinds and spec.kind not in args.kinds:
-            continue
-        if spec.cost() * len(seeds) <= args.budget:
-            chosen[spec.kind] = (spec, seeds)
+    tasks = gpu_tasks(args.suite, args.budget, args.kinds)
     torch.zeros(1, device="cuda").sum().item()  # CUDA context before any timing
-    print(f"suite {args.suite}: {torch.cuda.get_device_name(0)}; CPU on {args.threads} thread(s)")
-    print(f"{'kind':22} {'seeds':>5} {'cpu s':>8} {'cuda s':>8} {'cpu/cuda':>9}  largest record difference")
-    for kind, (spec, seeds) in chosen.items():
-        cpu, gpu = spec.replace(device="cpu"), spec.replace(device="cuda")
-        run_batch(gpu, list(seeds[:1]))  # warm-up: kernels, cuBLAS/cuSOLVER handles
+    name = torch.cuda.get_device_name(0)
+    today = datetime.date.today().isoformat()
+    print(f"suite {args.suite}: {name}, torch {torch.__version__}; CPU on {args.threads} thread(s); {today}")
+    print(f"{'kind':22} {'cpu runs':>8} {'cpu s':>8} {'gpu runs':>8} {'gpu s':>8} {'speed-up':>9}  "
+          "largest record difference")
+    rows = []
+    for kind, task in tasks.items():
+        if task is None:
+            print(f"{kind:22} skipped: its cheapest run costs more than --budget {args.budget:g} s", flush=True)
+            continue
+        points = sorted(task.points, key=lambda point: point[0].cost())
+        picked = cpu_sample(points, batch_limit(points[0][0], "cpu"), args.cpu_budget)
+        on_cpu = [points[i] for i in picked]
+        cpu_points = [(s.replace(device="cpu"), seed) for s, seed in on_cpu]
+        gpu_points = [(s.replace(device="cuda"), seed) for s, seed in points]
+        run_points(gpu_points[:1])  # warm-up: kernels, cuBLAS/cuSOLVER handles
         t = time.perf_counter()
-        a = run_batch(cpu, list(seeds))
+        a = run_points(cpu_points)
         t_cpu = time.perf_counter() - t
+        torch.cuda.synchronize()
         t = time.perf_counter()
-        b = run_batch(gpu, list(seeds))
+        b = run_points(gpu_points)
         torch.cuda.synchronize()
         t_gpu = time.perf_counter() - t
-        name, diff = max((_largest_difference(x, y) for x, y in zip(a, b)), key=lambda nd: nd[1])
-        print(f"{kind:22} {len(seeds):>5} {t_cpu:>8.2f} {t_gpu:>8.2f} {t_cpu / t_gpu:>8.2f}x  {name} {diff:.2g}",
-              flush=True)
+        cost_cpu = sum(s.cost() for s, _ in on_cpu)
+        cost_gpu = sum(s.cost() for s, _ in points)
+        speedup = (t_cpu / cost_cpu) / (t_gpu / cost_gpu)
+        field, diff = max((_largest_difference(x, b[i]) for x, i in zip(a, picked)), key=lambda nd: nd[1])
+        print(f"{kind:22} {len(on_cpu):>8} {t_cpu:>8.2f} {len(points):>8} {t_gpu:>8.2f} {speedup:>8.2f}x  "
+              f"{field} {diff:.2g}", flush=True)
+        rows.append(DeviceRate(kind, len(points), speedup, name, today, t_cpu, t_gpu,
+                               f"suite {args.suite}: CPU {len(on_cpu)} runs (cost {cost_cpu:.0f} s) on "
+                               f"{args.threads} thread(s), GPU {len(points)} runs (cost {cost_gpu:.0f} s)"))
+    if args.write:
+        write_rates(args.write, rows)
+        print(f"rates written to {args.write}: SCALINGCHECK_DEVICE_RATES={args.write} makes 'auto' use them")
 
 
 if __name__ == "__main__":

@@ -74,3 +74,36 @@ def test_flows_batched_across_alpha_on_cuda_match_cpu():
     b = run_points([(spec.replace(device="cuda"), seed) for spec, seed in points])
     for x, y in zip(a, b):
         assert y["converged"] == x["converged"] and y["test_error"] == pytest.approx(x["test_error"], abs=0.01)
+
+
+def test_a_gpu_sized_batch_is_close_to_lone_runs_on_cuda():
+    """48 networks (4 P x 12 seeds, three times the CPU's batch limit) as one batched model on CUDA against lone
+    CUDA runs of a sample of them. float32 on a GPU is not bit for bit across batch sizes (cuBLAS may choose
+    other kernels for another batch count), so the stated tolerance is that of the CPU-against-CUDA tests above:
+    the test error within 0.03 (15 of 512 test points), both converged."""
+    base = RHMLearningSpec(4, 8, 3, 2, 3, p=256, net=HierarchicalCNN(width=32), n_test=512, train=TrainConfig(lr=0.1),
+                           device="cuda")
+    points = [(base.replace(p=p), seed) for p in (64, 128, 192, 256) for seed in range(12)]
+    batched = run_points(points)
+    assert all(r["batch"] == 48 and r["device"].startswith("cuda") for r in batched)
+    for (spec, seed), record in list(zip(points, batched))[::7]:
+        alone = run(spec, seed)
+        assert alone["converged"] and record["converged"]
+        assert record["test_error"] == pytest.approx(alone["test_error"], abs=0.03)
+
+
+def test_auto_sends_a_batch_to_the_gpu_where_the_measured_rates_say_so(tmp_path, monkeypatch):
+    """The rule reads a machine's own rates: a kind measured 3x faster at batch 32 goes to CUDA there, and its
+    records name the device."""
+    from scalingcheck.simulate.runs.device import DEVICE_ENV
+    from scalingcheck.simulate.runs.device_rates import RATES_ENV, DeviceRate, write_rates
+
+    path = tmp_path / "rates.json"
+    write_rates(path, [DeviceRate("rhm_learning", 32, 3.0, "test", "2026-12-06"),
+                       DeviceRate("rhm_learning", 1, 0.5, "test", "2026-12-06")])
+    monkeypatch.setenv(RATES_ENV, str(path))
+    monkeypatch.setenv(DEVICE_ENV, "auto")
+    base = RHMLearningSpec(4, 8, 3, 2, 3, p=64, net=HierarchicalCNN(width=16), n_test=128, train=TrainConfig(lr=0.1))
+    records = run_points([(base, seed) for seed in range(32)] + [(base.replace(p=32), 0)])
+    assert all(r["device"].startswith("cuda") for r in records)
+    assert run(base, 0)["device"] == "cpu"
