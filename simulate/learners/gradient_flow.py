@@ -47,6 +47,8 @@ from .active import ActiveSet
 __all__ = ["FlowConfig", "FlowResult", "train_flow", "train_flow_ensemble", "alpha_outputs", "LOSSES"]
 
 LOSSES = ("hinge", "soft_hinge")
+SYNC_EVERY_CUDA = 32
+"""Flow steps between two host synchronisations on CUDA (see :func:`train_flow_ensemble`'s ``sync_every``)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def train_flow_ensemble(
     config: FlowConfig = FlowConfig(),
     observe: Callable[[Params], torch.Tensor] | None = None,
     tau: Sequence[float] | None = None,
+    sync_every: int | None = None,
 ) -> tuple[Params, list[FlowResult]]:
     """Integrate the gradient flow of E stacked models to their margins.
 
@@ -210,6 +213,9 @@ def train_flow_ensemble(
         (e.g. the compression ratio), recorded in each result's ``trace``.
     tau : optional inertia of each model, in place of ``config.tau`` (E values, all > 0 or all 0), so
         that models whose flows differ only in their inertia run as one batch.
+    sync_every : steps between two looks of the host at which models stopped (>= 1; None: 1 on the CPU,
+        :data:`SYNC_EVERY_CUDA` on CUDA, where a look makes the host wait for the GPU). A model that stops
+        between two looks is frozen where it stopped; the results do not depend on it (tested).
 
     Returns the final stacked parameters and one :class:`FlowResult` per model.
     """
@@ -254,12 +260,25 @@ def train_flow_ensemble(
             "next_mark": next_mark}
     inputs = {"x": x, "y": y, "f0": f0, "alpha": alpha_t, "slope": slope, "tau": tau_t}
     live = ActiveSet(e, x.device)
+    if sync_every is None:
+        every = SYNC_EVERY_CUDA if x.device.type == "cuda" else 1
+    else:
+        every = check_int(sync_every, "sync_every", 1)
+    looks = every == 1  # the host looks at every step: where a look is free (the CPU), it skips needless work
     while bool(active.any()):
         live.select(active)
         c = live.gather({**full, **inputs})
         cp, cv, cg = (live.gather(d) for d in (params, vel, grad))
-        c_steps, c_rejected = steps[live.index_cpu], rejected[live.index_cpu]
+        c_steps = steps[live.index_cpu].to(x.device)
+        c_rejected = rejected[live.index_cpu].to(x.device)
         n = len(live)
+        # `run`: the live models still going. One that stops is frozen where it stopped (every update below is
+        # masked by `run`) until the host looks, every `every` steps; it then leaves the batch. Its numbers, and
+        # the others', are those of a loop that looks after every step (each model's numbers do not depend on
+        # the batch it is in).
+        run = torch.ones(n, dtype=torch.bool, device=x.device)
+        marks: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []  # (marked, t, value) per step
+        taken = 0
         while True:
             h = c["dt"]
             if inertial:  # exact relaxation of the velocity over dt, then a step along it
@@ -281,44 +300,48 @@ def train_flow_ensemble(
                 finite &= torch.isfinite(dgrad)
                 within &= dgrad <= config.max_dgrad
             ok = finite & (within | (h <= config.min_dt))
-            n_ok = int(ok.sum())
             new_margin_ok = torch.all(c["y"] * new_out >= 1, dim=1)
             # A model whose gradient vanished with margins unmet sits at a fixed point of the flow (with the hinge:
             # every unmet point lies where all its ReLUs are off): it can never converge, so it stops ('stalled').
             new_stalled = (new_norm == 0) & ~new_margin_ok
-            if n_ok == n:  # every live model accepted: take the proposals whole
+            take = ok & run
+            if looks and bool(take.all()):  # every live model accepted: take the proposals whole (the same numbers)
                 cp, cg, cv = proposal, new_grad, new_vel
                 c.update(out=new_out, loss=new_loss, t=c["t"] + h, margin_ok=new_margin_ok, stalled=new_stalled)
                 if bounded:
                     c["gnorm"] = new_norm
             else:
-                cp, cg, cv = ({k: torch.where(_bcast(ok, a[k]), a[k], b[k]) for k in a}
+                cp, cg, cv = ({k: torch.where(_bcast(take, a[k]), a[k], b[k]) for k in a}
                               for a, b in ((proposal, cp), (new_grad, cg), (new_vel, cv)))
-                row = ok.unsqueeze(1)
-                c.update(out=torch.where(row, new_out, c["out"]), loss=torch.where(ok, new_loss, c["loss"]),
-                         t=torch.where(ok, c["t"] + h, c["t"]), margin_ok=torch.where(ok, new_margin_ok, c["margin_ok"]),
-                         stalled=torch.where(ok, new_stalled, c["stalled"]))
+                row = take.unsqueeze(1)
+                c.update(out=torch.where(row, new_out, c["out"]), loss=torch.where(take, new_loss, c["loss"]),
+                         t=torch.where(take, c["t"] + h, c["t"]),
+                         margin_ok=torch.where(take, new_margin_ok, c["margin_ok"]),
+                         stalled=torch.where(take, new_stalled, c["stalled"]))
                 if bounded:
-                    c["gnorm"] = torch.where(ok, new_norm, c["gnorm"])
-                c_rejected += (~ok).cpu()
-            c["dt"] = torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt))
-            c_steps += 1
-            if observe is not None and n_ok:
-                marked = torch.nonzero(ok & (c["t"] >= c["next_mark"])).squeeze(1)
-                if marked.numel():
-                    values = observe({k: v[marked] for k, v in cp.items()})
-                    for j, v in zip(marked.tolist(), values.tolist()):
-                        tj = float(c["t"][j])
-                        traces[live.ids[j]].append((tj, float(v)))
-                        while c["next_mark"][j] <= tj and math.isfinite(tj):
-                            c["next_mark"][j] *= 2
-            going = ~c["margin_ok"] & ~c["stalled"] & (c_steps.to(live.index.device) < config.max_steps)
-            if not bool(going.all()):
+                    c["gnorm"] = torch.where(take, new_norm, c["gnorm"])
+            c_rejected += ~ok & run
+            c["dt"] = torch.where(run, torch.where(ok, h * config.grow, (h * config.shrink).clamp_min(config.min_dt)),
+                                  c["dt"])
+            c_steps += run
+            if observe is not None:
+                marked = take & (c["t"] >= c["next_mark"])
+                if not looks or bool(marked.any()):  # a look that sees no mark skips the observation
+                    marks.append((marked, c["t"], observe(cp)))
+                    c["next_mark"] = torch.where(marked & torch.isfinite(c["t"]), _next_mark(c["next_mark"], c["t"]),
+                                                 c["next_mark"])
+            run = run & ~c["margin_ok"] & ~c["stalled"] & (c_steps < config.max_steps)
+            taken += 1
+            if taken % every == 0 and not bool(run.all()):
                 break
+        if marks:  # the observed values to the host at once, step by step (and model by model within a step)
+            flags, times, values = (torch.stack(m).cpu() for m in zip(*marks))
+            for i, j in torch.nonzero(flags).tolist():
+                traces[live.ids[j]].append((float(times[i, j]), float(values[i, j])))
         # one or more live models stopped: write the live state back and compact again
         for dst, src in ((full, c), (params, cp), (vel, cv), (grad, cg)):
             live.scatter(dst, src)
-        steps[live.index_cpu], rejected[live.index_cpu] = c_steps, c_rejected
+        steps[live.index_cpu], rejected[live.index_cpu] = c_steps.cpu(), c_rejected.cpu()
         active = ~margin_ok & ~stalled & (steps.to(active.device) < config.max_steps)
     results = []
     final = observe(params).tolist() if observe is not None else None
@@ -337,6 +360,15 @@ def train_flow_ensemble(
             train_error=float((z <= 0).double().mean()) if z.numel() else 0.0, trace=traces[i],
         ))
     return params, results
+
+
+def _next_mark(mark: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The first of mark * 2, mark * 4, ... above `t` (mark <= t), elementwise, as doubling one at a time
+    finds it: the power of 2 from log2, then put right by one doubling or halving (both exact)."""
+    k = torch.floor(torch.log2(t / mark)).clamp_min(0).to(torch.int64) + 1
+    out = torch.ldexp(mark, k.to(mark.dtype))
+    out = torch.where(out <= t, out * 2, out)
+    return torch.where((out / 2 > t) & (out / 2 > mark), out / 2, out)
 
 
 def _check_taus(tau: Sequence[float], e: int) -> list[float]:

@@ -201,3 +201,53 @@ def test_flow_gradient_is_autograds_to_the_last_bit(loss, readout):
     generic = Network._output_and_vjp(net, params, x)[1](gvec)
     for k in explicit:
         torch.testing.assert_close(explicit[k], generic[k], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("config", [
+    FlowConfig(loss="hinge", tau=10.0, max_dout=1.0, max_dgrad=math.inf, max_steps=3000),  # one stalls
+    FlowConfig(loss="soft_hinge", tau=10.0, max_dout=0.5, max_dgrad=0.5, max_steps=3000),  # one at max_steps
+], ids=["hinge-stalled", "soft-hinge-max-steps"])
+def test_the_host_looking_every_k_steps_changes_no_number(config, one_thread):
+    """A GPU flow looks at which models stopped every `sync_every` steps, the stopped ones frozen meanwhile:
+    results, traces and parameters are those of a look after every step, bit for bit (models stopping at
+    different steps, with rejected steps, one stalled or at max_steps, a trace observed)."""
+    net = TwoLayerReLU(d=3, width=16)
+    e, p = 6, 24
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(e, p, 3, generator=g, dtype=torch.float64)
+    y = torch.sign(x[..., 0] + 0.3 * torch.randn(e, p, generator=g, dtype=torch.float64))
+    params = net.init_ensemble(range(e), dtype=torch.float64)
+    alphas = [1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3]
+    observe = lambda q: compression_ratio(q["w"], 1)  # noqa: E731
+    ref_params, ref = train_flow_ensemble(net, params, x, y, alphas, config, observe=observe, sync_every=1)
+    assert len({r.steps for r in ref}) == e and any(r.stalled or r.steps == 3000 for r in ref)
+    for every in (2, 7, 64):
+        got_params, got = train_flow_ensemble(net, params, x, y, alphas, config, observe=observe, sync_every=every)
+        assert got == ref, every
+        assert all(torch.equal(got_params[k], ref_params[k]) for k in ref_params), every
+    with pytest.raises(ValueError, match="sync_every=0 must be"):
+        train_flow_ensemble(net, params, x, y, alphas, config, sync_every=0)
+
+
+def test_the_next_mark_is_that_of_doubling_one_at_a_time():
+    from hypothesis import given, settings, strategies as st
+
+    from scalingcheck.simulate.learners.gradient_flow import _next_mark
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.floats(1e-12, 1e3), st.floats(1.0, 1e12), st.integers(0, 60))
+    def check(mark, ratio, shift):
+        mark = mark * 2.0**shift
+        t = mark * ratio
+        expected = mark
+        while expected <= t:
+            expected *= 2
+        got = _next_mark(torch.tensor([mark], dtype=torch.float64), torch.tensor([t], dtype=torch.float64))
+        assert got.item() == expected
+
+    check()
+    # exact powers of two above the mark, where log2 lands on an integer
+    mark = torch.tensor([0.01] * 5, dtype=torch.float64)
+    t = mark * torch.tensor([1.0, 2.0, 4.0, 2.0**40, 3.0], dtype=torch.float64)
+    expected = [0.02, 0.04, 0.08, 0.01 * 2.0**41, 0.04]
+    assert _next_mark(mark, t).tolist() == expected
