@@ -410,18 +410,26 @@ def _dry_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers={args.workers} must be >= 1")
     if args.gpu_workers < 1:
         raise UsageError(f"--gpu-workers={args.gpu_workers} must be >= 1")
-    claims = _claims(args)
-    _use_device(args.device, compute=False)
-    from ..simulate.runs.device import device_mode
+    from ..simulate.runs.device import DEVICE_ENV, device_mode
 
-    mode = device_mode()
-    cuda = mode == "cuda" or (mode == "auto" and torch.cuda.is_available())
-    workers = args.workers or _cores()
-    points = [pt for claim in claims for pt in claim.runs()]
+    claims = _claims(args)
+    before = os.environ.get(DEVICE_ENV)
+    try:  # the plan reads the mode as a run does; this process's environment is left as it was
+        _use_device(args.device, compute=False)
+        mode = device_mode()
+        cuda = mode == "cuda" or (mode == "auto" and torch.cuda.is_available())
+        workers = args.workers or _cores()
+        points = [pt for claim in claims for pt in claim.runs()]
+        lines = plan_lines(device_plan(points, cuda), workers, args.gpu_workers)
+    finally:
+        if before is None:
+            os.environ.pop(DEVICE_ENV, None)
+        else:
+            os.environ[DEVICE_ENV] = before
     where = "a machine with CUDA" if cuda else "the CPU only"
     say(f"device plan of suite {args.suite!r} ({len(claims)} claims) with --device {mode}, for {where}, "
         f"{workers} worker(s){f' ({min(args.gpu_workers, workers)} on the GPU)' if cuda else ''}; nothing is run:")
-    for line in plan_lines(device_plan(points, cuda), workers, args.gpu_workers):
+    for line in lines:
         say(line)
     return EXIT_OK
 

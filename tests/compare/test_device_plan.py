@@ -1,4 +1,6 @@
 """The device plan that ``scalingcheck run --dry-run`` prints (`compare.device_plan`)."""
+import os
+
 import pytest
 
 from scalingcheck.compare.cli import main
@@ -46,3 +48,11 @@ def test_run_dry_run_prints_the_plan_of_a_gpu_machine_without_one(tmp_path, caps
 def test_run_dry_run_checks_its_numbers(capsys, auto):
     assert main(["run", "--suite", "toy", "--dry-run", "--workers", "0"]) == 2
     assert "--workers=0 must be >= 1" in capsys.readouterr().err
+
+
+def test_a_dry_run_leaves_the_device_mode_as_it_was(capsys, monkeypatch, auto):
+    assert main(["run", "--suite", "toy", "--study", "rhm", "--device", "cuda", "--dry-run"]) == 0
+    assert DEVICE_ENV not in os.environ
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    assert main(["run", "--suite", "toy", "--study", "rhm", "--device", "cuda", "--dry-run"]) == 0
+    assert os.environ[DEVICE_ENV] == "cpu"
