@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .checks import check_float, check_int
+
 __all__ = ["DeviceRate", "MEASURED", "RATES_ENV", "device_rates", "measured_rate", "gpu_speedup", "write_rates"]
 
 RATES_ENV = "SCALINGCHECK_DEVICE_RATES"
@@ -38,6 +40,17 @@ class DeviceRate:
     cpu_seconds: float | None = None
     gpu_seconds: float | None = None
     note: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("kind", "device", "date", "note"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name}={getattr(self, name)!r} must be a string")
+        if self.batch is not None:
+            check_int(self.batch, "batch", 1)
+        check_float(self.speedup, "speedup", 0.0, low_open=True)
+        for name in ("cpu_seconds", "gpu_seconds"):
+            if getattr(self, name) is not None:
+                check_float(getattr(self, name), name, 0.0, low_open=True)
 
 
 _H100 = "NVIDIA H100 80GB HBM3"

@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scalingcheck.simulate.experiments.rhm import RHMLearningSpec
 from scalingcheck.simulate.networks import HierarchicalCNN
@@ -112,3 +113,33 @@ def test_cuda_mode_plans_the_gpu_limit_whatever_was_measured(monkeypatch, rates)
 def test_a_batch_over_the_cpu_limit_is_refused_on_the_cpu(auto):
     with pytest.raises(ValueError, match="40 runs exceed the batch limit 16 of RHMLearningSpec"):
         run_points(CURVE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 1000)), st.floats(0.01, 100.0)), min_size=1, max_size=6),
+       st.integers(1, 2000))
+def test_the_rate_that_stands_for_a_batch_is_the_nearest_measured_below(rows, batch):
+    rates = tuple(DeviceRate("k", b, s, "d", "2026-01-01") for b, s in rows) + (DeviceRate("other", 1, 9.0, "d", "x"),)
+    got = measured_rate("k", batch, rates)
+    eligible = [r for r in rates[:-1] if r.batch is None or r.batch <= batch]
+    if eligible:
+        assert got in eligible and (got.batch or 0) == max(r.batch or 0 for r in eligible)
+    else:
+        assert got.batch == min(r.batch for r in rates[:-1])
+    assert gpu_speedup("k", batch, rates) == got.speedup and measured_rate("none", batch, rates) is None
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"speedup": float("nan")}, "speedup=nan must be a finite number > 0"),
+    ({"batch": 0}, "batch=0 must be an integer >= 1"),
+    ({"kind": 3}, "kind=3 must be a string"),
+])
+def test_a_bad_rate_names_its_field(tmp_path, monkeypatch, auto, row, message):
+    good = {"kind": "krr", "batch": 1, "speedup": 2.0, "device": "GPU", "date": "2026-12-06"}
+    with pytest.raises(ValueError, match=message):
+        DeviceRate(**{**good, **row})
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps({"rates": [{**good, **row}]}))
+    monkeypatch.setenv(RATES_ENV, str(path))
+    with pytest.raises(ValueError, match=f"{RATES_ENV}=.*not a rates file.*{message.split('=')[0]}"):
+        gpu_speedup("krr", 1)
