@@ -26,8 +26,8 @@ import torch
 
 from ..data.image_sets import ImageSet
 from ..data.images import Digits, split_indices
-from ..learners.training import TrainConfig, train_one
-from ..networks.base import Network
+from ..learners.training import TrainConfig, TrainResult, train_ensemble
+from ..networks.base import Network, stack_params, unstack_params
 from ..networks.image import ImageCNN
 from ..observables.diffeomorphisms import INTERPOLATIONS, MaxEntropyDiffeo, rms_displacement, temperature_for_displacement
 from ..observables.relative_stability import derived_seed, stability_terms
@@ -197,6 +197,11 @@ class RelativeStabilitySpec(Spec):
 
     kind: ClassVar[str] = "relative_stability"
     version: ClassVar[int] = 3  # 3: per-layer D and G at initialisation, trace_at, converged_error
+    gpu_batch_limit: ClassVar[int | None] = 8
+    """Networks per batch on a GPU: the seeds of one spec trained as one batched model (a user's or a
+    standard torch module through ``torch.func.vmap``; a module vmap cannot run, batch norm in training
+    mode say, is looped over). On the CPU each seed runs alone (``batch_limit`` 1). float32: a batched
+    network's record equals its lone one up to rounding (tests/simulate/test_relative_stability.py)."""
     trained_fields: ClassVar[frozenset[str]] = frozenset({
         "D", "G", "R", "test_error", "test_loss", "train_loss", "train_error", "D_layers", "G_layers", "R_layers",
         "trace_steps", "trace_D", "trace_G", "trace_R", "D_layers_ratio", "G_layers_ratio"})
@@ -343,22 +348,37 @@ class RelativeStabilitySpec(Spec):
         return 0.016 * steps + 1.8e-11 * work
 
     def _run(self, seed: int) -> dict[str, Any]:
-        dev = spec_device(self)
-        x, y, x_test, y_test = self._sets(seed, dev)
+        return self._run_batch([seed])[0]
+
+    def _run_batch(self, seeds: list[int]) -> list[dict[str, Any]]:
+        """The records of several seeds, their networks trained as one batched model (on a GPU: see
+        ``gpu_batch_limit``); each network measured alone, before, along and after training."""
+        dev = spec_device(self, len(seeds))
+        sets = [self._sets(seed, dev) for seed in seeds]
         net = self.network()
         diffeo = self.diffeo()
-        probe = x_test[: self.n_probe]
-        measure_seed = derived_seed(seed, _MEASURE_STREAM)
+        probes = [x_test[: self.n_probe] for _, _, x_test, _ in sets]
+        measure_seeds = [derived_seed(seed, _MEASURE_STREAM) for seed in seeds]
 
-        def measure(params):
-            return stability_terms(net, probe, diffeo, measure_seed, params=params, statistic=self.statistic)
+        def measure(i, params):
+            return stability_terms(net, probes[i], diffeo, measure_seeds[i], params=params, statistic=self.statistic)
 
-        init = net.init(seed, device=dev, dtype=torch.float32)
-        before = measure(init)
-        traced = {}
-        params, result = train_one(net, init, x, y, seed=seed, config=self.train, x_test=x_test, y_test=y_test,
-                                   observe=lambda t, p: traced.__setitem__(t, measure(p)), observe_at=self.trace_at)
-        after = measure(params)
+        inits = [net.init(seed, device=dev, dtype=torch.float32) for seed in seeds]
+        before = [measure(i, init) for i, init in enumerate(inits)]
+        traced: list[dict[int, Any]] = [{} for _ in seeds]
+
+        def observe(t, ids, stacked):
+            for j, (i, params) in enumerate(zip(ids, unstack_params(stacked))):
+                traced[i][t] = measure(i, params)
+
+        stack = lambda j: torch.stack([part[j] for part in sets])  # noqa: E731
+        final, results = train_ensemble(net, stack_params(inits), stack(0), stack(1), seeds=seeds, config=self.train,
+                                        x_test=stack(2), y_test=stack(3), observe=observe, observe_at=self.trace_at)
+        return [self._record(before[i], traced[i], measure(i, params), result)
+                for i, (params, result) in enumerate(zip(unstack_params(final), results))]
+
+    def _record(self, before: Any, traced: dict[int, Any], after: Any, result: TrainResult) -> dict[str, Any]:
+        """The record of one network from its measurements before, along (step -> terms) and after training."""
         # The protocol is a fixed training budget (as in the paper: a fixed number of epochs), stopped early
         # only once the loss is below the threshold; a run that used the whole budget is not a failed run.
         # Whether it converged is the spec's own criterion (converged_error), when it has one.

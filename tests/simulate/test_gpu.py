@@ -107,3 +107,20 @@ def test_auto_sends_a_batch_to_the_gpu_where_the_measured_rates_say_so(tmp_path,
     records = run_points([(base, seed) for seed in range(32)] + [(base.replace(p=32), 0)])
     assert all(r["device"].startswith("cuda") for r in records)
     assert run(base, 0)["device"] == "cpu"
+
+
+def test_relative_stability_seeds_batched_on_cuda_are_close_to_lone_runs():
+    """The seeds of a relative-stability spec as one batched model on CUDA (gpu_batch_limit 8) against lone CUDA
+    runs: float32 training, so within the rounding a short training amplifies (relative 1e-3 on R)."""
+    from scalingcheck.simulate.data.images import Digits
+    from scalingcheck.simulate.experiments.stability import RelativeStabilitySpec
+    from scalingcheck.simulate.networks.standard import lenet
+
+    spec = RelativeStabilitySpec(data=Digits(16), net=lenet(), p_train=64, n_test=32, n_probe=16, device="cuda",
+                                 train=TrainConfig(lr=0.05, batch_size=16, max_steps=20))
+    batched = run_points([(spec, seed) for seed in range(4)])
+    assert all(r["batch"] == 4 for r in batched)
+    for seed, record in enumerate(batched):
+        alone = run(spec, seed)
+        assert record["steps"] == alone["steps"]
+        assert record["R"] == pytest.approx(alone["R"], rel=1e-3) and record["R_init"] == pytest.approx(alone["R_init"], rel=1e-3)
