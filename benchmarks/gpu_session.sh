@@ -37,7 +37,7 @@ python3 -m pip install -q --no-deps --no-build-isolation --no-index -e . >>"$LOG
 say "python $(python3 -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__, torch.cuda.get_device_name(0))')"
 nvidia-smi >>"$LOG" 2>&1
 
-step 150 python3 -m pytest -m gpu -p no:cacheprovider -n 0 -q tests/simulate/test_gpu.py
+step 150 python3 -m pytest -m gpu -p no:cacheprovider -n 0 -q --continue-on-collection-errors
 step 240 python3 benchmarks/device_kinds.py --suite full --budget 200 --cpu-budget 20 --write "$OUT/rates.json"
 [ -s "$OUT/rates.json" ] && export SCALINGCHECK_DEVICE_RATES="$OUT/rates.json"
 step 60 scalingcheck run --suite full --dry-run --workers 16
