@@ -94,6 +94,35 @@ def cpu_sample(points: list, limit: int, budget: float) -> list[int]:
     return [0]
 
 
+def measure(task: Task, cpu_budget: float, device: str, name: str, today: str, note: str) -> tuple[DeviceRate, str]:
+    """Time `task` on `device` against a CPU-sized sample of it on the CPU (see the module's text); the rate and
+    its line of the table. `device` is "cuda" here ("cpu" in the test of this script)."""
+    points = sorted(task.points, key=lambda point: point[0].cost())
+    picked = cpu_sample(points, batch_limit(points[0][0], "cpu"), cpu_budget)
+    on_cpu = [points[i] for i in picked]
+    cpu_points = [(s.replace(device="cpu"), seed) for s, seed in on_cpu]
+    device_points = [(s.replace(device=device), seed) for s, seed in points]
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    run_points(device_points[:1])  # warm-up: kernels, cuBLAS/cuSOLVER handles
+    t = time.perf_counter()
+    a = run_points(cpu_points)
+    t_cpu = time.perf_counter() - t
+    sync()
+    t = time.perf_counter()
+    b = run_points(device_points)
+    sync()
+    t_device = time.perf_counter() - t
+    cost_cpu = sum(s.cost() for s, _ in on_cpu)
+    cost_device = sum(s.cost() for s, _ in points)
+    speedup = (t_cpu / cost_cpu) / (t_device / cost_device)
+    field, diff = max((_largest_difference(x, b[i]) for x, i in zip(a, picked)), key=lambda nd: nd[1])
+    line = (f"{len(on_cpu):>8} {t_cpu:>8.2f} {len(points):>8} {t_device:>8.2f} {speedup:>8.2f}x  {field} {diff:.2g}")
+    rate = DeviceRate(task.spec.kind, len(points), speedup, name, today, t_cpu, t_device,
+                      f"{note}: CPU {len(on_cpu)} runs (cost {cost_cpu:.0f} s), GPU {len(points)} runs "
+                      f"(cost {cost_device:.0f} s)")
+    return rate, line
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", default="quick")
@@ -121,29 +150,10 @@ def main() -> None:
         if task is None:
             print(f"{kind:22} skipped: its cheapest run costs more than --budget {args.budget:g} s", flush=True)
             continue
-        points = sorted(task.points, key=lambda point: point[0].cost())
-        picked = cpu_sample(points, batch_limit(points[0][0], "cpu"), args.cpu_budget)
-        on_cpu = [points[i] for i in picked]
-        cpu_points = [(s.replace(device="cpu"), seed) for s, seed in on_cpu]
-        gpu_points = [(s.replace(device="cuda"), seed) for s, seed in points]
-        run_points(gpu_points[:1])  # warm-up: kernels, cuBLAS/cuSOLVER handles
-        t = time.perf_counter()
-        a = run_points(cpu_points)
-        t_cpu = time.perf_counter() - t
-        torch.cuda.synchronize()
-        t = time.perf_counter()
-        b = run_points(gpu_points)
-        torch.cuda.synchronize()
-        t_gpu = time.perf_counter() - t
-        cost_cpu = sum(s.cost() for s, _ in on_cpu)
-        cost_gpu = sum(s.cost() for s, _ in points)
-        speedup = (t_cpu / cost_cpu) / (t_gpu / cost_gpu)
-        field, diff = max((_largest_difference(x, b[i]) for x, i in zip(a, picked)), key=lambda nd: nd[1])
-        print(f"{kind:22} {len(on_cpu):>8} {t_cpu:>8.2f} {len(points):>8} {t_gpu:>8.2f} {speedup:>8.2f}x  "
-              f"{field} {diff:.2g}", flush=True)
-        rows.append(DeviceRate(kind, len(points), speedup, name, today, t_cpu, t_gpu,
-                               f"suite {args.suite}: CPU {len(on_cpu)} runs (cost {cost_cpu:.0f} s) on "
-                               f"{args.threads} thread(s), GPU {len(points)} runs (cost {cost_gpu:.0f} s)"))
+        rate, line = measure(task, args.cpu_budget, "cuda", name, today,
+                             f"suite {args.suite}, {args.threads} CPU thread(s)")
+        print(f"{kind:22} {line}", flush=True)
+        rows.append(rate)
     if args.write:
         write_rates(args.write, rows)
         print(f"rates written to {args.write}: SCALINGCHECK_DEVICE_RATES={args.write} makes 'auto' use them")
