@@ -9,14 +9,15 @@ budget is skipped, with a line saying so). It then times:
 * the CPU as a suite's worker runs those runs: batches of the kind's CPU ``batch_limit`` on ``--threads``
   threads (1, as a worker). To keep it short, one CPU-sized batch is timed, drawn evenly from the task's
   runs (ordered by cost), as many as ``--cpu-budget`` estimated seconds allow (one at least);
-* CUDA on the whole task, after a warm-up batch that pays CUDA's start-up.
+* CUDA on the same CPU-sized batch, then on the whole task, after a warm-up batch that pays CUDA's start-up.
 
-Runs differ in cost (a learning curve's P), so the two times are compared per second of estimated cost:
+Two speed-ups per kind: on the CPU-sized batch, the same runs on both devices; on the whole task, where
+runs differ in cost (a learning curve's P), per second of estimated cost:
 ``speedup = (cpu seconds / cpu batch cost) / (cuda seconds / task cost)``, the GPU's gain over one CPU
-core on the runs the sweep gives it. It prints the times, the speed-up and the largest relative
+core on the runs the sweep gives it. A kind whose cheapest run is over ``--cpu-budget`` is skipped. It prints the times, the speed-up and the largest relative
 difference between the records of the runs measured on both devices (float32 training: rounding,
-amplified by training; float64: near 0), and with ``--write rates.json`` writes the rows that the
-'auto' device rule reads (``SCALINGCHECK_DEVICE_RATES=rates.json``; paste them into
+amplified by training; float64: near 0), and with ``--write rates.json`` writes, after each kind, the rows
+(both batch sizes) that the 'auto' device rule reads (``SCALINGCHECK_DEVICE_RATES=rates.json``; paste them into
 ``simulate/runs/device_rates.py`` to ship them).
 
     python benchmarks/device_kinds.py --suite full --budget 300 --write rates.json
@@ -55,15 +56,18 @@ def _largest_difference(a: dict, b: dict) -> tuple[str, float]:
 
 def gpu_tasks(suite: str, budget: float, kinds: list[str] | None) -> dict[str, Task | None]:
     """Per kind, the task to measure (see the module's text); None where the kind's cheapest run is over the
-    budget. Plans as ``SCALINGCHECK_DEVICE`` says (``main`` sets it to 'cuda')."""
+    budget. The kinds that cost the suite most come first (what a deadline leaves out matters least). Plans
+    as ``SCALINGCHECK_DEVICE`` says (``main`` sets it to 'cuda')."""
     points = {}
     for claim in get_suite(suite):
         for spec, seed in claim.runs():
             points.setdefault(spec.key(seed), (spec, seed))
     chosen: dict[str, Task] = {}
     largest: dict[str, Task] = {}
+    totals: dict[str, float] = {}
     for task in plan(list(points.values()), cuda=True):  # most expensive first
         kind = task.spec.kind
+        totals[kind] = totals.get(kind, 0.0) + task.cost()
         if not hasattr(task.spec, "device") or (kinds and kind not in kinds):
             continue
         if kind not in largest or len(task.points) > len(largest[kind].points):
@@ -81,46 +85,59 @@ def gpu_tasks(suite: str, budget: float, kinds: list[str] | None) -> dict[str, T
                 cut.append(point)
                 total += point[0].cost()
             chosen[kind] = Task(tuple(cut)) if total <= budget else None
-    return chosen
+    return {kind: chosen[kind] for kind in sorted(chosen, key=lambda k: -totals[k])}
 
 
 def cpu_sample(points: list, limit: int, budget: float) -> list[int]:
-    """Indices of at most `limit` of `points`, drawn evenly, of total estimated cost at most `budget` (one at
-    least): the CPU's batch."""
+    """Indices of at most `limit` of `points` (ordered by cost), drawn evenly, of total estimated cost at most
+    `budget`: the CPU's batch; empty when even the cheapest run is over the budget."""
     for n in range(min(limit, len(points)), 0, -1):
-        picked = [int(i * len(points) / n) for i in range(n)]
-        if n == 1 or sum(points[i][0].cost() for i in picked) <= budget:
+        picked = [int(i * len(points) / n) for i in range(n)] if n > 1 else [0]
+        if sum(points[i][0].cost() for i in picked) <= budget:
             return picked
-    return [0]
+    return []
 
 
-def measure(task: Task, cpu_budget: float, device: str, name: str, today: str, note: str) -> tuple[DeviceRate, str]:
-    """Time `task` on `device` against a CPU-sized sample of it on the CPU (see the module's text); the rate and
-    its line of the table. `device` is "cuda" here ("cpu" in the test of this script)."""
+def measure(task: Task, cpu_budget: float, device: str, name: str, today: str,
+            note: str) -> tuple[list[DeviceRate], str]:
+    """Time `task` on `device` against a CPU-sized sample of it on the CPU (see the module's text): the rates at
+    two batch sizes, the sample's (both devices on the same runs) and the task's (compared per second of
+    estimated cost), and the line of the table; no rate and a line saying why where even one run is over
+    `cpu_budget`. `device` is "cuda" here ("cpu" in the test of this script)."""
     points = sorted(task.points, key=lambda point: point[0].cost())
     picked = cpu_sample(points, batch_limit(points[0][0], "cpu"), cpu_budget)
+    if not picked:
+        return [], f"skipped: one run costs {points[0][0].cost():.0f} s on one core, over --cpu-budget"
     on_cpu = [points[i] for i in picked]
     cpu_points = [(s.replace(device="cpu"), seed) for s, seed in on_cpu]
     device_points = [(s.replace(device=device), seed) for s, seed in points]
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+
+    def timed(batch):
+        sync()
+        start = time.perf_counter()
+        records = run_points(batch)
+        sync()
+        return records, time.perf_counter() - start
+
     run_points(device_points[:1])  # warm-up: kernels, cuBLAS/cuSOLVER handles
-    t = time.perf_counter()
-    a = run_points(cpu_points)
-    t_cpu = time.perf_counter() - t
-    sync()
-    t = time.perf_counter()
-    b = run_points(device_points)
-    sync()
-    t_device = time.perf_counter() - t
+    a, t_cpu = timed(cpu_points)
+    _, t_sample = timed([device_points[i] for i in picked])
+    b, t_device = timed(device_points)
     cost_cpu = sum(s.cost() for s, _ in on_cpu)
     cost_device = sum(s.cost() for s, _ in points)
     speedup = (t_cpu / cost_cpu) / (t_device / cost_device)
     field, diff = max((_largest_difference(x, b[i]) for x, i in zip(a, picked)), key=lambda nd: nd[1])
-    line = (f"{len(on_cpu):>8} {t_cpu:>8.2f} {len(points):>8} {t_device:>8.2f} {speedup:>8.2f}x  {field} {diff:.2g}")
-    rate = DeviceRate(task.spec.kind, len(points), speedup, name, today, t_cpu, t_device,
-                      f"{note}: CPU {len(on_cpu)} runs (cost {cost_cpu:.0f} s), GPU {len(points)} runs "
-                      f"(cost {cost_device:.0f} s)")
-    return rate, line
+    line = (f"{len(on_cpu):>8} {t_cpu:>8.2f} {t_sample:>8.2f} {len(points):>8} {t_device:>8.2f} "
+            f"{t_cpu / t_sample:>8.2f}x {speedup:>8.2f}x  {field} {diff:.2g}")
+    kind = task.spec.kind
+    rates = [DeviceRate(kind, len(on_cpu), t_cpu / t_sample, name, today, t_cpu, t_sample,
+                        f"{note}: the same {len(on_cpu)} runs (cost {cost_cpu:.0f} s) on both")]
+    if len(points) > len(on_cpu):
+        rates.append(DeviceRate(kind, len(points), speedup, name, today, t_cpu, t_device,
+                                f"{note}: CPU {len(on_cpu)} runs (cost {cost_cpu:.0f} s), GPU {len(points)} runs "
+                                f"(cost {cost_device:.0f} s), per second of cost"))
+    return rates, line
 
 
 def main() -> None:
@@ -143,19 +160,20 @@ def main() -> None:
     name = torch.cuda.get_device_name(0)
     today = datetime.date.today().isoformat()
     print(f"suite {args.suite}: {name}, torch {torch.__version__}; CPU on {args.threads} thread(s); {today}")
-    print(f"{'kind':22} {'cpu runs':>8} {'cpu s':>8} {'gpu runs':>8} {'gpu s':>8} {'speed-up':>9}  "
-          "largest record difference")
+    print(f"{'kind':22} {'cpu runs':>8} {'cpu s':>8} {'same gpu':>8} {'gpu runs':>8} {'gpu s':>8} "
+          f"{'same':>9} {'batch':>9}  largest record difference")
     rows = []
-    for kind, task in tasks.items():
+    for kind, task in tasks.items():  # the kinds that cost the suite most first
         if task is None:
             print(f"{kind:22} skipped: its cheapest run costs more than --budget {args.budget:g} s", flush=True)
             continue
-        rate, line = measure(task, args.cpu_budget, "cuda", name, today,
-                             f"suite {args.suite}, {args.threads} CPU thread(s)")
+        rates, line = measure(task, args.cpu_budget, "cuda", name, today,
+                              f"suite {args.suite}, {args.threads} CPU thread(s)")
         print(f"{kind:22} {line}", flush=True)
-        rows.append(rate)
+        rows += rates
+        if args.write and rates:  # after each kind: a deadline that stops the script keeps what was measured
+            write_rates(args.write, rows)
     if args.write:
-        write_rates(args.write, rows)
         print(f"rates written to {args.write}: SCALINGCHECK_DEVICE_RATES={args.write} makes 'auto' use them")
 
 

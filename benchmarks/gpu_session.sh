@@ -9,8 +9,9 @@
 #      speed-up per kind, written to $OUT/rates.json (SCALINGCHECK_DEVICE_RATES makes 'auto' use it);
 #   3. the full suite's device plan with those rates (scalingcheck run --dry-run, 16 workers);
 #   4. the quick suite with --device auto and the measured rates, fresh store, timed;
-#   5. as much of the full suite as the time left allows (same store: the runs done are kept).
-# Everything lands in $OUT (default ./gpu-session): session.log, rates.json, quick.json, full.json, the stores.
+#   5. as much of the full suite as the time left allows (the same store: the runs they share are not redone).
+# Everything lands in $OUT (default ./gpu-session): session.log, rates.json, quick.json, full.json, store.sqlite.
+# Each step is stopped by SIGTERM at its limit (scalingcheck stores what finished and exits 130).
 # The machine's image holds torch with CUDA and every dependency; the package goes in without fetching.
 # Fashion-MNIST: copy /usr/share/datasets/fashion-mnist to .device-data/fashion-mnist (git-ignored) and carry it.
 set -uo pipefail
@@ -27,7 +28,7 @@ step() {  # step SECONDS_AT_MOST COMMAND...: run within the time left, its outpu
     if (( limit < 20 )); then say "skipped (no time left): $*"; return 0; fi
     say "$* (at most ${limit} s)"
     local start=$(date +%s)
-    timeout --signal=INT --kill-after=15 "$limit" "$@" 2>&1 | tee -a "$LOG"
+    timeout --signal=TERM --kill-after=15 "$limit" "$@" 2>&1 | tee -a "$LOG"
     local rc=${PIPESTATUS[0]}
     say "exit $rc after $(( $(date +%s) - start )) s: $*"
 }
@@ -37,13 +38,13 @@ python3 -m pip install -q --no-deps --no-build-isolation --no-index -e . >>"$LOG
 say "python $(python3 -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__, torch.cuda.get_device_name(0))')"
 nvidia-smi >>"$LOG" 2>&1
 
-step 150 python3 -m pytest -m gpu -p no:cacheprovider -n 0 -q --continue-on-collection-errors
-step 240 python3 benchmarks/device_kinds.py --suite full --budget 200 --cpu-budget 20 --write "$OUT/rates.json"
+step 90 python3 -m pytest -m gpu -p no:cacheprovider -n 0 -q --continue-on-collection-errors
+step 180 python3 benchmarks/device_kinds.py --suite full --budget 120 --cpu-budget 20 --write "$OUT/rates.json"
 [ -s "$OUT/rates.json" ] && export SCALINGCHECK_DEVICE_RATES="$OUT/rates.json"
-step 60 scalingcheck run --suite full --dry-run --workers 16
-step 400 scalingcheck run --suite quick --out "$OUT/quick" --store "$OUT/quick.sqlite" --no-plots --no-progress
+step 30 scalingcheck run --suite full --dry-run --workers 16
+step 600 scalingcheck run --suite quick --out "$OUT/quick" --store "$OUT/store.sqlite" --no-plots --no-progress
 cp "$OUT/quick/results.json" "$OUT/quick.json" 2>/dev/null
-step 600 scalingcheck run --suite full --out "$OUT/full" --store "$OUT/full.sqlite" --no-plots --no-progress
+step 600 scalingcheck run --suite full --out "$OUT/full" --store "$OUT/store.sqlite" --no-plots --no-progress
 cp "$OUT/full/results.json" "$OUT/full.json" 2>/dev/null
 rm -rf "$OUT/quick" "$OUT/full"  # their files are the two results.json above (at most 8 files come back)
 say "done"

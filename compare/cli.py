@@ -380,6 +380,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.dry_run:
         return _dry_run(args)
+    if args.assume_cuda:
+        raise UsageError("--assume-cuda plans a dry run for a machine with CUDA; add --dry-run")
     cores = _cores()
     if args.workers is not None and not 1 <= args.workers <= cores:
         raise UsageError(f"--workers={args.workers} must be between 1 and {cores} (the cores available here)")
@@ -400,8 +402,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _dry_run(args: argparse.Namespace) -> int:
     """``run --dry-run``: the device plan of the chosen claims (:mod:`.device_plan`); computes and writes nothing.
-    With ``--device cuda`` the plan is that of a machine with CUDA, present here or not; --workers may then
-    name the cores of that machine."""
+    With ``--assume-cuda`` (or ``--device cuda``, every run on the GPU) the plan is that of a machine with
+    CUDA, present here or not; --workers may then name the cores of that machine."""
     import torch
 
     from .device_plan import device_plan, plan_lines
@@ -417,7 +419,7 @@ def _dry_run(args: argparse.Namespace) -> int:
     try:  # the plan reads the mode as a run does; this process's environment is left as it was
         _use_device(args.device, compute=False)
         mode = device_mode()
-        cuda = mode == "cuda" or (mode == "auto" and torch.cuda.is_available())
+        cuda = mode == "cuda" or (mode == "auto" and (args.assume_cuda or torch.cuda.is_available()))
         workers = args.workers or _cores()
         points = [pt for claim in claims for pt in claim.runs()]
         lines = plan_lines(device_plan(points, cuda), workers, args.gpu_workers)
@@ -630,7 +632,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="worker processes that share the GPU (default: 4)")
             p.add_argument("--dry-run", action="store_true",
                            help="compute nothing: print the device plan (where each kind runs, in which batches, "
-                           "its estimated time) and exit; with --device cuda, the plan of a machine with CUDA")
+                           "its estimated time) and exit")
+            p.add_argument("--assume-cuda", action="store_true",
+                           help="with --dry-run: plan for a machine with CUDA, present here or not (--device auto "
+                           "then decides kind by kind by the measured rates; --device cuda sends every run there)")
         p.set_defaults(func=func)
     return parser
 

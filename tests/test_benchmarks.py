@@ -31,11 +31,14 @@ def test_device_kinds_picks_gpu_sized_tasks_and_measures_them(device_kinds, monk
     assert rhm.cost() <= 5.0 and len({spec.batch_group() for spec, _ in rhm.points}) == 1
     whole = device_kinds.gpu_tasks("toy", budget=1e9, kinds=["rhm_learning"])["rhm_learning"]
     assert len(whole.points) > rhm.spec.batch_limit  # with room, a GPU batch beyond the CPU's limit
-    rate, line = device_kinds.measure(tasks["krr"], 1.0, "cpu", "test", "2026-12-06", "toy")
-    assert isinstance(rate, DeviceRate) and rate.kind == "krr" and rate.batch == len(tasks["krr"].points)
-    assert 0.1 < rate.speedup < 10 and line.strip()
+    rates, line = device_kinds.measure(tasks["krr"], 1.0, "cpu", "test", "2026-12-06", "toy")
+    assert [(r.kind, r.batch) for r in rates] == [("krr", 1)] and line.strip()
+    assert all(isinstance(r, DeviceRate) and 0.1 < r.speedup < 10 for r in rates)
+    rates, line = device_kinds.measure(rhm, 1.5, "cpu", "test", "2026-12-06", "toy")
+    assert [r.batch for r in rates] == [len(device_kinds.cpu_sample(
+        sorted(rhm.points, key=lambda point: point[0].cost()), 16, 1.5)), len(rhm.points)]
+    assert device_kinds.measure(rhm, 0.0, "cpu", "test", "2026-12-06", "toy")[0] == []  # over the CPU budget
     points = sorted(rhm.points, key=lambda point: point[0].cost())
-    picked = device_kinds.cpu_sample(points, 16, 0.0)  # a budget of nothing: one run all the same
-    assert picked == [0]
+    assert device_kinds.cpu_sample(points, 16, 0.0) == []
     picked = device_kinds.cpu_sample(points, 4, 1e9)
     assert len(picked) == min(4, len(points)) and picked == sorted(set(picked))

@@ -58,7 +58,8 @@ class AlphaTrainingSpec(Spec):
     ``stream=1``; the network is initialised with ``seed``. Float64 throughout.
     The seeds of one spec, and those of specs that differ only in ``alpha``, flow
     together as one batched model (``batch_limit``), each network with its own
-    alpha, inertia and adaptive step; the records are those of seed-by-seed runs.
+    alpha, inertia and adaptive step; the records are those of seed-by-seed runs (up to rounding: see
+    ``batch_limit``).
     """
 
     kind: ClassVar[str] = "alpha_training"
@@ -67,8 +68,9 @@ class AlphaTrainingSpec(Spec):
     """A flow step costs about 0.5 ms plus 0.4 ms per network on one core (p = 512, width 64: 0.9 ms for one
     network, 2.9 ms for 6, 4.8 to 5.6 ms for 12; 2026-11-24), so the seeds of a suite's spec go in one
     batch, and so do those of the specs that differ only in alpha (``batch_group``): the lazy and feature
-    flows of one p (12 seeds each) share their long tails, when a few networks are left; the records do not
-    depend on the batch (tests/simulate/test_feature_lazy.py, tests/simulate/test_batched_runs.py)."""
+    flows of one p (12 seeds each) share their long tails, when a few networks are left; the records are
+    those of lone runs, bit for bit at the suite's shapes and up to the last bits of a batched product at
+    others (tests/simulate/test_batched_runs.py, :mod:`..learners.gradient_flow`)."""
     gpu_batch_limit: ClassVar[int | None] = 256
     """Networks per batch on a GPU: every seed and alpha of one p (the full suite's largest group: 136
     networks) as one model. In 'auto' mode the measured speed-up at the batch size decides where it runs

@@ -209,12 +209,21 @@ def plan(points: Sequence[Point], batch: bool = True, *, cuda: bool | None = Non
         on_cpu = batch_limit(spec, "cpu")
         on_gpu = batch_limit(spec, "cuda")
         for chunk in _even(group, on_gpu):
-            if on_gpu == on_cpu or device_type(spec, len(chunk), cuda=cuda) == "cuda":
+            if on_gpu == on_cpu or _runs_on(spec, len(chunk), cuda) == "cuda":
                 tasks.append(Task(tuple(chunk)))
             else:  # a batch of that size runs on the CPU: cut it to the CPU's limit
                 tasks += [Task(tuple(part)) for part in _even(chunk, on_cpu)]
     tasks.sort(key=lambda task: -task.cost())  # longest first: fewer idle workers at the end
     return tasks
+
+
+def _runs_on(spec: Spec, batch: int, cuda: bool | None) -> str:
+    """:func:`.device.device_type`, or "cpu" where it cannot be told here (a spec's CUDA device that this
+    process lacks: its runs then fail one by one, each saying so, instead of the whole sweep here)."""
+    try:
+        return device_type(spec, batch, cuda=cuda)
+    except ValueError:
+        return "cpu"
 
 
 def _batched(spec: Spec) -> bool:

@@ -56,3 +56,13 @@ def test_a_dry_run_leaves_the_device_mode_as_it_was(capsys, monkeypatch, auto):
     monkeypatch.setenv(DEVICE_ENV, "cpu")
     assert main(["run", "--suite", "toy", "--study", "rhm", "--device", "cuda", "--dry-run"]) == 0
     assert os.environ[DEVICE_ENV] == "cpu"
+
+
+def test_assume_cuda_plans_auto_for_a_gpu_machine(capsys, monkeypatch, rates):
+    """--assume-cuda keeps the mode 'auto': the measured rates decide (0.5x at small batches: the CPU)."""
+    assert main(["run", "--suite", "toy", "--study", "rhm", "--dry-run", "--assume-cuda", "--workers", "16"]) == 0
+    text = capsys.readouterr().out
+    assert "with --device auto, for a machine with CUDA, 16 worker(s) (4 on the GPU)" in text
+    assert "rhm_learning             cpu" in text
+    assert main(["run", "--suite", "toy", "--assume-cuda"]) == 2
+    assert "--assume-cuda plans a dry run" in capsys.readouterr().err

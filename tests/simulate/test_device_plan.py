@@ -143,3 +143,17 @@ def test_a_bad_rate_names_its_field(tmp_path, monkeypatch, auto, row, message):
     monkeypatch.setenv(RATES_ENV, str(path))
     with pytest.raises(ValueError, match=f"{RATES_ENV}=.*not a rates file.*{message.split('=')[0]}"):
         gpu_speedup("krr", 1)
+
+
+def test_a_spec_asking_for_cuda_where_there_is_none_fails_run_by_run_not_in_the_plan(auto):
+    """A spec built where its device is absent plans as a CPU task; its runs then fail, each saying why."""
+    from scalingcheck.simulate.runs.store import MemoryStore
+    from scalingcheck.simulate.runs.sweep import SerialExecutor, SweepError, execute
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present here")
+    points = [(RHM.replace(device="cuda"), seed) for seed in range(3)]
+    assert [len(t.points) for t in plan(points)] == [3]
+    with pytest.raises(SweepError, match="3 of 3 runs failed.*CUDA is not available"):
+        execute(points, MemoryStore(), executor=SerialExecutor(), progress=False)

@@ -203,28 +203,38 @@ def test_flow_gradient_is_autograds_to_the_last_bit(loss, readout):
         torch.testing.assert_close(explicit[k], generic[k], rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("config", [
-    FlowConfig(loss="hinge", tau=10.0, max_dout=1.0, max_dgrad=math.inf, max_steps=3000),  # one stalls
-    FlowConfig(loss="soft_hinge", tau=10.0, max_dout=0.5, max_dgrad=0.5, max_steps=3000),  # one at max_steps
-], ids=["hinge-stalled", "soft-hinge-max-steps"])
-def test_the_host_looking_every_k_steps_changes_no_number(config, one_thread):
-    """A GPU flow looks at which models stopped every `sync_every` steps, the stopped ones frozen meanwhile:
-    results, traces and parameters are those of a look after every step, bit for bit (models stopping at
-    different steps, with rejected steps, one stalled or at max_steps, a trace observed)."""
-    net = TwoLayerReLU(d=3, width=16)
-    e, p = 6, 24
-    g = torch.Generator().manual_seed(3)
-    x = torch.randn(e, p, 3, generator=g, dtype=torch.float64)
-    y = torch.sign(x[..., 0] + 0.3 * torch.randn(e, p, generator=g, dtype=torch.float64))
+@pytest.mark.parametrize("config, d, width, e", [
+    (FlowConfig(loss="hinge", tau=10.0, max_dout=1.0, max_dgrad=math.inf, max_steps=3000), 3, 16, 6),  # one stalls
+    (FlowConfig(loss="soft_hinge", tau=10.0, max_dout=0.5, max_dgrad=0.5, max_steps=3000), 3, 16, 6),  # max_steps
+    (FlowConfig(loss="soft_hinge", tau=5.0, max_dout=math.inf, max_dgrad=0.05, max_steps=1500, min_dt=1e-3, dt0=10.0),
+     4, 8, 8),  # a shape where a batched product rounds differently at another batch size
+], ids=["hinge-stalled", "soft-hinge-max-steps", "rounding"])
+def test_the_host_looking_every_k_steps_moves_only_the_last_bits(config, d, width, e, one_thread):
+    """A GPU flow looks at which models stopped every `sync_every` steps, the stopped ones frozen (and still in the
+    batch) meanwhile. Against a look after every step: the same steps, rejections and stops, the traces at the
+    same times, every number within relative 1e-12 (the stated tolerance: a batch of another size may round a
+    matrix product's last bits differently; measured 2.4e-14 at most). Bit for bit at the first two shapes."""
+    net = TwoLayerReLU(d=d, width=width)
+    p = 24 if d == 3 else 20
+    g = torch.Generator().manual_seed(3 if d == 3 else 1)
+    x = torch.randn(e, p, d, generator=g, dtype=torch.float64)
+    y = torch.sign(x[..., 0] + (0.3 if d == 3 else 0.5) * torch.randn(e, p, generator=g, dtype=torch.float64))
     params = net.init_ensemble(range(e), dtype=torch.float64)
-    alphas = [1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3]
+    alphas = [1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3] if e == 6 else [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e5]
     observe = lambda q: compression_ratio(q["w"], 1)  # noqa: E731
     ref_params, ref = train_flow_ensemble(net, params, x, y, alphas, config, observe=observe, sync_every=1)
-    assert len({r.steps for r in ref}) == e and any(r.stalled or r.steps == 3000 for r in ref)
+    assert len({r.steps for r in ref}) >= e - 1 and any(r.stalled or r.steps == config.max_steps for r in ref)
     for every in (2, 7, 64):
         got_params, got = train_flow_ensemble(net, params, x, y, alphas, config, observe=observe, sync_every=every)
-        assert got == ref, every
-        assert all(torch.equal(got_params[k], ref_params[k]) for k in ref_params), every
+        for a, b in zip(ref, got):
+            assert (a.steps, a.rejected, a.converged, a.stalled) == (b.steps, b.rejected, b.converged, b.stalled)
+            assert [t for t, _ in a.trace] == pytest.approx([t for t, _ in b.trace], rel=1e-12)
+            assert [v for _, v in a.trace] == pytest.approx([v for _, v in b.trace], rel=1e-12)
+            assert (a.loss, a.time, a.min_margin) == pytest.approx((b.loss, b.time, b.min_margin), rel=1e-12)
+        for k in ref_params:
+            torch.testing.assert_close(got_params[k], ref_params[k], rtol=1e-12, atol=0)
+        if d == 3:
+            assert got == ref and all(torch.equal(got_params[k], ref_params[k]) for k in ref_params), every
     with pytest.raises(ValueError, match="sync_every=0 must be"):
         train_flow_ensemble(net, params, x, y, alphas, config, sync_every=0)
 
