@@ -54,12 +54,13 @@ _SPLIT_STREAM, _MEASURE_STREAM = 3, 2
 
 @functools.lru_cache(maxsize=64)
 def _forward_flops(net: Network) -> float:
-    """FLOPs of one image through `net` (its own initial parameters), as torch counts them; a network the
-    counter cannot run is costed as 10^6 FLOPs per image."""
+    """FLOPs of one image through `net` (its own initial parameters, on the CPU whatever the device mode: a
+    plan for a GPU machine is made anywhere), as torch counts them; a network the counter cannot run is costed
+    as 10^6 FLOPs per image."""
     from torch.utils.flop_counter import FlopCounterMode
 
     try:
-        params = net.init(0)
+        params = net.init(0, device="cpu")
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             net.apply(params, torch.zeros(1, *net.input_shape))
         return float(max(counter.get_total_flops(), 1))

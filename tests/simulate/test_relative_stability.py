@@ -241,6 +241,20 @@ def test_the_cost_model_counts_each_networks_flops():
     assert spec(fcn(depth=2), steps=1280).cost() > 1.9 * small
 
 
+def test_the_cost_model_counts_flops_on_the_cpu_whatever_the_device_mode(monkeypatch):
+    """A plan for a GPU machine (SCALINGCHECK_DEVICE=cuda) made where there is no CUDA costs each network by its
+    FLOPs, not by the fallback of a network the counter could not run."""
+    from scalingcheck.simulate.networks import vgg
+    from scalingcheck.simulate.experiments.stability import _forward_flops
+    from scalingcheck.simulate.runs.device import DEVICE_ENV
+
+    net = vgg(widths=(8, 16), convs=1).for_data(Digits(16))
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    on_cpu = _forward_flops.__wrapped__(net)
+    monkeypatch.setenv(DEVICE_ENV, "cuda")
+    assert _forward_flops.__wrapped__(net) == on_cpu and on_cpu != 1e6
+
+
 @pytest.mark.parametrize("factory", ["image_cnn", "lenet", "vgg_bn"])
 def test_seeds_trained_as_one_batch_give_their_lone_records_within_float32_rounding(factory, one_thread):
     """On a GPU the seeds of a spec train as one batched model (gpu_batch_limit); here the batched model is called
