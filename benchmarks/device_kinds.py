@@ -32,6 +32,7 @@ import time
 
 import torch
 
+from scalingcheck.compare.progress import distinct_runs
 from scalingcheck.compare.suites import get_suite
 from scalingcheck.simulate.runs.device import DEVICE_ENV, set_threads
 from scalingcheck.simulate.runs.device_rates import DeviceRate, write_rates
@@ -58,10 +59,7 @@ def gpu_tasks(suite: str, budget: float, kinds: list[str] | None) -> dict[str, T
     """Per kind, the task to measure (see the module's text); None where the kind's cheapest run is over the
     budget. The kinds that cost the suite most come first (what a deadline leaves out matters least). Plans
     as ``SCALINGCHECK_DEVICE`` says (``main`` sets it to 'cuda')."""
-    points = {}
-    for claim in get_suite(suite):
-        for spec, seed in claim.runs():
-            points.setdefault(spec.key(seed), (spec, seed))
+    points = distinct_runs(pt for claim in get_suite(suite) for pt in claim.runs())
     chosen: dict[str, Task] = {}
     largest: dict[str, Task] = {}
     totals: dict[str, float] = {}

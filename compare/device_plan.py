@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from ..simulate.runs.device import device_type
 from ..simulate.runs.device_rates import DeviceRate, measured_rate
 from ..simulate.runs.sweep import Task, plan
-from .progress import duration_text
+from .progress import distinct_runs, duration_text
 
 __all__ = ["KindPlan", "device_plan", "plan_lines"]
 
@@ -39,17 +39,10 @@ class KindPlan:
     rates: tuple[DeviceRate, ...] = ()
 
 
-def _unique(points: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
-    out: dict[str, tuple[Any, int]] = {}
-    for spec, seed in points:
-        out.setdefault(spec.key(seed), (spec, seed))
-    return list(out.values())
-
-
 def device_plan(points: Iterable[tuple[Any, int]], cuda: bool) -> list[KindPlan]:
     """The plan of the distinct (spec, seed) runs `points`, kind by kind (the most expensive first), with
     CUDA present or not as `cuda` says. Reads the device mode (``SCALINGCHECK_DEVICE``) as a run does."""
-    tasks = plan(_unique(points), cuda=cuda)
+    tasks = plan(list(distinct_runs(points).values()), cuda=cuda)
     groups: dict[tuple[str, str], list[Task]] = {}
     for task in tasks:
         where = device_type(task.spec, len(task.points), cuda=cuda)

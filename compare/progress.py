@@ -23,13 +23,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
-__all__ = ["estimated_seconds", "claim_estimates", "duration_text", "RunProgress", "PROGRESS_INTERVAL"]
+__all__ = ["distinct_runs", "estimated_seconds", "claim_estimates", "duration_text", "RunProgress", "PROGRESS_INTERVAL"]
 
 PROGRESS_INTERVAL = 30.0
 """Seconds between two progress lines while no claim is judged."""
 
 
-def _unique(points: Iterable[tuple[Any, int]]) -> dict[str, tuple[Any, int]]:
+def distinct_runs(points: Iterable[tuple[Any, int]]) -> dict[str, tuple[Any, int]]:
+    """The distinct (spec, seed) runs of `points`, by run key (``Spec.key``), in the order first seen."""
     out: dict[str, tuple[Any, int]] = {}
     for spec, seed in points:
         out.setdefault(spec.key(seed), (spec, seed))
@@ -39,7 +40,7 @@ def _unique(points: Iterable[tuple[Any, int]]) -> dict[str, tuple[Any, int]]:
 def estimated_seconds(points: Iterable[tuple[Any, int]]) -> float:
     """Estimated seconds on one CPU thread of the distinct (spec, seed) runs `points` (:meth:`Spec.cost`,
     the model the sweeps plan by; a run that several points share counts once)."""
-    return float(sum(spec.cost() for spec, _ in _unique(points).values()))
+    return float(sum(spec.cost() for spec, _ in distinct_runs(points).values()))
 
 
 def claim_estimates(claims: Sequence[Any]) -> tuple[list[tuple[Any, int, float]], int, float]:
@@ -47,7 +48,7 @@ def claim_estimates(claims: Sequence[Any]) -> tuple[list[tuple[Any, int, float]]
     the distinct runs and estimated seconds of them all (a run that several claims share counted once)."""
     rows, every = [], {}
     for claim in claims:
-        unique = _unique(claim.runs())
+        unique = distinct_runs(claim.runs())
         every.update(unique)
         rows.append((claim, len(unique), estimated_seconds(unique.values())))
     return rows, len(every), estimated_seconds(every.values())
@@ -93,7 +94,7 @@ class RunProgress:
         self.keys: dict[str, set[str]] = {}
         unique: dict[str, tuple[Any, int]] = {}
         for c in self.claims:
-            own = _unique(c.runs())
+            own = distinct_runs(c.runs())
             self.keys[c.name] = set(own)
             unique.update(own)
         stored = store.present(unique)

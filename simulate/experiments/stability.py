@@ -369,7 +369,7 @@ class RelativeStabilitySpec(Spec):
         traced: list[dict[int, Any]] = [{} for _ in seeds]
 
         def observe(t, ids, stacked):
-            for j, (i, params) in enumerate(zip(ids, unstack_params(stacked))):
+            for i, params in zip(ids, unstack_params(stacked)):
                 traced[i][t] = measure(i, params)
 
         stack = lambda j: torch.stack([part[j] for part in sets])  # noqa: E731

@@ -340,7 +340,6 @@ def train_flow_ensemble(
                 _flush(marks, live.ids, traces)
                 if not bool(run.all()):
                     break
-        _flush(marks, live.ids, traces)
         # one or more live models stopped: write the live state back and compact again
         for dst, src in ((full, c), (params, cp), (vel, cv), (grad, cg)):
             live.scatter(dst, src)
@@ -380,8 +379,7 @@ def _flush(marks: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]], ids: Se
 def _next_mark(mark: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """The first of mark * 2, mark * 4, ... above `t` (mark <= t), elementwise, as doubling one at a time
     finds it: the power of 2 from log2, then put right by one doubling or halving (both exact)."""
-    k = torch.floor(torch.log2(t / mark)).clamp_min(0).to(torch.int64) + 1
-    out = torch.ldexp(mark, k.to(mark.dtype))
+    out = torch.ldexp(mark, torch.floor(torch.log2(t / mark)).clamp_min(0) + 1)
     out = torch.where(out <= t, out * 2, out)
     return torch.where((out / 2 > t) & (out / 2 > mark), out / 2, out)
 

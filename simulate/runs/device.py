@@ -65,12 +65,9 @@ def spec_device(spec: Any, batch: int = 1, *, cuda: bool | None = None) -> torch
     if device is not None:
         return resolve_device(device) if cuda is None else torch.device(device)
     mode = device_mode()
-    if cuda is None:
-        if mode == "cpu":
-            return torch.device("cpu")
-        present = default_device().type == "cuda"  # the error of 'cuda' mode without CUDA
-    else:
-        present = cuda and mode != "cpu"
+    if mode == "cpu":
+        return torch.device("cpu")
+    present = default_device().type == "cuda" if cuda is None else cuda  # (the error of 'cuda' mode without it)
     if not present:
         return torch.device("cpu")
     if mode == "auto" and not gains_on_gpu(spec, batch):

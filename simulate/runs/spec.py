@@ -201,7 +201,7 @@ class Spec:
     """Most seeds one call of ``_run_batch`` takes (1: the spec runs one seed at a time)."""
     gpu_batch_limit: ClassVar[int | None] = None
     """Most runs of one batch on a GPU (None: ``batch_limit``): a GPU gains from many networks per kernel,
-    so the batched kinds set it to a whole claim's curve; the records do not depend on the batch."""
+    so the batched kinds set it to a whole claim's curve; each record is that of a lone run up to rounding."""
     gpu_gain: ClassVar[bool | None] = None
     """Whether runs of this kind with ``device=None`` go to a GPU in 'auto' mode: None (default) decides by the
     kind's measured speed-up at the task's batch size (`simulate.runs.device_rates`); True or False decides
@@ -268,15 +268,23 @@ def run_key(spec: Spec, seed: int) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _provenance(spec: Spec, seed: int, seconds: float, batch: int) -> dict[str, Any]:
+def _provenance(spec: Spec, seed: int, seconds: float, batch: int, device: Any) -> dict[str, Any]:
     out = {"kind": spec.kind, "seed": seed, "key": spec.key(seed), "seconds": seconds}
     if batch > 1:
         out["batch"] = batch
-    if hasattr(spec, "device"):
-        from .device import spec_device
-
-        out["device"] = str(spec_device(spec, batch))
+    if device is not None:
+        out["device"] = str(device)
     return out
+
+
+def _batch_device(spec: Spec, batch: int) -> Any:
+    """The torch device a batch of `batch` runs of `spec` runs on (None: a spec without a ``device`` field,
+    which runs on the CPU and whose records name no device)."""
+    if not hasattr(spec, "device"):
+        return None
+    from .device import spec_device
+
+    return spec_device(spec, batch)
 
 
 def _check(spec: Any) -> None:
@@ -295,7 +303,7 @@ def run(spec: Spec, seed: int) -> dict[str, Any]:
     _check(spec)
     start = time.perf_counter()
     out = plain(_as_record(spec, spec._run(seed)))
-    out.update(_provenance(spec, seed, time.perf_counter() - start, 1))
+    out.update(_provenance(spec, seed, time.perf_counter() - start, 1, _batch_device(spec, 1)))
     _check_record(spec, out)  # fail here, not in the store, if a value is not serialisable
     return out
 
@@ -315,9 +323,9 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
 
     The seeds of one spec go through its ``_run_batch``; runs of several specs
     must share a kind and a ``batch_group`` and go through the first spec's
-    ``_run_points``. At most ``batch_limit`` runs (``gpu_batch_limit`` where the batch runs on CUDA). ``seconds`` is the batch's wall
-    time shared equally, and ``batch`` the number of runs computed together
-    (when more than one).
+    ``_run_points``. At most ``batch_limit`` runs (``gpu_batch_limit`` where the
+    batch runs on CUDA). ``seconds`` is the batch's wall time shared equally, and
+    ``batch`` the number of runs computed together (when more than one).
     """
     points = [(spec, check_seed(seed)) for spec, seed in points]
     if not points:
@@ -330,13 +338,13 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
                            or len({spec.batch_group() for spec in specs}) > 1):
         raise ValueError("the runs of one batch must share a spec kind and a batch_group() "
                          f"(got {len(specs)} specs: {sorted({type(s).__name__ for s in specs})})")
-    from .device import device_type
-
-    where = device_type(first, len(points))
-    if len(points) > batch_limit(first, where):
+    device = _batch_device(first, len(points))  # one for the batch: the specs of a batch group share their device
+    where = "cpu" if device is None else device.type
+    limit = batch_limit(first, where)
+    if len(points) > limit:
         noun = "seeds" if len(specs) == 1 else "runs"
-        raise ValueError(f"{len(points)} {noun} exceed the batch limit {batch_limit(first, where)} of "
-                         f"{type(first).__name__}" + (" on CUDA" if where == "cuda" else ""))
+        raise ValueError(f"{len(points)} {noun} exceed the batch limit {limit} of {type(first).__name__}"
+                         + (" on CUDA" if where == "cuda" else ""))
     seeds = [seed for _, seed in points]
     start = time.perf_counter()
     if len(specs) > 1:
@@ -348,7 +356,7 @@ def run_points(points: Sequence[tuple[Spec, int]]) -> list[dict[str, Any]]:
         raise RuntimeError(f"{type(first).__name__} returned {len(records)} records for {len(points)} runs")
     share = (time.perf_counter() - start) / len(points)
     for (spec, seed), record in zip(points, records):
-        record.update(_provenance(spec, seed, share, len(points)))
+        record.update(_provenance(spec, seed, share, len(points), device))
         _check_record(spec, record)
     return records
 
